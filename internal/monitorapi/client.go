@@ -1,0 +1,309 @@
+// Package monitorapi speaks to IBM Cloud IAM and the IBM Cloud Monitoring
+// REST API: an API key for an IAM token, an IAM token (or a Monitor API
+// token) for the team's Monitor API token, and the instance's teams. The wire
+// facts are in ../shared/spec/ibm-monitor-api.md; this package holds no state
+// between calls and never stores anything.
+package monitorapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/IBM/go-sdk-core/v5/core"
+)
+
+// Client makes the calls. The zero value is not usable: build it with New.
+type Client struct {
+	HTTP      *http.Client
+	UserAgent string
+	Retry     RetryPolicy
+	// Now is the clock used to stamp IAM tokens at receipt; tests fix it.
+	Now func() time.Time
+	// sleep waits between retries; tests replace it to run without waiting.
+	sleep func(context.Context, time.Duration) error
+}
+
+// New returns a client with the production HTTP settings and retry policy.
+func New(userAgent string) *Client {
+	return &Client{
+		HTTP:      NewHTTPClient(),
+		UserAgent: userAgent,
+		Retry:     DefaultRetryPolicy,
+		Now:       time.Now,
+		sleep:     sleepContext,
+	}
+}
+
+// IAMToken is an IAM access token and when it stops being usable.
+type IAMToken struct {
+	AccessToken string
+	// ExpiresIn is the lifetime IAM granted, in seconds. Account admins can
+	// shorten it, so it is read from every answer (ibm-monitor-api.md section 1).
+	ExpiresIn int64
+	// ReceivedAt is the local clock at receipt; expiry is computed from it and
+	// ExpiresIn, not from IAM's absolute "expiration", so a skewed local
+	// clock does not keep a dead token.
+	ReceivedAt time.Time
+}
+
+// Credentials authenticate a Monitoring call: an IAM token together with the
+// instance (and team), or a Monitor API token on its own.
+type Credentials struct {
+	Bearer     string
+	InstanceID string // IBMInstanceID; only with an IAM token
+	TeamID     string // SysdigTeamID; "" means the user's default team
+}
+
+// Team is one entry of GET /api/teams.
+type Team struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Default bool   `json:"default"`
+}
+
+// call starts one logical call: a client bound to ctx, with retries and a
+// body limit, and the transport that remembers what went wrong.
+func (c *Client) call(ctx context.Context) (*http.Client, *callTransport) {
+	base := c.HTTP.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	sleep := c.sleep
+	if sleep == nil {
+		sleep = sleepContext
+	}
+	policy := c.Retry
+	if policy.Attempts < 1 {
+		policy.Attempts = 1
+	}
+	t := &callTransport{ctx: ctx, base: base, policy: policy, sleep: sleep}
+	return &http.Client{Transport: t, Timeout: c.HTTP.Timeout, CheckRedirect: noRedirect}, t
+}
+
+// noRedirect: neither service redirects these calls, and following a
+// redirect would carry the bearer token or the API key to another address.
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// ExchangeAPIKey trades an API key for an IAM access token with
+// go-sdk-core's IamAuthenticator: one POST {iam}/identity/token.
+func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAMToken, error) {
+	const op = "exchange the API key for an IAM token"
+	httpClient, tr := c.call(ctx)
+	auth, err := core.NewIamAuthenticatorBuilder().
+		SetApiKey(apiKey).
+		SetURL(iamURL).
+		SetClient(httpClient).
+		Build()
+	if err != nil {
+		// Validate() rejects a key in quotes or braces; its message names
+		// the property, never the value.
+		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey,
+			Err: errors.New("the API key is malformed (surrounding quotes or braces?)")}
+	}
+	resp, err := auth.RequestToken()
+	transportErr, tries := tr.transportErr()
+	if ctx.Err() != nil {
+		return IAMToken{}, ctx.Err()
+	}
+	if err != nil {
+		var authErr *core.AuthenticationError
+		if errors.As(err, &authErr) && authErr.HTTPProblem != nil && authErr.Response != nil {
+			return IAMToken{}, iamError(op, iamURL, authErr.Response, tries)
+		}
+		if transportErr == nil {
+			transportErr = errors.New(Scrub(err.Error()))
+		}
+		return IAMToken{}, networkError(op, iamURL, transportErr, tries)
+	}
+	if resp.AccessToken == "" {
+		// RequestToken ignores a body that does not decode, so an empty
+		// token is how a 200 with a non-JSON or empty body shows up.
+		return IAMToken{}, &Error{Op: op, URL: iamURL, Status: http.StatusOK, Kind: ErrBadResponse,
+			Err: errors.New("the answer has no access_token")}
+	}
+	if resp.ExpiresIn <= 0 {
+		return IAMToken{}, &Error{Op: op, URL: iamURL, Status: http.StatusOK, Kind: ErrBadResponse,
+			Err: errors.New("the answer has no positive expires_in")}
+	}
+	return IAMToken{AccessToken: resp.AccessToken, ExpiresIn: resp.ExpiresIn, ReceivedAt: c.now()}, nil
+}
+
+func (c *Client) now() time.Time {
+	if c.Now == nil {
+		return time.Now()
+	}
+	return c.Now()
+}
+
+// iamError classifies a non-2xx IAM answer that go-sdk-core has parsed.
+func iamError(op, url string, resp *core.DetailedResponse, tries int) error {
+	var body []byte
+	switch {
+	case resp.RawResult != nil:
+		body = resp.RawResult
+	case resp.Result != nil:
+		body, _ = json.Marshal(resp.Result)
+	}
+	e := &Error{Op: op, URL: url, Status: resp.StatusCode, Tries: tries}
+	e.Code, e.Message, _ = parseErrorBody(body)
+	e.RetryAfter, _ = parseRetryAfter(resp.Headers.Get("Retry-After"), time.Now())
+	switch {
+	// BXNIM0415E comes with 400, and some clients see 401
+	// (ibm-monitor-api.md section 1).
+	case e.Code == "BXNIM0415E":
+		e.Kind = ErrInvalidAPIKey
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind = ErrRateLimited
+	case resp.StatusCode >= 500:
+		e.Kind = ErrServer
+	case resp.StatusCode == http.StatusUnauthorized && e.Code == "":
+		e.Kind = ErrInvalidAPIKey
+	default:
+		e.Kind = ErrIAMRejected
+	}
+	return e
+}
+
+func networkError(op, url string, err error, tries int) error {
+	return &Error{Op: op, URL: url, Kind: ErrNetwork, Err: err, Tries: tries}
+}
+
+// MonitorToken reads the team's Monitor API token: GET {endpoint}/api/token.
+// With an IAM token it sends IBMInstanceID and, when set, SysdigTeamID; with
+// a Monitor API token as bearer it sends neither and so checks that token
+// (ibm-monitor-api.md section 2).
+func (c *Client) MonitorToken(ctx context.Context, endpoint string, cred Credentials) (string, error) {
+	const op = "fetch the Monitor API token"
+	var doc struct {
+		Token *struct {
+			Key string `json:"key"`
+		} `json:"token"`
+	}
+	if err := c.getJSON(ctx, op, endpoint, "/api/token", cred, &doc); err != nil {
+		return "", err
+	}
+	if doc.Token == nil || strings.TrimSpace(doc.Token.Key) == "" {
+		return "", &Error{Op: op, URL: endpoint, Status: http.StatusOK, Kind: ErrBadResponse,
+			Err: errors.New(`the answer has no "token.key"`)}
+	}
+	return strings.TrimSpace(doc.Token.Key), nil
+}
+
+// Teams lists the instance's teams: GET {endpoint}/api/teams with the IAM
+// headers and no team header.
+func (c *Client) Teams(ctx context.Context, endpoint string, cred Credentials) ([]Team, error) {
+	cred.TeamID = ""
+	var doc struct {
+		Teams *[]Team `json:"teams"`
+	}
+	const op = "list the teams"
+	if err := c.getJSON(ctx, op, endpoint, "/api/teams", cred, &doc); err != nil {
+		return nil, err
+	}
+	if doc.Teams == nil {
+		return nil, &Error{Op: op, URL: endpoint, Status: http.StatusOK, Kind: ErrBadResponse,
+			Err: errors.New(`the answer has no "teams" list`)}
+	}
+	return *doc.Teams, nil
+}
+
+// getJSON does one authenticated GET and decodes a 2xx JSON answer into out.
+func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Credentials, out any) error {
+	httpClient, tr := c.call(ctx)
+	req, err := http.NewRequest(http.MethodGet, endpoint+path, nil)
+	if err != nil {
+		return &Error{Op: op, URL: endpoint, Kind: ErrBadResponse, Err: err}
+	}
+	req.Header.Set("Authorization", "Bearer "+cred.Bearer)
+	req.Header.Set("Accept", "application/json")
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	if cred.InstanceID != "" {
+		req.Header.Set("IBMInstanceID", cred.InstanceID)
+	}
+	if cred.TeamID != "" {
+		// SysdigTeamID, not the older TeamID (ibm-monitor-api.md section 2).
+		req.Header.Set("SysdigTeamID", cred.TeamID)
+	}
+	resp, err := httpClient.Do(req)
+	_, tries := tr.transportErr()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		return networkError(op, endpoint, unwrapURLError(err), tries)
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(resp.Body)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return monitoringError(op, endpoint, resp, body, tries)
+	}
+	if readErr != nil {
+		return &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse, Err: readErr, Tries: tries}
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
+			Err: errors.New("the answer is empty"), Tries: tries}
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
+			Err: errors.New("the answer is not the expected JSON"), Tries: tries}
+	}
+	return nil
+}
+
+// iamOnlyReason is the reason an IAM_ONLY instance gives for refusing
+// /api/token (ibm-monitor-api.md section 2; also in the seed document).
+const iamOnlyReason = "Not enough privileges to complete the action"
+
+func monitoringError(op, endpoint string, resp *http.Response, body []byte, tries int) error {
+	e := &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Tries: tries}
+	var reasons []string
+	e.Code, e.Message, reasons = parseErrorBody(body)
+	e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind = ErrRateLimited
+	case resp.StatusCode >= 500:
+		e.Kind = ErrServer
+	// The status of the IAM_ONLY refusal is not documented (Sysdig uses 403
+	// for "Not enough privileges" and 401 for "Access denied"): the body
+	// decides, for either status.
+	case (resp.StatusCode == 401 || resp.StatusCode == 403) && contains(reasons, iamOnlyReason):
+		e.Kind = ErrIAMOnly
+	case resp.StatusCode == 401 || resp.StatusCode == 403:
+		e.Kind = ErrRefused
+	case resp.StatusCode == 404:
+		e.Kind = ErrNotFound
+	default:
+		e.Kind = ErrBadResponse
+	}
+	return e
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapURLError drops net/http's "Get \"URL\": " prefix; the error already
+// names the endpoint.
+func unwrapURLError(err error) error {
+	var ue interface{ Unwrap() error }
+	if errors.As(err, &ue) {
+		if inner := ue.Unwrap(); inner != nil {
+			return inner
+		}
+	}
+	return err
+}

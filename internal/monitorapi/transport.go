@@ -1,0 +1,210 @@
+package monitorapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// MaxBodyBytes bounds every response body read from IAM or Monitoring. The
+// largest legitimate answer (a team list) is a few kilobytes; a proxy's error
+// page or a misrouted download must not be read into memory whole.
+const MaxBodyBytes = 1 << 20
+
+// ErrBodyTooLarge is returned by a response body that goes past MaxBodyBytes.
+var ErrBodyTooLarge = errors.New("response body larger than 1 MiB")
+
+// RetryPolicy bounds retries of 429 and 5xx answers and of transient network
+// errors. IBM asks clients not to call the token endpoint in a loop
+// (ibm-monitor-api.md section 1), so the count and the total wait are small.
+type RetryPolicy struct {
+	Attempts  int           // total tries, first one included
+	BaseDelay time.Duration // first backoff; doubles each try, with jitter
+	MaxWait   time.Duration // total time spent waiting between tries
+}
+
+// DefaultRetryPolicy is three tries within at most 10 s of waiting.
+var DefaultRetryPolicy = RetryPolicy{Attempts: 3, BaseDelay: 400 * time.Millisecond, MaxWait: 10 * time.Second}
+
+// NewHTTPClient returns the client used for every request: proxies from the
+// environment, TLS verified with the system roots (SSL_CERT_FILE works as Go
+// defines it), and timeouts on connect, on the TLS handshake, on the wait for
+// response headers and on the whole exchange.
+func NewHTTPClient() *http.Client {
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Client{
+		Timeout: 60 * time.Second,
+		Transport: &http.Transport{
+			Proxy:                 http.ProxyFromEnvironment,
+			DialContext:           dialer.DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: 30 * time.Second,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          4,
+			IdleConnTimeout:       30 * time.Second,
+		},
+	}
+}
+
+// callTransport carries one logical call: it binds the caller's context to
+// every request (go-sdk-core's authenticator takes no context, so this is how
+// Ctrl-C reaches its request), retries by the policy, limits bodies, and
+// remembers the last transport-level error so it can be classified even after
+// go-sdk-core has wrapped it.
+type callTransport struct {
+	ctx    context.Context
+	base   http.RoundTripper
+	policy RetryPolicy
+	sleep  func(context.Context, time.Duration) error
+
+	mu       sync.Mutex
+	lastErr  error
+	attempts int
+}
+
+func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.WithContext(t.ctx)
+	waited := time.Duration(0)
+	for attempt := 1; ; attempt++ {
+		if attempt > 1 && req.Body != nil {
+			if req.GetBody == nil {
+				return nil, errors.New("cannot retry a request whose body cannot be replayed")
+			}
+			body, err := req.GetBody()
+			if err != nil {
+				return nil, err
+			}
+			req.Body = body
+		}
+		resp, err := t.base.RoundTrip(req)
+		t.record(err)
+		if t.ctx.Err() != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			return nil, t.ctx.Err()
+		}
+		wait, retry := t.retryable(resp, err, attempt)
+		if !retry || attempt >= t.policy.Attempts || waited+wait > t.policy.MaxWait {
+			if resp != nil {
+				resp.Body = &limitedBody{rc: resp.Body, left: MaxBodyBytes}
+			}
+			return resp, err
+		}
+		if resp != nil {
+			// Drain a little so the connection can be reused, then drop it.
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		}
+		if err := t.sleep(t.ctx, wait); err != nil {
+			return nil, err
+		}
+		waited += wait
+	}
+}
+
+func (t *callTransport) record(err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.attempts++
+	if err != nil {
+		t.lastErr = err
+	}
+}
+
+func (t *callTransport) transportErr() (error, int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastErr, t.attempts
+}
+
+// retryable says whether an answer is worth another try and how long to
+// wait first. 429 and 5xx are (ibm-monitor-api.md sections 1 and 2); other
+// 4xx are final. A Retry-After header (seconds, or an HTTP date) wins over the
+// backoff.
+func (t *callTransport) retryable(resp *http.Response, err error, attempt int) (time.Duration, bool) {
+	backoff := t.policy.BaseDelay << (attempt - 1)
+	backoff += time.Duration(rand.Int64N(int64(backoff)/2 + 1)) // jitter: callers started together spread out
+	if err != nil {
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			return 0, false // the whole-request budget is already spent
+		}
+		return backoff, true
+	}
+	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
+		return 0, false
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		return d, true
+	}
+	return backoff, true
+}
+
+// parseRetryAfter reads a Retry-After value: delay seconds (what IBM sends,
+// ibm-monitor-api.md section 2) or an HTTP date (RFC 9110 section 10.2.3).
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	if at, err := http.ParseTime(v); err == nil {
+		if d := at.Sub(now); d > 0 {
+			return d, true
+		}
+		return 0, true
+	}
+	return 0, false
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}
+
+// limitedBody fails a read that goes past its budget instead of truncating
+// silently, so a cut-off JSON document is reported as too large, not as
+// malformed.
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, ErrBodyTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
