@@ -1,0 +1,190 @@
+// Package app is the monitor-token program: it reads the command line, picks
+// the personality the binary was called as, runs the command and returns the
+// exit code. It takes its streams and environment as parameters so tests run
+// it in process; nothing here calls os.Exit.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// version is set at build time with -ldflags "-X .../internal/app.version=v1.2.3".
+var version string
+
+// Version is the build's version: the ldflags value, else the module version
+// `go install` recorded, else "devel".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}
+
+// KeyringService is the service name of every keyring item monitor-token
+// writes; `secret-tool search service monitor-token` lists them.
+const KeyringService = "monitor-token"
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitError    = 1
+	ExitUsage    = 2
+	ExitCanceled = 130 // the shell's convention for SIGINT
+)
+
+// Env is the program's view of its surroundings.
+type Env struct {
+	Args   []string // os.Args: Args[0] names the personality
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Environ is the environment as os.Environ gives it.
+	Environ []string
+
+	// OpenSecrets opens the keyring. Tests swap in store.NewMemory.
+	OpenSecrets func() broker.Secrets
+	// NewAPI builds the service client. Tests point it at an emulator.
+	NewAPI func(userAgent string) *monitorapi.Client
+}
+
+// Run runs the program and returns its exit code.
+func Run(ctx context.Context, env Env) int {
+	if env.OpenSecrets == nil {
+		env.OpenSecrets = func() broker.Secrets { return store.New(KeyringService) }
+	}
+	if env.NewAPI == nil {
+		env.NewAPI = monitorapi.New
+	}
+	p := newProgram(env)
+	err := p.run(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	p.printError(err)
+	var usage *usageError
+	switch {
+	case errors.As(err, &usage):
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitCanceled
+	default:
+		return ExitError
+	}
+}
+
+// program is one run: the environment plus what the run learns (the secrets
+// it handled, so no error message can carry them).
+type program struct {
+	Env
+	name   string // how the user invoked us, for usage lines
+	getenv func(string) string
+	seen   []string
+	api    *monitorapi.Client // built on first use, see lazyAPI
+}
+
+func newProgram(env Env) *program {
+	vars := make(map[string]string, len(env.Environ))
+	for _, kv := range env.Environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	p := &program{Env: env, getenv: func(k string) string { return vars[k] }}
+	p.name = "monitor-token"
+	return p
+}
+
+func (p *program) run(ctx context.Context) error {
+	args := p.Args
+	if len(args) == 0 {
+		args = []string{"monitor-token"}
+	}
+	return p.runCLI(ctx, args)
+}
+
+// remember marks a value as secret for this run: printError scrubs it.
+func (p *program) remember(secret string) {
+	if len(secret) >= 8 {
+		p.seen = append(p.seen, secret)
+	}
+}
+
+// printError writes err as one line on stderr, prefixed with the program's
+// name, with every secret this run has seen replaced. The callers' messages
+// never include secrets; this is the second fence.
+func (p *program) printError(err error) {
+	msg := err.Error()
+	if errors.Is(err, context.Canceled) {
+		msg = "interrupted; nothing was changed"
+	}
+	for _, s := range p.seen {
+		msg = strings.ReplaceAll(msg, s, "[redacted]")
+	}
+	msg = strings.ReplaceAll(msg, "\n", " ")
+	fmt.Fprintf(p.Stderr, "%s: %s\n", p.name, msg)
+}
+
+// usageError is a mistake on the command line: exit 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
+
+// baseName is the personality key of argv[0]: the base name, lower-cased,
+// without ".exe" (integrations.md: never os.Executable, which resolves links).
+func baseName(arg0 string) string {
+	b := strings.ToLower(filepath.Base(arg0))
+	return strings.TrimSuffix(b, ".exe")
+}
+
+// deadlineSecrets gives every keyring call its own deadline. The deadline
+// depends on who waits: a script or git gets an answer within seconds, a
+// person at `login` gets time to type an unlock password (keyring.md:
+// "one deadline does not fit all").
+type deadlineSecrets struct {
+	inner   broker.Secrets
+	timeout time.Duration
+}
+
+func (d deadlineSecrets) Get(ctx context.Context, item string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return d.inner.Get(ctx, item)
+}
+
+func (d deadlineSecrets) Set(ctx context.Context, item, secret string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return d.inner.Set(ctx, item, secret)
+}
+
+func (d deadlineSecrets) Delete(ctx context.Context, item string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return d.inner.Delete(ctx, item)
+}
+
+func (d deadlineSecrets) DeleteAll(ctx context.Context) error {
+	all, ok := d.inner.(interface{ DeleteAll(context.Context) error })
+	if !ok {
+		return errors.New("this keyring cannot delete all items")
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	return all.DeleteAll(ctx)
+}

@@ -1,0 +1,236 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// runCLI builds the urfave/cli application and runs args through it.
+func (p *program) runCLI(ctx context.Context, args []string) error {
+	var notFound error
+	app := &cli.App{
+		Name:      p.name,
+		HelpName:  p.name,
+		Usage:     "the IBM Cloud Monitoring API token, from the OS keyring, for any tool",
+		Version:   Version(),
+		Reader:    p.Stdin,
+		Writer:    p.Stdout,
+		ErrWriter: p.Stderr,
+		// The app returns errors to Run, which prints them and picks the
+		// exit code; urfave/cli must not call os.Exit (style-by-example.md).
+		ExitErrHandler: func(*cli.Context, error) {},
+		// Its default -v/--version flag would shadow `version`; one way is enough.
+		HideVersion:          true,
+		EnableBashCompletion: true,
+		OnUsageError:         p.onUsageError,
+		CommandNotFound: func(c *cli.Context, name string) {
+			notFound = usagef("unknown command %q; run `%s --help` for the list", name, p.name)
+		},
+		Commands: p.commands(),
+	}
+	err := app.RunContext(ctx, args)
+	if notFound != nil {
+		return notFound
+	}
+	return err
+}
+
+func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
+	cmd := p.name
+	if c.Command != nil && c.Command.Name != "" {
+		cmd += " " + c.Command.Name
+	}
+	return usagef("%s: %v; run `%s --help` for usage", strings.TrimPrefix(cmd, p.name+" "), err, cmd)
+}
+
+func profileFlag() cli.Flag {
+	return &cli.StringFlag{
+		Name:    "profile",
+		Usage:   "the profile to use",
+		EnvVars: []string{"MONITOR_TOKEN_PROFILE"},
+		Value:   "default",
+	}
+}
+
+func (p *program) commands() []*cli.Command {
+	cmds := []*cli.Command{
+		{
+			Name:      "login",
+			Usage:     "Stores an IBM Cloud API key (read from stdin or a prompt) and the instance to fetch the token for",
+			UsageText: p.name + " login [--profile P] (--region R [--private] | --endpoint URL) --instance GUID|CRN [--team ID] [--iam-endpoint URL] [--no-verify] < API_KEY_FILE",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.StringFlag{Name: "region", Usage: "Monitoring region: " + strings.Join(regionList(), ", ")},
+				&cli.BoolFlag{Name: "private", Usage: "use the private (VPC) Monitoring and IAM endpoints"},
+				&cli.StringFlag{Name: "endpoint", Usage: "Monitoring endpoint URL, instead of --region"},
+				&cli.StringFlag{Name: "instance", Usage: "the Monitoring instance: its GUID or its CRN"},
+				&cli.StringFlag{Name: "team", Usage: "numeric team id (default: the user's default team)"},
+				&cli.StringFlag{Name: "iam-endpoint", Usage: "IAM endpoint URL", EnvVars: []string{"IBMCLOUD_IAM_API_ENDPOINT"}},
+				&cli.BoolFlag{Name: "no-verify", Usage: "store without fetching the token first"},
+			},
+			Action: p.login,
+		},
+		{
+			Name:      "get",
+			Usage:     "Prints the Monitor API token (cached in the keyring, fetched when needed)",
+			UsageText: p.name + " get [--profile P] [--format token|header|json|env] [--refresh]",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.StringFlag{Name: "format", Value: "token", Usage: "token, header (Authorization: Bearer ...), json or env (export lines)"},
+				&cli.BoolFlag{Name: "refresh", Usage: "fetch a fresh token even when one is cached"},
+			},
+			Action: p.get,
+		},
+		{
+			Name:      "refresh",
+			Usage:     "Fetches the current token (after a reset) and replaces the cached one",
+			UsageText: p.name + " refresh [--profile P]",
+			Flags:     []cli.Flag{profileFlag()},
+			Action:    p.refresh,
+		},
+		{
+			Name:      "status",
+			Usage:     "Shows the profile's endpoint, instance, team, API key source and cache state",
+			UsageText: p.name + " status [--profile P] [--format text|json]",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			},
+			Action: p.status,
+		},
+		{
+			Name:      "logout",
+			Usage:     "Removes the profile's API key and cached token from the keyring",
+			UsageText: p.name + " logout [--profile P | --all]",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.BoolFlag{Name: "all", Usage: "every profile, and any item monitor-token left in the keyring"},
+			},
+			Action: p.logout,
+		},
+		{
+			Name:      "version",
+			Usage:     "Prints the version",
+			UsageText: p.name + " version",
+			Action: func(c *cli.Context) error {
+				if err := noArgs(c); err != nil {
+					return err
+				}
+				fmt.Fprintln(p.Stdout, Version())
+				return nil
+			},
+		},
+	}
+	for _, c := range cmds {
+		c.OnUsageError = p.onUsageError
+		if c.Before == nil {
+			c.Before = noArgs
+		}
+	}
+	return cmds
+}
+
+// noArgs rejects positional arguments: every command takes flags only, and
+// urfave/cli stops parsing flags at the first positional argument, so a
+// stray word would silently swallow the flags after it.
+func noArgs(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("%s: unexpected argument %q (flags go before arguments; this command takes none)", c.Command.Name, c.Args().First())
+	}
+	return nil
+}
+
+// Keyring deadlines: short for calls made on behalf of another program, long
+// for an interactive login (keyring.md, issue 4).
+func (p *program) secrets(interactive bool) (broker.Secrets, error) {
+	timeout := store.DefaultTimeout
+	if interactive {
+		timeout = store.InteractiveTimeout
+	}
+	timeout, err := store.TimeoutFromEnv(p.getenv, timeout)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return deadlineSecrets{inner: p.OpenSecrets(), timeout: timeout}, nil
+}
+
+func (p *program) broker(interactive bool) (*broker.Broker, error) {
+	sec, err := p.secrets(interactive)
+	if err != nil {
+		return nil, err
+	}
+	return &broker.Broker{
+		Secrets:  sec,
+		API:      lazyAPI{p: p},
+		Getenv:   p.getenv,
+		Warn:     p.warn,
+		OnSecret: p.remember,
+	}, nil
+}
+
+func (p *program) warn(err error) {
+	fmt.Fprintf(p.Stderr, "%s: warning: %v\n", p.name, err)
+}
+
+// loadProfile reads the config file and the named profile. A missing
+// profile says how to create one.
+func (p *program) loadProfile(name string) (*config.File, string, config.Profile, error) {
+	if err := config.ValidProfileName(name); err != nil {
+		return nil, "", config.Profile{}, usagef("--profile: %v", err)
+	}
+	path, err := config.DefaultPath(p.getenv)
+	if err != nil {
+		return nil, "", config.Profile{}, err
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, path, config.Profile{}, err
+	}
+	prof, ok := f.Profiles[name]
+	if !ok {
+		return f, path, config.Profile{}, fmt.Errorf("no profile %q yet: run `%s login --profile %s --region REGION --instance GUID` (the API key is read from stdin or a prompt)", name, p.name, name)
+	}
+	return f, path, prof, nil
+}
+
+func target(name string, prof config.Profile) broker.Target {
+	return broker.Target{
+		Profile:     name,
+		Endpoint:    prof.Endpoint,
+		IAMEndpoint: prof.IAMEndpoint,
+		InstanceID:  prof.InstanceID,
+		TeamID:      prof.TeamID,
+	}
+}
+
+// profileOf is the --profile flag, else MONITOR_TOKEN_PROFILE, else
+// "default". An empty variable counts as unset, as `VAR= cmd` means to users.
+func profileOf(c *cli.Context) string {
+	if name := c.String("profile"); name != "" {
+		return name
+	}
+	return "default"
+}
+
+// flagOnCommandLine says whether the user typed --name (urfave/cli's IsSet
+// is also true when the flag's environment variable is set, and a profile
+// chosen by MONITOR_TOKEN_PROFILE does not contradict `logout --all`).
+func (p *program) flagOnCommandLine(name string) bool {
+	for _, a := range p.Args[1:] {
+		if a == "--" {
+			break
+		}
+		a = strings.TrimLeft(a, "-")
+		if a == name || strings.HasPrefix(a, name+"=") {
+			return true
+		}
+	}
+	return false
+}

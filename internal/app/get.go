@@ -1,0 +1,131 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/config"
+)
+
+// outputFormats are what `get --format` prints.
+var outputFormats = map[string]func(io.Writer, tokenOutput) error{
+	"token":  writeToken,
+	"header": writeHeader,
+	"json":   writeJSON,
+	"env":    writeEnv,
+}
+
+// tokenOutput is everything a format may print.
+type tokenOutput struct {
+	Token      string `json:"token"`
+	Endpoint   string `json:"endpoint"`
+	InstanceID string `json:"instance_id"`
+	TeamID     string `json:"team_id"`
+	Profile    string `json:"profile"`
+	Cached     bool   `json:"cached"`
+}
+
+func (p *program) get(c *cli.Context) error {
+	format := c.String("format")
+	write, ok := outputFormats[format]
+	if !ok {
+		return usagef("get: unknown --format %q; use token, header, json or env", format)
+	}
+	name := profileOf(c)
+	_, _, prof, err := p.loadProfile(name)
+	if err != nil {
+		return err
+	}
+	b, err := p.broker(false)
+	if err != nil {
+		return err
+	}
+	t := target(name, prof)
+	var tok broker.Token
+	if c.Bool("refresh") {
+		tok, err = b.Refresh(c.Context, t)
+	} else {
+		tok, err = b.Token(c.Context, t)
+	}
+	if err != nil {
+		return err
+	}
+	return write(p.Stdout, newTokenOutput(name, prof, tok))
+}
+
+func (p *program) refresh(c *cli.Context) error {
+	name := profileOf(c)
+	_, _, prof, err := p.loadProfile(name)
+	if err != nil {
+		return err
+	}
+	b, err := p.broker(false)
+	if err != nil {
+		return err
+	}
+	if _, err := b.Refresh(c.Context, target(name, prof)); err != nil {
+		return fmt.Errorf("refresh failed, the cached token was kept: %w", err)
+	}
+	fmt.Fprintf(p.Stderr, "The cached Monitor API token of profile %q was replaced with the current one.\n", name)
+	return nil
+}
+
+func newTokenOutput(name string, prof config.Profile, tok broker.Token) tokenOutput {
+	return tokenOutput{
+		Token: tok.Value, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
+		TeamID: prof.TeamID, Profile: name, Cached: tok.FromCache,
+	}
+}
+
+func writeToken(w io.Writer, o tokenOutput) error {
+	_, err := fmt.Fprintln(w, o.Token)
+	return err
+}
+
+// writeHeader prints the one header the Monitor token is used with
+// (ibm-monitor-api.md section 3), for `curl -H @<(monitor-token get --format header)`.
+func writeHeader(w io.Writer, o tokenOutput) error {
+	_, err := fmt.Fprintf(w, "Authorization: Bearer %s\n", o.Token)
+	return err
+}
+
+func writeJSON(w io.Writer, o tokenOutput) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(o)
+}
+
+// envVars are the variables existing tools read (ibm-monitor-api.md section
+// 3): Sysdig's Terraform provider and the Sysdig Python client and scripts.
+func envVars(o tokenOutput) [][2]string {
+	vars := [][2]string{
+		{"SYSDIG_MONITOR_URL", o.Endpoint},
+		{"SYSDIG_MONITOR_API_TOKEN", o.Token},
+		{"SDC_URL", o.Endpoint},
+		{"SDC_TOKEN", o.Token},
+	}
+	if o.TeamID != "" {
+		vars = append(vars, [2]string{"SYSDIG_MONITOR_TEAM_ID", o.TeamID})
+	}
+	return vars
+}
+
+// writeEnv prints POSIX shell export lines for `eval "$(monitor-token get --format env)"`.
+func writeEnv(w io.Writer, o tokenOutput) error {
+	var b strings.Builder
+	for _, kv := range envVars(o) {
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// shellQuote single-quotes s for a POSIX shell.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,144 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/config"
+)
+
+// statusReport is what `status` shows. It never holds a secret.
+type statusReport struct {
+	Profile      string `json:"profile"`
+	ConfigFile   string `json:"config_file"`
+	Endpoint     string `json:"endpoint"`
+	IAMEndpoint  string `json:"iam_endpoint"`
+	InstanceID   string `json:"instance_id"`
+	TeamID       string `json:"team_id"`
+	APIKeySource string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "" = none
+	TokenCached  bool   `json:"token_cached"`
+	KeyringError string `json:"keyring_error,omitempty"`
+}
+
+func (p *program) status(c *cli.Context) error {
+	format := c.String("format")
+	if format != "text" && format != "json" {
+		return usagef("status: unknown --format %q; use text or json", format)
+	}
+	name := profileOf(c)
+	_, path, prof, err := p.loadProfile(name)
+	if err != nil {
+		return err
+	}
+	b, err := p.broker(false)
+	if err != nil {
+		return err
+	}
+	r, keyringErr := inspect(c.Context, b, name, path, prof)
+	if format == "json" {
+		enc := json.NewEncoder(p.Stdout)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(r)
+	} else {
+		err = writeStatusText(p.Stdout, r)
+	}
+	if err != nil {
+		return err
+	}
+	// The report is printed either way; an unreachable keyring still makes
+	// the command fail, so scripts can tell.
+	return keyringErr
+}
+
+func inspect(ctx context.Context, b *broker.Broker, name, path string, prof config.Profile) (statusReport, error) {
+	r := statusReport{
+		Profile: name, ConfigFile: path, Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint,
+		InstanceID: prof.InstanceID, TeamID: prof.TeamID,
+	}
+	var keyringErr error
+	if _, source, err := b.APIKey(ctx, name); err == nil {
+		r.APIKeySource = source
+	} else if !errors.Is(err, broker.ErrNoAPIKey) {
+		keyringErr = err
+	}
+	if keyringErr == nil {
+		_, cached, err := b.Cached(ctx, target(name, prof))
+		r.TokenCached = cached
+		keyringErr = err
+	}
+	if keyringErr != nil {
+		r.KeyringError = keyringErr.Error()
+	}
+	return r, keyringErr
+}
+
+func writeStatusText(w io.Writer, r statusReport) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	team := r.TeamID
+	if team == "" {
+		team = "(the user's default team)"
+	}
+	key := r.APIKeySource
+	if key == "" {
+		key = "none: run `monitor-token login`, or set IBMCLOUD_API_KEY"
+	}
+	token := "not cached: the next get fetches it"
+	if r.TokenCached {
+		token = "cached in the keyring"
+	}
+	if r.KeyringError != "" {
+		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"
+	}
+	rows := [][2]string{
+		{"profile", r.Profile}, {"config file", r.ConfigFile}, {"endpoint", r.Endpoint},
+		{"IAM endpoint", r.IAMEndpoint}, {"instance", r.InstanceID}, {"team", team},
+		{"API key", key}, {"token", token},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
+	}
+	return tw.Flush()
+}
+
+func (p *program) logout(c *cli.Context) error {
+	all := c.Bool("all")
+	if all && p.flagOnCommandLine("profile") {
+		return usagef("logout: give --profile or --all, not both")
+	}
+	b, err := p.broker(false)
+	if err != nil {
+		return err
+	}
+	if all {
+		if err := p.logoutAll(c.Context, b); err != nil {
+			return err
+		}
+		fmt.Fprintln(p.Stderr, "Removed every monitor-token item from the keyring; profile settings were kept.")
+		return nil
+	}
+	name := profileOf(c)
+	if err := config.ValidProfileName(name); err != nil {
+		return usagef("--profile: %v", err)
+	}
+	if err := b.Logout(c.Context, name); err != nil {
+		return err
+	}
+	fmt.Fprintf(p.Stderr, "Removed the API key and cached token of profile %q from the keyring; its settings were kept.\n", name)
+	return nil
+}
+
+// logoutAll removes every item of the service, so items of profiles that are
+// no longer in the config file go too.
+func (p *program) logoutAll(ctx context.Context, b *broker.Broker) error {
+	if all, ok := b.Secrets.(interface{ DeleteAll(context.Context) error }); ok {
+		return all.DeleteAll(ctx)
+	}
+	return errors.New("logout --all: this keyring cannot delete all items")
+}

@@ -1,0 +1,167 @@
+// Package broker hands out a profile's Monitor API token: from the keyring
+// cache when the cached token was fetched for the same endpoint, instance and
+// team, otherwise fetched through IAM with the profile's API key and cached.
+// It also owns the order of writes that makes login and refresh all or
+// nothing.
+package broker
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// Secrets is what the broker needs of a secret store; *store.Store is one.
+type Secrets interface {
+	Get(ctx context.Context, item string) (string, error)
+	Set(ctx context.Context, item, secret string) error
+	Delete(ctx context.Context, item string) error
+}
+
+// API is what the broker needs of the services; *monitorapi.Client is one.
+type API interface {
+	ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (monitorapi.IAMToken, error)
+	MonitorToken(ctx context.Context, endpoint string, cred monitorapi.Credentials) (string, error)
+}
+
+// Target says which token is wanted: a profile and the service coordinates
+// its token is bound to.
+type Target struct {
+	Profile     string
+	Endpoint    string
+	IAMEndpoint string
+	InstanceID  string
+	TeamID      string
+}
+
+// Item names in the keyring. The profile name is validated by the config
+// package, so "/" cannot occur in it and the names cannot collide.
+func APIKeyItem(profile string) string { return profile + "/api-key" }
+func TokenItem(profile string) string  { return profile + "/monitor-token" }
+
+// Token is a Monitor API token and where it came from.
+type Token struct {
+	Value     string
+	FromCache bool
+}
+
+// Broker is safe for one command's use; it keeps no state of its own.
+type Broker struct {
+	Secrets Secrets
+	API     API
+	// Getenv reads the environment (IBMCLOUD_API_KEY); injected for tests.
+	Getenv func(string) string
+	// Warn reports a problem that does not fail the command, such as a
+	// token that could not be cached (the token is still printed: a
+	// credential helper must not fail because caching failed).
+	Warn func(error)
+	// OnSecret is told every secret the broker handles (API key, IAM token,
+	// Monitor token), so the caller can keep them out of any message.
+	OnSecret func(string)
+}
+
+func (b *Broker) secret(s string) {
+	if b.OnSecret != nil && s != "" {
+		b.OnSecret(s)
+	}
+}
+
+// cacheEntry is what the keyring holds for a cached token. The token is
+// bound to what it was fetched for, so a changed profile never serves the
+// old token (issue 2).
+type cacheEntry struct {
+	Endpoint   string `json:"endpoint"`
+	InstanceID string `json:"instance_id"`
+	TeamID     string `json:"team_id"`
+	Token      string `json:"token"`
+}
+
+func (e cacheEntry) matches(t Target) bool {
+	return e.Token != "" && e.Endpoint == t.Endpoint && e.InstanceID == t.InstanceID && e.TeamID == t.TeamID
+}
+
+func encodeEntry(t Target, token string) string {
+	b, _ := json.Marshal(cacheEntry{Endpoint: t.Endpoint, InstanceID: t.InstanceID, TeamID: t.TeamID, Token: token})
+	return string(b)
+}
+
+// Cached returns the cached token for t, if there is one bound to t. It is
+// the whole warm path: one keyring read.
+func (b *Broker) Cached(ctx context.Context, t Target) (string, bool, error) {
+	raw, err := b.Secrets.Get(ctx, TokenItem(t.Profile))
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	var e cacheEntry
+	if json.Unmarshal([]byte(raw), &e) != nil || !e.matches(t) {
+		// Stale binding or an unreadable entry: treat as a miss; the next
+		// fetch overwrites it.
+		return "", false, nil
+	}
+	b.secret(e.Token)
+	return e.Token, true, nil
+}
+
+// Token returns the cached token, or fetches, caches and returns it.
+func (b *Broker) Token(ctx context.Context, t Target) (Token, error) {
+	if tok, ok, err := b.Cached(ctx, t); err != nil {
+		return Token{}, err
+	} else if ok {
+		return Token{Value: tok, FromCache: true}, nil
+	}
+	return b.fetchAndCache(ctx, t)
+}
+
+// Refresh fetches the current token (after a reset in the UI) and replaces
+// the cached one only once the new one is in hand.
+func (b *Broker) Refresh(ctx context.Context, t Target) (Token, error) {
+	return b.fetchAndCache(ctx, t)
+}
+
+func (b *Broker) fetchAndCache(ctx context.Context, t Target) (Token, error) {
+	key, _, err := b.APIKey(ctx, t.Profile)
+	if err != nil {
+		return Token{}, err
+	}
+	tok, err := b.Fetch(ctx, t, key)
+	if err != nil {
+		return Token{}, err
+	}
+	if err := b.Secrets.Set(ctx, TokenItem(t.Profile), encodeEntry(t, tok)); err != nil && b.Warn != nil {
+		b.Warn(fmt.Errorf("the token was fetched but not cached: %w", err))
+	}
+	return Token{Value: tok}, nil
+}
+
+// Fetch does the two requests of a cold start (ibm-monitor-api.md section
+// 5): the API key for an IAM token, the IAM token for the Monitor token.
+func (b *Broker) Fetch(ctx context.Context, t Target, apiKey string) (string, error) {
+	b.secret(apiKey)
+	iam, err := b.API.ExchangeAPIKey(ctx, t.IAMEndpoint, apiKey)
+	if err != nil {
+		return "", err
+	}
+	b.secret(iam.AccessToken)
+	tok, err := b.API.MonitorToken(ctx, t.Endpoint, monitorapi.Credentials{
+		Bearer: iam.AccessToken, InstanceID: t.InstanceID, TeamID: t.TeamID,
+	})
+	b.secret(tok)
+	return tok, err
+}
+
+// Logout removes the profile's secrets. Items already gone are fine.
+func (b *Broker) Logout(ctx context.Context, profile string) error {
+	for _, item := range []string{TokenItem(profile), APIKeyItem(profile)} {
+		if err := b.Secrets.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}

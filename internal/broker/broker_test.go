@@ -1,0 +1,262 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// recordingSecrets wraps the in-memory store, counts calls, and fails the
+// call named in failOn ("Set#2" = the second Set).
+type recordingSecrets struct {
+	inner  *store.Store
+	calls  []string
+	failOn string
+}
+
+var errInjected = errors.New("injected keyring failure")
+
+func (r *recordingSecrets) note(op string) error {
+	n := 0
+	for _, c := range r.calls {
+		if strings.HasPrefix(c, op+" ") {
+			n++
+		}
+	}
+	r.calls = append(r.calls, op+" ")
+	if r.failOn == op+"#"+string(rune('0'+n+1)) {
+		return errInjected
+	}
+	return nil
+}
+
+func (r *recordingSecrets) Get(ctx context.Context, item string) (string, error) {
+	if err := r.note("Get"); err != nil {
+		return "", err
+	}
+	return r.inner.Get(ctx, item)
+}
+
+func (r *recordingSecrets) Set(ctx context.Context, item, secret string) error {
+	if err := r.note("Set"); err != nil {
+		return err
+	}
+	return r.inner.Set(ctx, item, secret)
+}
+
+func (r *recordingSecrets) Delete(ctx context.Context, item string) error {
+	if err := r.note("Delete"); err != nil {
+		return err
+	}
+	return r.inner.Delete(ctx, item)
+}
+
+// fakeAPI hands out tokens derived from its inputs, so a test can tell which
+// key, instance and team a token was fetched with.
+type fakeAPI struct {
+	exchanges, fetches int
+	err                error
+}
+
+func (f *fakeAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (monitorapi.IAMToken, error) {
+	f.exchanges++
+	if f.err != nil {
+		return monitorapi.IAMToken{}, f.err
+	}
+	return monitorapi.IAMToken{AccessToken: "iam(" + apiKey + ")", ExpiresIn: 3600}, nil
+}
+
+func (f *fakeAPI) MonitorToken(ctx context.Context, endpoint string, c monitorapi.Credentials) (string, error) {
+	f.fetches++
+	return "mon(" + c.Bearer + "," + c.InstanceID + "," + c.TeamID + ")", nil
+}
+
+var target = Target{Profile: "p", Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: "7"}
+
+func newBroker(env map[string]string) (*Broker, *recordingSecrets, *fakeAPI, *[]error) {
+	sec := &recordingSecrets{inner: store.NewMemory("test")}
+	api := &fakeAPI{}
+	var warnings []error
+	b := &Broker{Secrets: sec, API: api, Getenv: func(k string) string { return env[k] },
+		Warn: func(err error) { warnings = append(warnings, err) }}
+	return b, sec, api, &warnings
+}
+
+func TestColdThenWarm(t *testing.T) {
+	ctx := context.Background()
+	b, sec, api, _ := newBroker(nil)
+	sec.inner.Set(ctx, APIKeyItem("p"), " key-1\n")
+
+	tok, err := b.Token(ctx, target)
+	if err != nil || tok.Value != "mon(iam(key-1),guid,7)" || tok.FromCache {
+		t.Fatalf("cold Token = %+v, %v", tok, err)
+	}
+	if api.exchanges != 1 || api.fetches != 1 {
+		t.Fatalf("cold: %d exchanges, %d fetches; want 1, 1", api.exchanges, api.fetches)
+	}
+
+	sec.calls = nil
+	tok, err = b.Token(ctx, target)
+	if err != nil || tok.Value != "mon(iam(key-1),guid,7)" || !tok.FromCache {
+		t.Fatalf("warm Token = %+v, %v", tok, err)
+	}
+	if api.exchanges != 1 || len(sec.calls) != 1 {
+		t.Fatalf("warm: %d exchanges and keyring calls %v; want no request and one keyring read", api.exchanges, sec.calls)
+	}
+}
+
+func TestCachedTokenIsBoundToItsTarget(t *testing.T) {
+	ctx := context.Background()
+	b, sec, api, _ := newBroker(nil)
+	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
+	if _, err := b.Token(ctx, target); err != nil {
+		t.Fatal(err)
+	}
+	for _, changed := range []Target{
+		{Profile: "p", Endpoint: "https://other", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: "7"},
+		{Profile: "p", Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid2", TeamID: "7"},
+		{Profile: "p", Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: ""},
+	} {
+		before := api.fetches
+		tok, err := b.Token(ctx, changed)
+		if err != nil || tok.FromCache || api.fetches != before+1 {
+			t.Errorf("Token(%+v) = %+v, %v: served the token of other settings", changed, tok, err)
+		}
+	}
+}
+
+func TestCacheWriteFailureStillAnswers(t *testing.T) {
+	ctx := context.Background()
+	b, sec, _, warnings := newBroker(nil)
+	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
+	sec.failOn = "Set#1"
+	tok, err := b.Token(ctx, target)
+	if err != nil || tok.Value == "" {
+		t.Fatalf("Token = %+v, %v; a failed cache write must not fail the command", tok, err)
+	}
+	if len(*warnings) != 1 || !errors.Is((*warnings)[0], errInjected) {
+		t.Fatalf("warnings = %v", *warnings)
+	}
+}
+
+func TestAPIKeySources(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key")
+	os.WriteFile(keyFile, []byte("  file-key\n"), 0o600)
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	tests := []struct {
+		name, env, key, source, err string
+	}{
+		{"keyring", "", "ring-key", SourceKeyring, ""},
+		{"env wins", " env-key ", "env-key", SourceEnv, ""},
+		{"env file", "@" + keyFile, "file-key", SourceEnvFile, ""},
+		{"env file missing", "@" + filepath.Join(dir, "nope"), "", "", "IBMCLOUD_API_KEY=@" + filepath.Join(dir, "nope") + ": cannot read the key file: no such file or directory"},
+		{"env file empty", "@" + empty, "", "", "IBMCLOUD_API_KEY=@" + empty + ": the file is empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, sec, _, _ := newBroker(map[string]string{"IBMCLOUD_API_KEY": tt.env})
+			sec.inner.Set(ctx, APIKeyItem("p"), "ring-key\n")
+			key, source, err := b.APIKey(ctx, "p")
+			if tt.err != "" {
+				if err == nil || err.Error() != tt.err {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || key != tt.key || source != tt.source {
+				t.Fatalf("APIKey = %q, %q, %v; want %q, %q", key, source, err, tt.key, tt.source)
+			}
+		})
+	}
+	b, _, _, _ := newBroker(nil)
+	if _, _, err := b.APIKey(ctx, "p"); !errors.Is(err, ErrNoAPIKey) {
+		t.Fatalf("no key anywhere: err = %v, want ErrNoAPIKey", err)
+	}
+}
+
+// TestLoginIsAllOrNothing fails each step of a login over an existing one
+// and checks that the keyring is back as it was and the config was not
+// committed.
+func TestLoginIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	newTarget := Target{Profile: "p", Endpoint: "https://new", IAMEndpoint: "https://iam", InstanceID: "guid9", TeamID: "9"}
+	tests := []struct {
+		name      string
+		failOn    string
+		apiErr    error
+		commitErr error
+		verify    bool
+	}{
+		{"verify fails", "", errors.New("BXNIM0415E"), nil, true},
+		{"snapshot read fails", "Get#1", nil, nil, true},
+		{"key write fails", "Set#1", nil, nil, true},
+		{"token write fails", "Set#2", nil, nil, true},
+		{"config write fails", "", nil, errors.New("disk full"), true},
+		{"no-verify token delete fails", "Delete#1", nil, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, sec, api, _ := newBroker(nil)
+			sec.inner.Set(ctx, APIKeyItem("p"), "old-key")
+			sec.inner.Set(ctx, TokenItem("p"), encodeEntry(target, "old-token"))
+			sec.failOn = tt.failOn
+			api.err = tt.apiErr
+			committed := false
+			err := b.Login(ctx, newTarget, "new-key", tt.verify, func() error {
+				committed = true
+				return tt.commitErr
+			})
+			if err == nil {
+				t.Fatal("Login succeeded, want the injected failure")
+			}
+			if committed && tt.commitErr == nil {
+				t.Error("the config was committed although the keyring writes failed")
+			}
+			if key, _ := sec.inner.Get(ctx, APIKeyItem("p")); key != "old-key" {
+				t.Errorf("API key after failed login = %q, want the old one", key)
+			}
+			sec.failOn = ""
+			if tok, ok, _ := b.Cached(ctx, target); !ok || tok != "old-token" {
+				t.Errorf("cached token after failed login = %q, %v; want the old one", tok, ok)
+			}
+		})
+	}
+}
+
+func TestLoginFromNothingLeavesNothingOnFailure(t *testing.T) {
+	ctx := context.Background()
+	b, sec, _, _ := newBroker(nil)
+	err := b.Login(ctx, target, "new-key", true, func() error { return errors.New("disk full") })
+	if err == nil {
+		t.Fatal("want failure")
+	}
+	for _, item := range []string{APIKeyItem("p"), TokenItem("p")} {
+		if _, err := sec.inner.Get(ctx, item); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s left behind after a failed first login (err %v)", item, err)
+		}
+	}
+}
+
+func TestLogoutToleratesMissingItems(t *testing.T) {
+	ctx := context.Background()
+	b, sec, _, _ := newBroker(nil)
+	sec.inner.Set(ctx, APIKeyItem("p"), "k")
+	if err := b.Logout(ctx, "p"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Logout(ctx, "p"); err != nil {
+		t.Fatalf("second logout: %v", err)
+	}
+	if _, err := sec.inner.Get(ctx, APIKeyItem("p")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("key still there: %v", err)
+	}
+}

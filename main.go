@@ -1,0 +1,27 @@
+// Command monitor-token keeps an IBM Cloud API key in the OS keyring and
+// hands out the IBM Cloud Monitoring API token to whoever asks: the command
+// line, ibmcloud, kubectl, git, curl and scripts. All of it lives in
+// internal/app; main only wires the process to it.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/monitor-token/monitor-token/internal/app"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := app.Run(ctx, app.Env{
+		Args:    os.Args,
+		Stdin:   os.Stdin,
+		Stdout:  os.Stdout,
+		Stderr:  os.Stderr,
+		Environ: os.Environ(),
+	})
+	stop()
+	os.Exit(code)
+}
