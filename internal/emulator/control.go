@@ -1,0 +1,236 @@
+package emulator
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The control API lets shell scripts and out-of-process tests drive the emulator. It lives
+// under /_emulator/, a path neither IAM nor Monitoring has, and its requests are neither
+// counted nor recorded nor faulted. It never returns a secret: recorded requests come back
+// with credentials redacted, and reset-token answers 204 without the new token.
+//
+//	GET  /_emulator/counts                           {"GET /api/token": 2, ...}
+//	GET  /_emulator/requests                         [{"method","path","header","form","status","auth"}, ...]
+//	POST /_emulator/reset-counts                     204
+//	POST /_emulator/reset-token?instance=GUID&team=ID  204
+//	POST /_emulator/fault?route=GET%20/api/token     body {"status","retry_after","body","content_type","delay":"2s","times","empty"}  204
+//	POST /_emulator/iam-only?instance=GUID&on=true   204
+//
+// Errors are {"message": ...}: 400 for bad parameters, 404 for an unknown instance or team.
+const controlPrefix = "/_emulator/"
+
+// redacted replaces secrets in the control API's copy of recorded requests.
+const redacted = "[redacted]"
+
+// faultJSON is Fault on the wire; delay is a Go duration string ("1500ms").
+type faultJSON struct {
+	Status      int    `json:"status"`
+	RetryAfter  string `json:"retry_after"`
+	Body        string `json:"body"`
+	ContentType string `json:"content_type"`
+	Delay       string `json:"delay"`
+	Times       int    `json:"times"`
+	Empty       bool   `json:"empty"`
+}
+
+type controlHandler struct {
+	method string
+	serve  func(e *Emulator, w http.ResponseWriter, r *http.Request)
+}
+
+var controlRoutes = map[string]controlHandler{
+	"counts":       {http.MethodGet, (*Emulator).controlCounts},
+	"requests":     {http.MethodGet, (*Emulator).controlRequests},
+	"reset-counts": {http.MethodPost, (*Emulator).controlResetCounts},
+	"reset-token":  {http.MethodPost, (*Emulator).controlResetToken},
+	"fault":        {http.MethodPost, (*Emulator).controlFault},
+	"iam-only":     {http.MethodPost, (*Emulator).controlIAMOnly},
+}
+
+func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
+	h, ok := controlRoutes[strings.TrimPrefix(r.URL.Path, controlPrefix)]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, messageBody("not found"))
+		return
+	}
+	if r.Method != h.method {
+		w.Header().Set("Allow", h.method)
+		writeJSON(w, http.StatusMethodNotAllowed, messageBody("method not allowed"))
+		return
+	}
+	h.serve(e, w, r)
+}
+
+func (e *Emulator) controlCounts(w http.ResponseWriter, r *http.Request) {
+	if _, err := controlParams(r); err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	e.mu.Lock()
+	counts := make(map[string]int, len(e.counts))
+	for k, v := range e.counts {
+		counts[k] = v
+	}
+	e.mu.Unlock()
+	writeJSON(w, http.StatusOK, counts)
+}
+
+func (e *Emulator) controlRequests(w http.ResponseWriter, r *http.Request) {
+	if _, err := controlParams(r); err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	reqs := e.Requests()
+	for i := range reqs {
+		redact(&reqs[i])
+	}
+	writeJSON(w, http.StatusOK, reqs)
+}
+
+// redact blanks credentials in a copy of a recorded request. The bearer scheme stays visible,
+// and Request.Auth still says which kind of token it was.
+func redact(req *Request) {
+	for name, values := range req.Header {
+		switch http.CanonicalHeaderKey(name) {
+		case "Authorization", "Proxy-Authorization":
+			for i, v := range values {
+				if scheme, _, ok := strings.Cut(v, " "); ok {
+					values[i] = scheme + " " + redacted
+				} else {
+					values[i] = redacted
+				}
+			}
+		case "Cookie":
+			for i := range values {
+				values[i] = redacted
+			}
+		}
+	}
+	for _, name := range []string{"apikey", "refresh_token", "client_secret", "password"} {
+		for i := range req.Form[name] {
+			req.Form[name][i] = redacted
+		}
+	}
+}
+
+func (e *Emulator) controlResetCounts(w http.ResponseWriter, r *http.Request) {
+	if _, err := controlParams(r); err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	e.ResetCounts()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// controlResetToken resets a team's Monitor token like the UI does. It answers 204 and not the
+// new token: scripts must not get tokens printed; a client fetches the new one the normal way.
+func (e *Emulator) controlResetToken(w http.ResponseWriter, r *http.Request) {
+	q, err := controlParams(r, "instance", "team")
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	team, err := strconv.Atoi(q.Get("team"))
+	if err != nil {
+		controlError(w, http.StatusBadRequest, errors.New("team must be a number"))
+		return
+	}
+	if e.ResetMonitorToken(q.Get("instance"), team) == "" {
+		controlError(w, http.StatusNotFound, errors.New("no such instance or team"))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) controlIAMOnly(w http.ResponseWriter, r *http.Request) {
+	q, err := controlParams(r, "instance", "on")
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	on, err := strconv.ParseBool(q.Get("on"))
+	if err != nil {
+		controlError(w, http.StatusBadRequest, errors.New("on must be true or false"))
+		return
+	}
+	if !e.setIAMOnly(q.Get("instance"), on) {
+		controlError(w, http.StatusNotFound, errors.New("no such instance"))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) controlFault(w http.ResponseWriter, r *http.Request) {
+	q, err := controlParams(r, "route")
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	f, err := decodeFault(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err == nil {
+		err = validateFault(q.Get("route"), f)
+	}
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	e.injectFault(q.Get("route"), f)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeFault reads one JSON faultJSON object, refusing unknown fields and trailing data so
+// that a typo in a script fails loudly.
+func decodeFault(body io.Reader) (Fault, error) {
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	var fj faultJSON
+	if err := dec.Decode(&fj); err != nil {
+		return Fault{}, fmt.Errorf("fault body: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Fault{}, errors.New("fault body: trailing data after the JSON object")
+	}
+	f := Fault{Status: fj.Status, RetryAfter: fj.RetryAfter, Body: fj.Body, ContentType: fj.ContentType,
+		Times: fj.Times, Empty: fj.Empty}
+	if fj.Delay != "" {
+		d, err := time.ParseDuration(fj.Delay)
+		if err != nil {
+			return Fault{}, fmt.Errorf("fault body: delay: %w", err)
+		}
+		f.Delay = d
+	}
+	return f, nil
+}
+
+// controlParams parses the query string: each name in required exactly once and nothing else.
+func controlParams(r *http.Request, required ...string) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, errors.New("invalid query string")
+	}
+	want := map[string]bool{}
+	for _, name := range required {
+		want[name] = true
+		if len(q[name]) != 1 || q.Get(name) == "" {
+			return nil, fmt.Errorf("parameter %q is required once", name)
+		}
+	}
+	for name := range q {
+		if !want[name] {
+			return nil, fmt.Errorf("unknown parameter %q", name)
+		}
+	}
+	return q, nil
+}
+
+func controlError(w http.ResponseWriter, status int, err error) {
+	writeJSON(w, status, messageBody(err.Error()))
+}

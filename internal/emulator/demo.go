@@ -1,0 +1,51 @@
+package emulator
+
+import "fmt"
+
+// DemoFacts is what a demo or a test needs to know about NewDemo's seeded emulator.
+type DemoFacts struct {
+	APIKey              string
+	InstanceGUID        string // us-south, two teams
+	IAMOnlyInstanceGUID string // eu-de, external_api_auth: IAM_ONLY
+	DefaultTeamID       int    // default team of InstanceGUID
+	OtherTeamID         int    // the other team of InstanceGUID
+	CRN                 string // CRN of InstanceGUID (spec section 2, "Instance identity")
+}
+
+// Demo seeds. Team IDs are fixed (26055 is the spec's example); keys, GUIDs and tokens are
+// random on every call.
+const (
+	demoUserID        = 4567890
+	demoUsername      = "demo.user@example.com"
+	demoDefaultTeamID = 26055
+	demoOtherTeamID   = 26056
+	demoIAMOnlyTeamID = 31001
+)
+
+// NewDemo returns an emulator seeded with one API key, one normal instance in us-south with two
+// teams (one default) and one IAM_ONLY instance in eu-de.
+func NewDemo() (*Emulator, DemoFacts) {
+	e := New()
+	facts := DemoFacts{
+		APIKey:              newAPIKey(),
+		InstanceGUID:        newUUID(),
+		IAMOnlyInstanceGUID: newUUID(),
+		DefaultTeamID:       demoDefaultTeamID,
+		OtherTeamID:         demoOtherTeamID,
+	}
+	facts.CRN = crn("us-south", newRequestID(), facts.InstanceGUID)
+	e.AddAPIKey(facts.APIKey, demoUserID, demoUsername)
+	e.AddInstance(Instance{GUID: facts.InstanceGUID, Region: "us-south", Teams: []Team{
+		{ID: demoDefaultTeamID, Name: "Monitor Operations", Default: true},
+		{ID: demoOtherTeamID, Name: "Platform Team"},
+	}})
+	e.AddInstance(Instance{GUID: facts.IAMOnlyInstanceGUID, Region: "eu-de", IAMOnly: true, Teams: []Team{
+		{ID: demoIAMOnlyTeamID, Name: "IAM Only Operations", Default: true},
+	}})
+	return e, facts
+}
+
+// crn builds the CRN of a Monitoring instance: region 6th field, GUID 8th (spec section 2).
+func crn(region, accountID, guid string) string {
+	return fmt.Sprintf("crn:v1:bluemix:public:sysdig-monitor:%s:a/%s:%s::", region, accountID, guid)
+}

@@ -1,0 +1,211 @@
+package emulator
+
+import (
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// IAM token endpoint, spec section 1:
+//
+//	POST /identity/token
+//	Content-Type: application/x-www-form-urlencoded
+//	Accept: application/json
+//
+//	grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=<API_KEY>[&response_type=cloud_iam]
+//
+// Only this path is served: go-sdk-core appends /identity/token to a configured base itself
+// (spec section 1), so a client posting anywhere else has a URL bug and gets 404.
+
+const grantTypeAPIKey = "urn:ibm:params:oauth:grant-type:apikey"
+
+// iamFormFields are the only form fields accepted. response_type=cloud_iam is what go-sdk-core
+// adds (spec section 1); anything else (scope, refresh_token, a second apikey) is a client
+// doing something the spec does not describe, so it is refused rather than ignored.
+var iamFormFields = map[string]bool{"grant_type": true, "apikey": true, "response_type": true}
+
+// iamTokenResponse has exactly the documented success fields (spec section 1).
+type iamTokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int64  `json:"expires_in"`
+	Expiration   int64  `json:"expiration"`
+	Scope        string `json:"scope"`
+	IMSUserID    int    `json:"ims_user_id"`
+}
+
+// iamReject is a 4xx answer of the token endpoint.
+type iamReject struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request, body []byte, bodyErr error) {
+	if rej := checkIAMRequest(r, body, bodyErr); rej != nil {
+		if rej.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", http.MethodPost)
+		}
+		writeJSON(w, rej.status, iamError(rej.code, rej.msg))
+		return
+	}
+	form, _ := url.ParseQuery(string(body)) // checkIAMRequest parsed it already
+	resp, ok := e.issueIAMToken(form.Get("apikey"))
+	if !ok {
+		// Bad or deleted key: "usually HTTP 400" (spec section 1). A test that wants the 401
+		// some clients see injects it as a fault.
+		writeJSON(w, http.StatusBadRequest, iamError(iamCodeUnknownKey, iamMessageUnknownKey))
+		return
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// checkIAMRequest validates everything about a token request except whether the key exists.
+// Every rejection is 400 with an IAM-shaped body unless said otherwise; the codes are the
+// emulator's own (see respond.go), not IBM's.
+func checkIAMRequest(r *http.Request, body []byte, bodyErr error) *iamReject {
+	if r.Method != http.MethodPost {
+		return &iamReject{http.StatusMethodNotAllowed, iamCodeMethod, "the token endpoint takes POST only"}
+	}
+	if r.URL.RawQuery != "" {
+		// The grant goes in the form body. A key in the URL ends up in access logs.
+		return &iamReject{http.StatusBadRequest, iamCodeQueryString, "parameters must be in the form body, not in the URL"}
+	}
+	if _, ok := r.Header["Authorization"]; ok {
+		// Basic auth is only for a client id/secret (spec section 1), which monitor-token does
+		// not have; any Authorization header here means a credential went to the wrong place.
+		return &iamReject{http.StatusBadRequest, iamCodeAuthorization, "no Authorization header is expected with an apikey grant"}
+	}
+	if rej := checkIAMHeaders(r); rej != nil {
+		return rej
+	}
+	if bodyErr != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(bodyErr, &tooLarge) {
+			return &iamReject{http.StatusRequestEntityTooLarge, iamCodeTooLarge, "request body too large"}
+		}
+		return &iamReject{http.StatusBadRequest, iamCodeBody, "could not read the request body"}
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return &iamReject{http.StatusBadRequest, iamCodeBody, "the body is not valid application/x-www-form-urlencoded"}
+	}
+	return checkIAMForm(form)
+}
+
+func checkIAMHeaders(r *http.Request) *iamReject {
+	ct := r.Header.Values("Content-Type")
+	if len(ct) != 1 || !isFormContentType(ct[0]) {
+		return &iamReject{http.StatusBadRequest, iamCodeContentType, "Content-Type must be application/x-www-form-urlencoded"}
+	}
+	if !acceptsJSON(r.Header) {
+		return &iamReject{http.StatusBadRequest, iamCodeAccept, "Accept must allow application/json"}
+	}
+	return nil
+}
+
+// isFormContentType accepts the media type with at most a UTF-8 charset parameter.
+func isFormContentType(v string) bool {
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || mt != "application/x-www-form-urlencoded" {
+		return false
+	}
+	for k, p := range params {
+		if k != "charset" || !strings.EqualFold(p, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
+// acceptsJSON reports whether Accept is present and admits application/json with q > 0. A
+// missing Accept is refused: the spec's requests send it (sections 1 and 2).
+func acceptsJSON(h http.Header) bool {
+	values := h.Values("Accept")
+	if len(values) == 0 {
+		return false
+	}
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+			if err != nil || !positiveQ(params) {
+				continue
+			}
+			if mt == "application/json" || mt == "application/*" || mt == "*/*" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// positiveQ reports whether a media range's quality is absent or above zero (RFC 9110 12.4.2).
+func positiveQ(params map[string]string) bool {
+	q, ok := params["q"]
+	if !ok {
+		return true
+	}
+	f, err := strconv.ParseFloat(q, 64)
+	return err == nil && f > 0
+}
+
+func checkIAMForm(form url.Values) *iamReject {
+	names := make([]string, 0, len(form))
+	for name := range form {
+		names = append(names, name)
+	}
+	sort.Strings(names) // stable messages when several fields are wrong
+	for _, name := range names {
+		if !iamFormFields[name] {
+			return &iamReject{http.StatusBadRequest, iamCodeUnknownField, fmt.Sprintf("unexpected form field %q", name)}
+		}
+		if len(form[name]) != 1 {
+			return &iamReject{http.StatusBadRequest, iamCodeRepeatedField, fmt.Sprintf("form field %q given %d times", name, len(form[name]))}
+		}
+	}
+	if _, ok := form["grant_type"]; !ok {
+		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"grant_type\""}
+	}
+	if form.Get("grant_type") != grantTypeAPIKey {
+		return &iamReject{http.StatusBadRequest, iamCodeGrantType, "unsupported grant_type"}
+	}
+	if form.Get("apikey") == "" {
+		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"apikey\""}
+	}
+	if rt, ok := form["response_type"]; ok && rt[0] != "cloud_iam" {
+		return &iamReject{http.StatusBadRequest, iamCodeResponseType, "unsupported response_type"}
+	}
+	return nil
+}
+
+// issueIAMToken creates an access token for a known key. expires_in comes from the configured
+// lifetime and expiration is now+expires_in in Unix seconds (spec section 1).
+func (e *Emulator) issueIAMToken(apiKey string) (iamTokenResponse, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	u, ok := e.apiKeys[apiKey]
+	if !ok {
+		return iamTokenResponse{}, false
+	}
+	now := time.Now()
+	expires := now.Add(e.iamLifetime)
+	expiresIn := int64(e.iamLifetime / time.Second)
+	tok := newIAMAccessToken(u, now, now.Add(time.Duration(expiresIn)*time.Second))
+	e.iamTokens[tok] = iamToken{user: u, expires: expires}
+	return iamTokenResponse{
+		AccessToken:  tok,
+		RefreshToken: "not_supported",
+		TokenType:    "Bearer",
+		ExpiresIn:    expiresIn,
+		Expiration:   now.Unix() + expiresIn,
+		Scope:        "ibm openid",
+		IMSUserID:    u.ID,
+	}, true
+}

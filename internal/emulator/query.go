@@ -1,0 +1,91 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// The data route, GET /prometheus/api/v1/query (spec section 3): something for a demo to do with
+// the token once it has one. It answers a fixed one-sample vector whatever the PromQL says.
+
+// queryParams are the parameters of Prometheus' instant query that the emulator accepts, each
+// at most once; query is required.
+var queryParams = map[string]bool{"query": true, "time": true, "timeout": true, "limit": true}
+
+type promSample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+type promData struct {
+	ResultType string       `json:"resultType"`
+	Result     []promSample `json:"result"`
+}
+
+type promSuccess struct {
+	Status string   `json:"status"`
+	Data   promData `json:"data"`
+}
+
+// promError is Prometheus' error shape, for bad parameters.
+type promError struct {
+	Status    string `json:"status"`
+	ErrorType string `json:"errorType"`
+	Error     string `json:"error"`
+}
+
+// serveQuery accepts a current Monitor API token on its own (spec section 3: "Only
+// Authorization: Bearer <monitor token>"), or an IAM token with IBMInstanceID for an IAM_ONLY
+// instance, which accepts "the IAM token itself on every call" (spec section 2). An IAM token
+// for any other instance is refused with 401: a client that skips the exchange must fail here,
+// even though the real service might accept it.
+func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request) {
+	sc, rp := e.resolve(r, false)
+	if rp != nil {
+		rp.write(w)
+		return
+	}
+	if sc.bearer == authIAM && !sc.iamOnly {
+		unauthorized("use the Monitor API token: IAM tokens are accepted only by IAM_ONLY instances").write(w)
+		return
+	}
+	if msg := checkQueryParams(r); msg != "" {
+		writeJSON(w, http.StatusBadRequest, promError{Status: "error", ErrorType: "bad_data", Error: msg})
+		return
+	}
+	now := float64(time.Now().UnixMilli()) / 1000
+	writeJSON(w, http.StatusOK, promSuccess{Status: "success", Data: promData{
+		ResultType: "vector",
+		Result: []promSample{{
+			Metric: map[string]string{
+				"__name__":        "up",
+				"job":             "monitor-emulator",
+				"ibm_instance_id": sc.guid,
+				"sysdig_team_id":  strconv.Itoa(sc.team.ID),
+			},
+			Value: [2]any{now, "1"},
+		}},
+	}})
+}
+
+func checkQueryParams(r *http.Request) string {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return "invalid query string"
+	}
+	for name, v := range q {
+		if !queryParams[name] {
+			return fmt.Sprintf("unknown parameter %q", name)
+		}
+		if len(v) != 1 {
+			return fmt.Sprintf("parameter %q given %d times", name, len(v))
+		}
+	}
+	if q.Get("query") == "" {
+		return "missing parameter \"query\""
+	}
+	return ""
+}

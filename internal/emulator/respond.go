@@ -1,0 +1,116 @@
+package emulator
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Error body shapes of IBM Cloud Monitoring, all listed in spec section 2 ("Error bodies come in
+// several shapes"). The emulator uses each of them somewhere, so a client must read them all.
+
+type sysdigError struct {
+	Reason  string `json:"reason"`
+	Message string `json:"message"`
+}
+
+type errorsBody struct {
+	Errors []sysdigError `json:"errors"`
+}
+
+type messageOnly struct {
+	Message string `json:"message"`
+}
+
+type errorOnly struct {
+	Error string `json:"error"`
+}
+
+type typedError struct {
+	Type    string   `json:"type"`
+	Message string   `json:"message"`
+	Details []string `json:"details"`
+}
+
+func messageBody(msg string) messageOnly { return messageOnly{Message: msg} }
+
+// iamOnlyBody is the exact body of an IAM_ONLY instance refusing /api/token (spec section 2).
+// Only that refusal uses this reason: clients recognise IAM_ONLY by it.
+func iamOnlyBody() errorsBody {
+	return errorsBody{Errors: []sysdigError{{
+		Reason:  "Not enough privileges to complete the action",
+		Message: "Access is denied",
+	}}}
+}
+
+// badCredentialsBody answers a bearer that is missing, malformed, unknown, reset or of an
+// IAM_ONLY instance. Not documented: spec section 2 says a reset token is refused with "401
+// expected" and that Sysdig uses 401 for "Access denied", so it is 401 with the {"errors"}
+// shape and reason "Access denied". message says which case it was, to help whoever debugs.
+func badCredentialsBody(msg string) errorsBody {
+	return errorsBody{Errors: []sysdigError{{Reason: "Access denied", Message: msg}}}
+}
+
+// iamErrorBody is IAM's error shape (spec section 1):
+// {"errorCode","errorMessage","context":{"requestId",...}}.
+type iamErrorBody struct {
+	ErrorCode    string     `json:"errorCode"`
+	ErrorMessage string     `json:"errorMessage"`
+	Context      iamContext `json:"context"`
+}
+
+type iamContext struct {
+	RequestID   string `json:"requestId"`
+	RequestType string `json:"requestType"`
+}
+
+// Error codes of IAM. Only BXNIM0415E is documented (spec section 1); the others are the
+// emulator's own, marked with an "EMULATOR-" prefix so that nobody mistakes them for IBM's. A
+// client must not depend on them beyond "400 from IAM that is not BXNIM0415E".
+const (
+	iamCodeUnknownKey         = "BXNIM0415E"
+	iamCodeContentType        = "EMULATOR-CONTENT-TYPE"
+	iamCodeAccept             = "EMULATOR-ACCEPT"
+	iamCodeQueryString        = "EMULATOR-QUERY-STRING"
+	iamCodeAuthorization      = "EMULATOR-AUTHORIZATION"
+	iamCodeBody               = "EMULATOR-BODY"
+	iamCodeMissingField       = "EMULATOR-MISSING-FIELD"
+	iamCodeUnknownField       = "EMULATOR-UNKNOWN-FIELD"
+	iamCodeRepeatedField      = "EMULATOR-REPEATED-FIELD"
+	iamCodeGrantType          = "EMULATOR-GRANT-TYPE"
+	iamCodeResponseType       = "EMULATOR-RESPONSE-TYPE"
+	iamCodeMethod             = "EMULATOR-METHOD"
+	iamCodeTooLarge           = "EMULATOR-TOO-LARGE"
+	iamCodeFaultPrefix        = "EMULATOR-"
+	iamMessageUnknownKey      = "Provided API key could not be found."
+	iamRequestTypeIdentityTok = "incoming.Identity_Token"
+)
+
+func iamError(code, msg string) iamErrorBody {
+	return iamErrorBody{
+		ErrorCode:    code,
+		ErrorMessage: msg,
+		Context:      iamContext{RequestID: newRequestID(), RequestType: iamRequestTypeIdentityTok},
+	}
+}
+
+// writeJSON answers with a JSON body. Marshalling the emulator's own types cannot fail.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("emulator: marshal response: " + err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeText answers with a plain-text body: spec section 2 has seen non-JSON error text.
+func writeText(w http.ResponseWriter, status int, text string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(text))
+}
+
+func jsonValid(b []byte) bool { return json.Valid(b) }
