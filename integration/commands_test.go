@@ -1,0 +1,286 @@
+package integration
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/monitor-token/monitor-token/internal/emulator"
+	"github.com/monitor-token/monitor-token/internal/testkeyring"
+)
+
+var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"emu":        cmdEmu,
+	"keyring":    cmdKeyring,
+	"noleak":     cmdNoLeak,
+	"mode":       cmdMode,
+	"argv-clean": cmdArgvClean,
+}
+
+// routes are the short names scripts use for the emulator's routes.
+var routes = map[string]string{
+	"iam":   emulator.RouteIAMToken,
+	"token": emulator.RouteMonitorToken,
+	"teams": emulator.RouteTeams,
+	"me":    emulator.RouteUsersMe,
+}
+
+func route(ts *testscript.TestScript, name string) string {
+	r, ok := routes[name]
+	if !ok {
+		ts.Fatalf("unknown route %q (iam, token, teams, me)", name)
+	}
+	return r
+}
+
+// cmdEmu inspects and steers the script's emulator:
+//
+//	emu count ROUTE N               the route got exactly N requests
+//	emu reset-counts
+//	emu token VAR [TEAM]            sets $VAR to the current Monitor token (default team)
+//	emu reset-token [TEAM]          resets it, as the UI's Reset Token does
+//	emu fault ROUTE STATUS [RETRY_AFTER] [TIMES]
+//	emu slow ROUTE DURATION
+//	emu body ROUTE STATUS BODY      answer once with a literal body ("" for empty)
+//	emu iam-only on|off
+//	emu header ROUTE NAME VALUE     the last request on ROUTE carried NAME: VALUE ("" = absent)
+func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! emu")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: emu SUBCOMMAND ...")
+	}
+	w := worldOf(ts)
+	team := func(i int) int {
+		if len(args) > i {
+			n, err := strconv.Atoi(args[i])
+			ts.Check(err)
+			return n
+		}
+		return w.facts.DefaultTeamID
+	}
+	switch args[0] {
+	case "count":
+		want, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		if got := w.emu.Count(route(ts, args[1])); got != want {
+			ts.Fatalf("%s: %d requests, want %d", args[1], got, want)
+		}
+	case "reset-counts":
+		w.emu.ResetCounts()
+	case "token":
+		ts.Setenv(args[1], w.emu.MonitorToken(w.facts.InstanceGUID, team(2)))
+	case "reset-token":
+		w.emu.ResetMonitorToken(w.facts.InstanceGUID, team(1))
+	case "fault":
+		status, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		f := emulator.Fault{Status: status}
+		if len(args) > 3 {
+			f.RetryAfter = args[3]
+		}
+		if len(args) > 4 {
+			f.Times, err = strconv.Atoi(args[4])
+			ts.Check(err)
+		}
+		w.emu.InjectFault(route(ts, args[1]), f)
+	case "slow":
+		d, err := time.ParseDuration(args[2])
+		ts.Check(err)
+		w.emu.InjectFault(route(ts, args[1]), emulator.Fault{Delay: d})
+	case "body":
+		status, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		f := emulator.Fault{Status: status, Body: args[3]}
+		if args[3] == "" {
+			f.Empty = true
+		}
+		w.emu.InjectFault(route(ts, args[1]), f)
+	case "iam-only":
+		w.emu.SetIAMOnly(w.facts.InstanceGUID, args[1] == "on")
+	case "header":
+		var last *emulator.Request
+		for _, r := range w.emu.Requests() {
+			if r.Method+" "+r.Path == route(ts, args[1]) {
+				last = &r
+			}
+		}
+		if last == nil {
+			ts.Fatalf("no request on %s", args[1])
+		}
+		if got := last.Header.Get(args[2]); got != args[3] {
+			ts.Fatalf("%s header %s = %q, want %q", args[1], args[2], got, args[3])
+		}
+	default:
+		ts.Fatalf("unknown emu subcommand %q", args[0])
+	}
+}
+
+// cmdKeyring replaces the script's keyring session, to reproduce how
+// keyrings fail (keyring.md):
+//
+//	keyring locked       a new bus over the same HOME; the daemon runs, the keyring stays locked
+//	keyring noprovider   a bus on which no Secret Service can start
+//	keyring nobus        no session bus at all
+//	keyring unlocked     back to a working, unlocked keyring over the same HOME
+func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: keyring locked|noprovider|nobus|unlocked")
+	}
+	w := worldOf(ts)
+	w.session.Stop()
+	modes := map[string]testkeyring.Mode{"locked": testkeyring.Locked, "noprovider": testkeyring.NoProvider, "unlocked": testkeyring.Unlocked}
+	if args[0] == "nobus" {
+		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+		return
+	}
+	mode, ok := modes[args[0]]
+	if !ok {
+		ts.Fatalf("unknown keyring mode %q", args[0])
+	}
+	s, err := testkeyring.Start(w.home, mode)
+	ts.Check(err)
+	ts.Defer(s.Stop)
+	w.session = s
+	ts.Setenv("DBUS_SESSION_BUS_ADDRESS", s.Address)
+}
+
+// cmdNoLeak fails if any secret the emulator knows (the API key, every
+// Monitor token, every bearer it was sent) appears in the last command's
+// stdout or stderr, or in any file under the script's work directory other
+// than the API key files the script pipes in and the keyring's own files
+// (which are encrypted).
+//
+//	noleak [stdout]      with "stdout", the last stdout may hold the current token (get prints it)
+func cmdNoLeak(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! noleak")
+	}
+	allowStdout := len(args) == 1 && args[0] == "stdout"
+	w := worldOf(ts)
+	secrets := knownSecrets(w)
+	check := func(where, content string) {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(content, s) {
+				ts.Fatalf("a secret (%.6s...) appears in %s", s, where)
+			}
+		}
+	}
+	if !allowStdout {
+		check("stdout", ts.ReadFile("stdout"))
+	}
+	check("stderr", ts.ReadFile("stderr"))
+	root := ts.Getenv("WORK")
+	keyringDir := filepath.Join(w.home, ".local", "share", "keyrings")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if strings.HasPrefix(path, ts.Getenv("APIKEY_FILE")) || strings.HasPrefix(path, keyringDir+string(os.PathSeparator)) {
+			return nil
+		}
+		if d.Type()&fs.ModeType != 0 {
+			return nil // sockets and the like
+		}
+		b, err := os.ReadFile(path)
+		if err == nil {
+			check(path, string(b))
+		}
+		return nil
+	})
+	ts.Check(err)
+}
+
+// cmdMode checks a file's permission bits: mode 0600 FILE.
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode PERM FILE")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	ts.Check(err)
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	got := fi.Mode().Perm()
+	if (uint64(got) == want) == neg {
+		ts.Fatalf("%s has mode %04o, want %s%04o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// cmdArgvClean waits until a process whose command line holds every given
+// word is running (so the check is not vacuous), then fails if any
+// process's command line on this machine holds a secret the emulator knows.
+// Secrets on a command line are visible to every user through ps.
+//
+//	argv-clean WORD...
+func cmdArgvClean(ts *testscript.TestScript, neg bool, words []string) {
+	if neg || len(words) == 0 {
+		ts.Fatalf("usage: argv-clean WORD...")
+	}
+	secrets := knownSecrets(worldOf(ts))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		found := false
+		cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+		for _, f := range cmdlines {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue // the process ended meanwhile
+			}
+			args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+			if containsAll(args, words) {
+				found = true
+			}
+			for _, s := range secrets {
+				if s != "" && strings.Contains(string(b), s) {
+					ts.Fatalf("a secret (%.6s...) is on the command line of %s: %q", s, f, args[0])
+				}
+			}
+		}
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("no running process with %q in its command line", words)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func containsAll(args, words []string) bool {
+	for _, w := range words {
+		ok := false
+		for _, a := range args {
+			if a == w || filepath.Base(a) == w {
+				ok = true
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// knownSecrets is every secret the script's emulator knows of: the API key,
+// the current Monitor tokens, and every bearer token and API key it was sent.
+func knownSecrets(w *world) []string {
+	secrets := []string{w.facts.APIKey}
+	for _, team := range []int{w.facts.DefaultTeamID, w.facts.OtherTeamID} {
+		secrets = append(secrets, w.emu.MonitorToken(w.facts.InstanceGUID, team))
+	}
+	for _, r := range w.emu.Requests() {
+		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && b != "" {
+			secrets = append(secrets, b)
+		}
+		if k := r.Form.Get("apikey"); k != "" {
+			secrets = append(secrets, k)
+		}
+	}
+	return secrets
+}

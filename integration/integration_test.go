@@ -1,0 +1,145 @@
+// Package integration runs the real monitor-token binary the way users do:
+// scripts of shell-like commands (testscript), each with its own real
+// Secret Service (a private D-Bus bus with gnome-keyring) and its own IAM and
+// Monitoring emulator over TLS.
+package integration
+
+import (
+	"encoding/pem"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/monitor-token/monitor-token/internal/emulator"
+	"github.com/monitor-token/monitor-token/internal/testkeyring"
+)
+
+// binDir holds the built binary and its personality links.
+var binDir string
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "monitor-token-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	binDir = dir
+	// The real binary, built as `make install` builds it, so the tests see
+	// what users get (argv[0] personalities, package init, real exit codes).
+	build := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", filepath.Join(dir, "monitor-token"), "..")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building monitor-token:", err)
+		return 1
+	}
+	for _, link := range []string{"kubectl-monitor_token", "git-credential-monitor-token"} {
+		if err := os.Symlink("monitor-token", filepath.Join(dir, link)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return m.Run()
+}
+
+// requireKeyring skips when this machine cannot run a Secret Service, and
+// says why. `make test` installs what is needed first and sets
+// MONITOR_TOKEN_REQUIRE_KEYRING=1, which turns the skip into a failure.
+func requireKeyring(t *testing.T) {
+	t.Helper()
+	if missing := testkeyring.Missing(); len(missing) > 0 {
+		msg := fmt.Sprintf("no real Secret Service on this machine (missing %s; apt-get install gnome-keyring dbus libsecret-tools)", strings.Join(missing, ", "))
+		if os.Getenv("MONITOR_TOKEN_REQUIRE_KEYRING") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip("skipped: " + msg)
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("skipped: the real-keyring scripts use gnome-keyring, Linux only")
+	}
+}
+
+func TestScripts(t *testing.T) {
+	requireKeyring(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		Setup:               setup,
+		Cmds:                commands,
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+	})
+}
+
+// world is what a script's custom commands reach: its emulator and keyring.
+type world struct {
+	emu     *emulator.Emulator
+	facts   emulator.DemoFacts
+	session *testkeyring.Session
+	home    string
+}
+
+type worldKey struct{}
+
+func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
+
+// setup gives every script a fresh HOME, keyring, emulator and PATH.
+func setup(env *testscript.Env) error {
+	home := filepath.Join(env.WorkDir, "home")
+	session, err := testkeyring.Start(home, testkeyring.Unlocked)
+	if err != nil {
+		return err
+	}
+	env.Defer(session.Stop)
+
+	emu, facts := emulator.NewDemo()
+	srv := httptest.NewUnstartedServer(emu)
+	srv.StartTLS()
+	env.Defer(srv.Close)
+	certFile := filepath.Join(env.WorkDir, "emulator.pem")
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(certFile, certPEM, 0o644); err != nil {
+		return err
+	}
+	// apikey is what a user pipes in (with a newline, as echo writes it);
+	// apikey.raw is the bare key, to compare with what the keyring returns.
+	keyFile := filepath.Join(env.WorkDir, "apikey")
+	if err := os.WriteFile(keyFile, []byte(facts.APIKey+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := os.WriteFile(keyFile+".raw", []byte(facts.APIKey), 0o600); err != nil {
+		return err
+	}
+	runDir := filepath.Join(env.WorkDir, "run")
+	if err := os.MkdirAll(runDir, 0o700); err != nil {
+		return err
+	}
+
+	env.Values[worldKey{}] = &world{emu: emu, facts: facts, session: session, home: home}
+	set := func(k, v string) { env.Setenv(k, v) }
+	set("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	set("HOME", home)
+	set("DBUS_SESSION_BUS_ADDRESS", session.Address)
+	// An empty runtime dir: godbus must not find a bus socket there.
+	set("XDG_RUNTIME_DIR", runDir)
+	set("SSL_CERT_FILE", certFile)
+	set("EMU", srv.URL)
+	set("INSTANCE", facts.InstanceGUID)
+	set("IAM_ONLY_INSTANCE", facts.IAMOnlyInstanceGUID)
+	set("TEAM", fmt.Sprint(facts.DefaultTeamID))
+	set("OTHER_TEAM", fmt.Sprint(facts.OtherTeamID))
+	set("CRN", facts.CRN)
+	set("APIKEY_FILE", keyFile)
+	set("CONFIG", filepath.Join(home, ".config", "monitor-token", "config.json"))
+	return nil
+}

@@ -1,0 +1,212 @@
+// Package testkeyring gives a test its own real Secret Service: a private
+// D-Bus session bus with gnome-keyring on it, over a throw-away HOME
+// (../shared/spec/keyring.md, "A real Secret Service for tests"). It also
+// builds the broken variants the failure tests need: a locked keyring, a bus
+// with no Secret Service, and no bus at all. Only tests import it.
+package testkeyring
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Password unlocks the test keyrings.
+const Password = "test-keyring-password"
+
+// Missing names the programs a real keyring needs that this machine lacks;
+// empty means Start can work.
+func Missing() []string {
+	var missing []string
+	for _, prog := range []string{"dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			missing = append(missing, prog)
+		}
+	}
+	return missing
+}
+
+// Session is one private bus, with or without a keyring daemon on it.
+type Session struct {
+	Home    string // the HOME the daemon keeps its keyrings under
+	Address string // DBUS_SESSION_BUS_ADDRESS
+	busPID  int
+}
+
+// Mode says what to run on the bus.
+type Mode int
+
+const (
+	Unlocked   Mode = iota // gnome-keyring, login keyring unlocked with Password
+	Locked                 // gnome-keyring started but not unlocked, no prompter
+	NoProvider             // a bus that can start no Secret Service
+)
+
+// Start starts a bus in the given mode, with HOME as the keyring home. Stop
+// must be called; it also ends the daemon, which exits with its bus.
+func Start(home string, mode Mode) (*Session, error) {
+	if m := Missing(); len(m) > 0 {
+		return nil, fmt.Errorf("missing %s (apt-get install gnome-keyring dbus libsecret-tools)", strings.Join(m, ", "))
+	}
+	if err := os.MkdirAll(home, 0o700); err != nil {
+		return nil, err
+	}
+	// Every mode runs on a bus whose config has no <servicedir>, so nothing
+	// is D-Bus activated: only the daemon started here can own
+	// org.freedesktop.secrets. With activation on, an early client starts a
+	// second, locked gnome-keyring that can win the bus name.
+	conf := filepath.Join(home, "test-bus.conf")
+	if err := os.WriteFile(conf, []byte(noServiceBusConfig), 0o600); err != nil {
+		return nil, err
+	}
+	args := []string{"--fork", "--print-address=1", "--print-pid=1", "--nopidfile", "--config-file=" + conf}
+	cmd := exec.Command("dbus-daemon", args...)
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("dbus-daemon: %w", err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, strings.TrimSpace(sc.Text()))
+	}
+	if len(lines) < 2 {
+		return nil, fmt.Errorf("dbus-daemon printed %q, want address and pid", out)
+	}
+	s := &Session{Home: home, Address: lines[0]}
+	if _, err := fmt.Sscan(lines[1], &s.busPID); err != nil {
+		return nil, fmt.Errorf("dbus-daemon pid %q: %w", lines[1], err)
+	}
+	switch mode {
+	case Unlocked:
+		// --unlock alone starts the daemon with the login keyring unlocked;
+		// a second `--start`, as in keyring.md's recipe, would start another
+		// daemon that reads the same keyring locked.
+		err = s.daemon(Password, "--unlock", "--components=secrets")
+		if err == nil {
+			err = s.waitUnlocked()
+		}
+	case Locked:
+		err = s.daemon("", "--start", "--components=secrets")
+		if err == nil {
+			err = s.waitOwned()
+		}
+	}
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Session) daemon(stdin string, args ...string) error {
+	cmd := exec.Command("gnome-keyring-daemon", args...)
+	cmd.Env = s.Env(os.Environ())
+	// The password must be in the pipe before the daemon starts: it reads
+	// stdin once at start-up, and with exec's copying goroutine it can find
+	// the pipe still empty and create no login keyring at all.
+	r, w, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	io.WriteString(w, stdin)
+	w.Close()
+	defer r.Close()
+	cmd.Stdin = r
+	// The daemon forks and keeps the pipes open: give it none, or Output
+	// would wait for the daemon to exit.
+	cmd.Stdout, cmd.Stderr = nil, nil
+	done := make(chan error, 1)
+	go func() { done <- cmd.Run() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("gnome-keyring-daemon %s: %w", strings.Join(args, " "), err)
+		}
+		return nil
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		return errors.New("gnome-keyring-daemon did not start within 20s")
+	}
+}
+
+// waitOwned waits until a daemon owns the Secret Service name on the bus.
+func (s *Session) waitOwned() error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cmd := exec.Command("dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
+			"/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner", "string:org.freedesktop.secrets")
+		cmd.Env = s.Env(os.Environ())
+		out, err := cmd.CombinedOutput()
+		if err == nil && strings.Contains(string(out), "boolean true") {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no Secret Service on the test bus within 20s: %s", strings.TrimSpace(string(out)))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitUnlocked waits until the login keyring takes a write. The daemon
+// forks before it has created and unlocked the collection, and a client that
+// comes too early is told the keyring is locked.
+func (s *Session) waitUnlocked() error {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cmd := exec.Command("secret-tool", "store", "--label=testkeyring probe", "service", "testkeyring-probe", "username", "probe")
+		cmd.Env = s.Env(os.Environ())
+		cmd.Stdin = strings.NewReader("probe")
+		out, err := cmd.CombinedOutput()
+		if err == nil {
+			clear := exec.Command("secret-tool", "clear", "service", "testkeyring-probe", "username", "probe")
+			clear.Env = cmd.Env
+			return clear.Run()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the test keyring did not unlock within 20s: %s", strings.TrimSpace(string(out)))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Env returns base with HOME and the bus address of this session.
+func (s *Session) Env(base []string) []string {
+	env := make([]string, 0, len(base)+2)
+	for _, kv := range base {
+		if strings.HasPrefix(kv, "HOME=") || strings.HasPrefix(kv, "DBUS_SESSION_BUS_ADDRESS=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, "HOME="+s.Home, "DBUS_SESSION_BUS_ADDRESS="+s.Address)
+}
+
+// Stop ends the bus; gnome-keyring exits with it.
+func (s *Session) Stop() {
+	if s.busPID > 0 {
+		syscall.Kill(s.busPID, syscall.SIGTERM)
+		s.busPID = 0
+	}
+}
+
+const noServiceBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`
