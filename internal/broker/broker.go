@@ -126,12 +126,17 @@ func (b *Broker) Refresh(ctx context.Context, t Target) (Token, error) {
 }
 
 func (b *Broker) fetchAndCache(ctx context.Context, t Target) (Token, error) {
-	key, _, err := b.APIKey(ctx, t.Profile)
+	key, source, err := b.APIKey(ctx, t.Profile)
 	if err != nil {
 		return Token{}, err
 	}
 	tok, err := b.Fetch(ctx, t, key)
 	if err != nil {
+		if source != SourceKeyring {
+			// Say which key was refused: the variable wins over the
+			// keyring, and a stale export is easy to forget.
+			return Token{}, fmt.Errorf("with the API key from %s: %w", source, err)
+		}
 		return Token{}, err
 	}
 	if err := b.Secrets.Set(ctx, TokenItem(t.Profile), encodeEntry(t, tok)); err != nil && b.Warn != nil {

@@ -77,7 +77,7 @@ func (e *Error) Error() string {
 func (e *Error) hint() string {
 	switch e.Kind {
 	case ErrInvalidAPIKey:
-		return "check the key, or create one with `ibmcloud iam api-key-create NAME`, then run `monitor-token login` again"
+		return "check the key, or create one with `ibmcloud iam api-key-create NAME` and run `monitor-token login` with it"
 	case ErrIAMRejected:
 		return "check the IAM endpoint (--iam-endpoint, IBMCLOUD_IAM_API_ENDPOINT) and the API key"
 	case ErrIAMOnly:
