@@ -1,15 +1,14 @@
-// Package emulator is an in-process, strict stand-in for IBM Cloud IAM and IBM Cloud Monitoring
-// that follows ../shared/spec/ibm-monitor-api.md field for field, so tests and demos can run
-// monitor-token without the real services.
-//
-// Strictness is the point: a request that the spec does not describe (a missing header, a form
-// field in the URL, an untrimmed key, the old TeamID header) is answered with an error or recorded
-// so that a client bug fails a test instead of passing against a lenient fake. Where the spec says
-// a behaviour is not documented, the choice made here is commented with the section it fills in.
+// Package emulator is a strict in-process stand-in for IBM Cloud IAM and IBM Cloud Monitoring,
+// field for field as in ../shared/spec/ibm-monitor-api.md, for tests and demos of monitor-token.
 package emulator
 
+// Strictness is the point: a request that the spec does not describe (a missing header, a form
+// field in the URL, an untrimmed key, the old TeamID header) is answered with an error, or
+// recorded, so that a client bug fails a test instead of passing against a lenient fake. Where
+// the spec says a behaviour is not documented, the choice made here is commented with the
+// section it fills in, and stays stable.
+
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -414,10 +413,4 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// looksLikeJSON decides the default Content-Type of a fault body.
-func looksLikeJSON(s string) bool {
-	b := bytes.TrimSpace([]byte(s))
-	return len(b) > 0 && (b[0] == '{' || b[0] == '[') && jsonValid(b)
 }

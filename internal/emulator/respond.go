@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 )
@@ -113,4 +114,8 @@ func writeText(w http.ResponseWriter, status int, text string) {
 	_, _ = w.Write([]byte(text))
 }
 
-func jsonValid(b []byte) bool { return json.Valid(b) }
+// looksLikeJSON decides the default Content-Type of a fault body: a JSON object or array.
+func looksLikeJSON(s string) bool {
+	b := bytes.TrimSpace([]byte(s))
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[') && json.Valid(b)
+}
