@@ -26,6 +26,7 @@ type Secrets interface {
 type API interface {
 	ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (monitorapi.IAMToken, error)
 	MonitorToken(ctx context.Context, endpoint string, cred monitorapi.Credentials) (string, error)
+	Teams(ctx context.Context, endpoint string, cred monitorapi.Credentials) ([]monitorapi.Team, error)
 }
 
 // Target says which token is wanted: a profile and the service coordinates
@@ -62,6 +63,10 @@ type Broker struct {
 	// OnSecret is told every secret the broker handles (API key, IAM token,
 	// Monitor token), so the caller can keep them out of any message.
 	OnSecret func(string)
+	// Session, when set, yields the ibmcloud CLI's IAM token; it is the
+	// credential of a profile that has no API key (issue 3). It returns an
+	// error wrapping ibmcloud.ErrNoSession when there is none.
+	Session func() (string, error)
 }
 
 func (b *Broker) secret(s string) {
@@ -126,17 +131,12 @@ func (b *Broker) Refresh(ctx context.Context, t Target) (Token, error) {
 }
 
 func (b *Broker) fetchAndCache(ctx context.Context, t Target) (Token, error) {
-	key, source, err := b.APIKey(ctx, t.Profile)
+	iam, _, err := b.IAMToken(ctx, t)
 	if err != nil {
 		return Token{}, err
 	}
-	tok, err := b.Fetch(ctx, t, key)
+	tok, err := b.monitorToken(ctx, t, iam)
 	if err != nil {
-		if source != SourceKeyring {
-			// Say which key was refused: the variable wins over the
-			// keyring, and a stale export is easy to forget.
-			return Token{}, fmt.Errorf("with the API key from %s: %w", source, err)
-		}
 		return Token{}, err
 	}
 	if err := b.Secrets.Set(ctx, TokenItem(t.Profile), encodeEntry(t, tok)); err != nil && b.Warn != nil {
@@ -145,26 +145,50 @@ func (b *Broker) fetchAndCache(ctx context.Context, t Target) (Token, error) {
 	return Token{Value: tok}, nil
 }
 
-// Fetch does the two requests of a cold start (ibm-monitor-api.md section
-// 5): the API key for an IAM token, the IAM token for the Monitor token.
-func (b *Broker) Fetch(ctx context.Context, t Target, apiKey string) (string, error) {
+// exchange trades an API key for an IAM token: the first of the two
+// requests of a cold start (ibm-monitor-api.md section 5).
+func (b *Broker) exchange(ctx context.Context, t Target, apiKey string) (string, error) {
 	b.secret(apiKey)
 	iam, err := b.API.ExchangeAPIKey(ctx, t.IAMEndpoint, apiKey)
 	if err != nil {
 		return "", err
 	}
 	b.secret(iam.AccessToken)
+	return iam.AccessToken, nil
+}
+
+func (b *Broker) monitorToken(ctx context.Context, t Target, iam string) (string, error) {
 	tok, err := b.API.MonitorToken(ctx, t.Endpoint, monitorapi.Credentials{
-		Bearer: iam.AccessToken, InstanceID: t.InstanceID, TeamID: t.TeamID,
+		Bearer: iam, InstanceID: t.InstanceID, TeamID: t.TeamID,
 	})
 	b.secret(tok)
 	return tok, err
 }
 
+// Teams lists the instance's teams, with the profile's credential.
+func (b *Broker) Teams(ctx context.Context, t Target) ([]monitorapi.Team, error) {
+	iam, _, err := b.IAMToken(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	return b.API.Teams(ctx, t.Endpoint, monitorapi.Credentials{Bearer: iam, InstanceID: t.InstanceID})
+}
+
+// Forget drops t's cached token if, and only if, it equals rejected: a
+// stale rejection (an old token a caller still held) must not throw away a
+// fresh one (integrations.md section 3, as git's own helpers do since 2.42).
+func (b *Broker) Forget(ctx context.Context, t Target, rejected string) error {
+	cached, ok, err := b.Cached(ctx, t)
+	if err != nil || !ok || cached != rejected {
+		return err
+	}
+	return b.deleteIfPresent(ctx, TokenItem(t.Profile))
+}
+
 // Logout removes the profile's secrets. Items already gone are fine.
 func (b *Broker) Logout(ctx context.Context, profile string) error {
 	for _, item := range []string{TokenItem(profile), APIKeyItem(profile)} {
-		if err := b.Secrets.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := b.deleteIfPresent(ctx, item); err != nil {
 			return err
 		}
 	}

@@ -60,8 +60,8 @@ func (r *recordingSecrets) Delete(ctx context.Context, item string) error {
 // fakeAPI hands out tokens derived from its inputs, so a test can tell which
 // key, instance and team a token was fetched with.
 type fakeAPI struct {
-	exchanges, fetches int
-	err                error
+	exchanges, fetches, teams int
+	err                       error
 }
 
 func (f *fakeAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (monitorapi.IAMToken, error) {
@@ -70,6 +70,11 @@ func (f *fakeAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (mo
 		return monitorapi.IAMToken{}, f.err
 	}
 	return monitorapi.IAMToken{AccessToken: "iam(" + apiKey + ")", ExpiresIn: 3600}, nil
+}
+
+func (f *fakeAPI) Teams(ctx context.Context, endpoint string, c monitorapi.Credentials) ([]monitorapi.Team, error) {
+	f.teams++
+	return []monitorapi.Team{{ID: 1, Name: "Ops", Default: true}, {ID: 22, Name: "Dev team"}}, nil
 }
 
 func (f *fakeAPI) MonitorToken(ctx context.Context, endpoint string, c monitorapi.Credentials) (string, error) {
@@ -211,7 +216,7 @@ func TestLoginIsAllOrNothing(t *testing.T) {
 			sec.failOn = tt.failOn
 			api.err = tt.apiErr
 			committed := false
-			err := b.Login(ctx, newTarget, "new-key", tt.verify, func() error {
+			err := b.Login(ctx, newTarget, "new-key", LoginOptions{Verify: tt.verify}, func(Target) error {
 				committed = true
 				return tt.commitErr
 			})
@@ -235,7 +240,7 @@ func TestLoginIsAllOrNothing(t *testing.T) {
 func TestLoginFromNothingLeavesNothingOnFailure(t *testing.T) {
 	ctx := context.Background()
 	b, sec, _, _ := newBroker(nil)
-	err := b.Login(ctx, target, "new-key", true, func() error { return errors.New("disk full") })
+	err := b.Login(ctx, target, "new-key", LoginOptions{Verify: true}, func(Target) error { return errors.New("disk full") })
 	if err == nil {
 		t.Fatal("want failure")
 	}
@@ -258,5 +263,59 @@ func TestLogoutToleratesMissingItems(t *testing.T) {
 	}
 	if _, err := sec.inner.Get(ctx, APIKeyItem("p")); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("key still there: %v", err)
+	}
+}
+
+func TestLoginResolvesTeamName(t *testing.T) {
+	ctx := context.Background()
+	b, sec, api, _ := newBroker(nil)
+	var committed Target
+	err := b.Login(ctx, Target{Profile: "p", Endpoint: "https://e", InstanceID: "g"}, "k",
+		LoginOptions{Verify: true, TeamName: "Dev team"}, func(t Target) error { committed = t; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if committed.TeamID != "22" || api.exchanges != 1 || api.teams != 1 || api.fetches != 1 {
+		t.Fatalf("committed team %q after %d exchanges, %d team lists, %d fetches; want 22, 1, 1, 1",
+			committed.TeamID, api.exchanges, api.teams, api.fetches)
+	}
+	if tok, ok, _ := b.Cached(ctx, committed); !ok || tok != "mon(iam(k),g,22)" {
+		t.Fatalf("cached %q, %v: want the token of team 22", tok, ok)
+	}
+
+	err = b.Login(ctx, Target{Profile: "q", Endpoint: "https://e", InstanceID: "g"}, "k",
+		LoginOptions{Verify: true, TeamName: "dev team"}, func(Target) error { t.Fatal("committed"); return nil })
+	want := `--team-name: the instance has no team named "dev team"; its teams are "Ops", "Dev team"`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	if _, err := sec.inner.Get(ctx, APIKeyItem("q")); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a failed team lookup stored the key (err %v)", err)
+	}
+}
+
+func TestSessionIsTheLastSource(t *testing.T) {
+	ctx := context.Background()
+	b, sec, api, _ := newBroker(nil)
+	sessions := 0
+	b.Session = func() (string, error) { sessions++; return "session-iam", nil }
+
+	tok, err := b.Token(ctx, target)
+	if err != nil || tok.Value != "mon(session-iam,guid,7)" || api.exchanges != 0 || sessions != 1 {
+		t.Fatalf("no key: Token = %+v, %v after %d exchanges; want the session's IAM token used", tok, err, api.exchanges)
+	}
+	if src, _ := b.CredentialSource(ctx, target); src != SourceSession {
+		t.Fatalf("source = %q", src)
+	}
+	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
+	if src, _ := b.CredentialSource(ctx, target); src != SourceKeyring {
+		t.Fatalf("with a key, source = %q; the key must win over the session", src)
+	}
+
+	b.Session = func() (string, error) { return "", errors.New("not logged in") }
+	sec.inner.Delete(ctx, APIKeyItem("p"))
+	_, err = b.Refresh(ctx, target)
+	if !errors.Is(err, ErrNoAPIKey) || !strings.Contains(err.Error(), "not logged in") {
+		t.Fatalf("no key, no session: err = %v", err)
 	}
 }

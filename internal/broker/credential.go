@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -16,6 +18,7 @@ const (
 	SourceEnv     = "IBMCLOUD_API_KEY"
 	SourceEnvFile = "IBMCLOUD_API_KEY (@file)"
 	SourceKeyring = "keyring"
+	SourceSession = "ibmcloud login session"
 )
 
 // ErrNoAPIKey means the profile has no API key anywhere.
@@ -47,6 +50,43 @@ func (b *Broker) APIKey(ctx context.Context, profile string) (key, source string
 	return strings.TrimSpace(key), SourceKeyring, nil
 }
 
+// IAMToken gets an IAM token for t from the profile's credential, in the
+// documented order: IBMCLOUD_API_KEY, the keyring's API key, then (under
+// ibmcloud) the CLI's login session. It returns where the token came from.
+func (b *Broker) IAMToken(ctx context.Context, t Target) (token, source string, err error) {
+	key, source, err := b.APIKey(ctx, t.Profile)
+	if errors.Is(err, ErrNoAPIKey) && b.Session != nil {
+		tok, serr := b.Session()
+		if serr != nil {
+			return "", "", fmt.Errorf("%w; and %w", err, serr)
+		}
+		b.secret(tok)
+		return tok, SourceSession, nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	iam, err := b.exchange(ctx, t, key)
+	if err != nil && source != SourceKeyring {
+		// Say which key was refused: the variable wins over the keyring,
+		// and a stale export is easy to forget.
+		return "", "", fmt.Errorf("with the API key from %s: %w", source, err)
+	}
+	return iam, source, err
+}
+
+// CredentialSource says where t's IAM token would come from, without
+// fetching anything: for status.
+func (b *Broker) CredentialSource(ctx context.Context, t Target) (string, error) {
+	_, source, err := b.APIKey(ctx, t.Profile)
+	if errors.Is(err, ErrNoAPIKey) && b.Session != nil {
+		if _, serr := b.Session(); serr == nil {
+			return SourceSession, nil
+		}
+	}
+	return source, err
+}
+
 func readKeyFile(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -74,17 +114,37 @@ func (b *Broker) getenv(name string) string {
 	return b.Getenv(name)
 }
 
+// LoginOptions are the choices of a login.
+type LoginOptions struct {
+	// Verify fetches the token before anything is stored, so a wrong key,
+	// instance or team fails the login (issue 2).
+	Verify bool
+	// TeamName, when set, is resolved to the team id through /api/teams.
+	TeamName string
+}
+
 // Login stores the API key (and the token, when verified) for t and then
-// calls commit, which writes the profile. Either all of it happens or, on any
-// failure, the keyring is put back as it was (issue 2: "a failed login
-// changes nothing that was there before"). With verify, the token is fetched
-// first, so a wrong key, instance or team fails before anything is written.
-func (b *Broker) Login(ctx context.Context, t Target, apiKey string, verify bool, commit func() error) error {
+// calls commit with the final target (the team resolved), which writes the
+// profile. Either all of it happens or, on any failure, the keyring is put
+// back as it was (issue 2: "a failed login changes nothing that was there
+// before"). An empty apiKey means the profile uses the ibmcloud login
+// session: a key stored earlier is removed, so it cannot win over it.
+func (b *Broker) Login(ctx context.Context, t Target, apiKey string, opts LoginOptions, commit func(Target) error) error {
 	var token string
-	if verify {
-		var err error
-		if token, err = b.Fetch(ctx, t, apiKey); err != nil {
+	if opts.Verify || opts.TeamName != "" {
+		iam, err := b.loginIAMToken(ctx, t, apiKey)
+		if err != nil {
 			return err
+		}
+		if opts.TeamName != "" {
+			if t.TeamID, err = b.resolveTeam(ctx, t, iam, opts.TeamName); err != nil {
+				return err
+			}
+		}
+		if opts.Verify {
+			if token, err = b.monitorToken(ctx, t, iam); err != nil {
+				return err
+			}
 		}
 	}
 	keyItem, tokenItem := APIKeyItem(t.Profile), TokenItem(t.Profile)
@@ -98,21 +158,22 @@ func (b *Broker) Login(ctx context.Context, t Target, apiKey string, verify bool
 	if err != nil {
 		return err
 	}
-	if err := b.Secrets.Set(ctx, keyItem, apiKey); err != nil {
-		return err
-	}
-	if verify {
-		err = b.Secrets.Set(ctx, tokenItem, encodeEntry(t, token))
+	if apiKey != "" {
+		err = b.Secrets.Set(ctx, keyItem, apiKey)
 	} else {
-		// An unverified login must not leave a token bound to the old
-		// settings behind; the next get fetches one.
-		err = b.Secrets.Delete(ctx, tokenItem)
-		if errors.Is(err, store.ErrNotFound) {
-			err = nil
+		err = b.deleteIfPresent(ctx, keyItem)
+	}
+	if err == nil {
+		if opts.Verify {
+			err = b.Secrets.Set(ctx, tokenItem, encodeEntry(t, token))
+		} else {
+			// An unverified login must not leave a token bound to the old
+			// settings behind; the next get fetches one.
+			err = b.deleteIfPresent(ctx, tokenItem)
 		}
 	}
 	if err == nil {
-		err = commit()
+		err = commit(t)
 	}
 	if err != nil {
 		// Put back in reverse order. A failure here is reported with the
@@ -120,6 +181,44 @@ func (b *Broker) Login(ctx context.Context, t Target, apiKey string, verify bool
 		if rerr := errors.Join(b.restore(ctx, tokenItem, prevToken), b.restore(ctx, keyItem, prevKey)); rerr != nil && b.Warn != nil {
 			b.Warn(fmt.Errorf("could not put the keyring back as it was: %w", rerr))
 		}
+		return err
+	}
+	return nil
+}
+
+func (b *Broker) loginIAMToken(ctx context.Context, t Target, apiKey string) (string, error) {
+	if apiKey != "" {
+		return b.exchange(ctx, t, apiKey)
+	}
+	if b.Session == nil {
+		return "", ErrNoAPIKey
+	}
+	tok, err := b.Session()
+	if err != nil {
+		return "", err
+	}
+	b.secret(tok)
+	return tok, nil
+}
+
+// resolveTeam finds a team by its exact name.
+func (b *Broker) resolveTeam(ctx context.Context, t Target, iam, name string) (string, error) {
+	teams, err := b.API.Teams(ctx, t.Endpoint, monitorapi.Credentials{Bearer: iam, InstanceID: t.InstanceID})
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, team := range teams {
+		if team.Name == name {
+			return strconv.FormatInt(team.ID, 10), nil
+		}
+		names = append(names, strconv.Quote(team.Name))
+	}
+	return "", fmt.Errorf("--team-name: the instance has no team named %q; its teams are %s", name, strings.Join(names, ", "))
+}
+
+func (b *Broker) deleteIfPresent(ctx context.Context, item string) error {
+	if err := b.Secrets.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
@@ -147,8 +246,5 @@ func (b *Broker) restore(ctx context.Context, item string, p previous) error {
 	if p.exists {
 		return b.Secrets.Set(ctx, item, p.value)
 	}
-	if err := b.Secrets.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	return nil
+	return b.deleteIfPresent(ctx, item)
 }
