@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"os"
 	"os/signal"
 	"syscall"
@@ -13,14 +14,20 @@ import (
 	"github.com/monitor-token/monitor-token/internal/app"
 )
 
+// pluginJSON is the ibmcloud plugin metadata; plugin.json is its one source.
+//
+//go:embed plugin.json
+var pluginJSON []byte
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := app.Run(ctx, app.Env{
-		Args:    os.Args,
-		Stdin:   os.Stdin,
-		Stdout:  os.Stdout,
-		Stderr:  os.Stderr,
-		Environ: os.Environ(),
+		Args:       os.Args,
+		Stdin:      os.Stdin,
+		Stdout:     os.Stdout,
+		Stderr:     os.Stderr,
+		Environ:    os.Environ(),
+		PluginJSON: pluginJSON,
 	})
 	stop()
 	os.Exit(code)
