@@ -1,7 +1,11 @@
 package integration
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"io/fs"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,11 +19,12 @@ import (
 )
 
 var commands = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"emu":        cmdEmu,
-	"keyring":    cmdKeyring,
-	"noleak":     cmdNoLeak,
-	"mode":       cmdMode,
-	"argv-clean": cmdArgvClean,
+	"emu":              cmdEmu,
+	"keyring":          cmdKeyring,
+	"noleak":           cmdNoLeak,
+	"mode":             cmdMode,
+	"argv-clean":       cmdArgvClean,
+	"ibmcloud-session": cmdIBMCloudSession,
 }
 
 // routes are the short names scripts use for the emulator's routes.
@@ -182,7 +187,11 @@ func cmdNoLeak(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil || d.IsDir() {
 			return nil
 		}
-		if strings.HasPrefix(path, ts.Getenv("APIKEY_FILE")) || strings.HasPrefix(path, keyringDir+string(os.PathSeparator)) {
+		// Skipped: the key files the script pipes in, the keyring's own
+		// (encrypted) files, and the ibmcloud CLI's config, which holds
+		// the CLI's own IAM token by design.
+		if strings.HasPrefix(path, ts.Getenv("APIKEY_FILE")) || strings.HasPrefix(path, keyringDir+string(os.PathSeparator)) ||
+			strings.HasPrefix(path, filepath.Join(w.home, ".bluemix")+string(os.PathSeparator)) {
 			return nil
 		}
 		if d.Type()&fs.ModeType != 0 {
@@ -283,4 +292,52 @@ func knownSecrets(w *world) []string {
 		}
 	}
 	return secrets
+}
+
+// cmdIBMCloudSession writes the ibmcloud CLI's config.json, as `ibmcloud
+// login` leaves it, under $HOME/.bluemix (integrations.md section 1):
+//
+//	ibmcloud-session valid     an IAM token the emulator issued just now
+//	ibmcloud-session expired   a token whose exp claim is an hour ago
+//	ibmcloud-session none      no config file
+func cmdIBMCloudSession(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: ibmcloud-session valid|expired|none")
+	}
+	w := worldOf(ts)
+	file := filepath.Join(w.home, ".bluemix", "config.json")
+	var token string
+	switch args[0] {
+	case "none":
+		os.Remove(file)
+		return
+	case "valid":
+		form := url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:apikey"}, "apikey": {w.facts.APIKey}}
+		req, err := http.NewRequest("POST", w.url+"/identity/token", strings.NewReader(form.Encode()))
+		ts.Check(err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Accept", "application/json")
+		resp, err := w.client.Do(req)
+		ts.Check(err)
+		defer resp.Body.Close()
+		var body struct {
+			AccessToken string `json:"access_token"`
+		}
+		ts.Check(json.NewDecoder(resp.Body).Decode(&body))
+		if body.AccessToken == "" {
+			ts.Fatalf("the emulator issued no IAM token (HTTP %d)", resp.StatusCode)
+		}
+		token = body.AccessToken
+	case "expired":
+		claims, _ := json.Marshal(map[string]any{"exp": time.Now().Add(-time.Hour).Unix(), "iam_id": "IBMid-test"})
+		token = "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"
+	default:
+		ts.Fatalf("unknown session %q", args[0])
+	}
+	doc, _ := json.Marshal(map[string]any{
+		"IAMToken": "Bearer " + token, "IAMEndpoint": w.url, "Region": "us-south",
+		"Account": map[string]string{"GUID": "14c80f74b900ea9f369857fe250214ed"},
+	})
+	ts.Check(os.MkdirAll(filepath.Dir(file), 0o700))
+	ts.Check(os.WriteFile(file, doc, 0o600))
 }

@@ -7,6 +7,8 @@ package integration
 import (
 	"encoding/pem"
 	"fmt"
+	"net/http"
+	"net/http/cgi"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -87,6 +89,8 @@ type world struct {
 	facts   emulator.DemoFacts
 	session *testkeyring.Session
 	home    string
+	url     string       // the emulator's base URL
+	client  *http.Client // trusts the emulator's certificate
 }
 
 type worldKey struct{}
@@ -103,7 +107,18 @@ func setup(env *testscript.Env) error {
 	env.Defer(session.Stop)
 
 	emu, facts := emulator.NewDemo()
-	srv := httptest.NewUnstartedServer(emu)
+	// One loopback HTTPS server: the emulator, and under /git/ a real git
+	// smart-HTTP server (git http-backend) that demands the Monitor token,
+	// so `git ls-remote` through the credential helper is tested for real
+	// on the host the profile is configured for.
+	gitRoot := filepath.Join(env.WorkDir, "gitroot")
+	mux := http.NewServeMux()
+	mux.Handle("/", emu)
+	mux.Handle("/git/", gitServer(gitRoot, func(password string) bool {
+		return password != "" && (password == emu.MonitorToken(facts.InstanceGUID, facts.DefaultTeamID) ||
+			password == emu.MonitorToken(facts.InstanceGUID, facts.OtherTeamID))
+	}))
+	srv := httptest.NewUnstartedServer(mux)
 	srv.StartTLS()
 	env.Defer(srv.Close)
 	certFile := filepath.Join(env.WorkDir, "emulator.pem")
@@ -125,7 +140,7 @@ func setup(env *testscript.Env) error {
 		return err
 	}
 
-	env.Values[worldKey{}] = &world{emu: emu, facts: facts, session: session, home: home}
+	env.Values[worldKey{}] = &world{emu: emu, facts: facts, session: session, home: home, url: srv.URL, client: srv.Client()}
 	set := func(k, v string) { env.Setenv(k, v) }
 	set("PATH", binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
 	set("HOME", home)
@@ -134,6 +149,16 @@ func setup(env *testscript.Env) error {
 	set("XDG_RUNTIME_DIR", runDir)
 	set("SSL_CERT_FILE", certFile)
 	set("EMU", srv.URL)
+	set("EMU_HOST", strings.TrimPrefix(srv.URL, "https://"))
+	// git: trust the emulator, never prompt, no system or user config
+	// beyond the script's HOME.
+	set("GIT_SSL_CAINFO", certFile)
+	set("GIT_TERMINAL_PROMPT", "0")
+	set("GIT_CONFIG_NOSYSTEM", "1")
+	set("GIT_AUTHOR_NAME", "t")
+	set("GIT_AUTHOR_EMAIL", "t@example.com")
+	set("GIT_COMMITTER_NAME", "t")
+	set("GIT_COMMITTER_EMAIL", "t@example.com")
 	set("INSTANCE", facts.InstanceGUID)
 	set("IAM_ONLY_INSTANCE", facts.IAMOnlyInstanceGUID)
 	set("TEAM", fmt.Sprint(facts.DefaultTeamID))
@@ -142,4 +167,38 @@ func setup(env *testscript.Env) error {
 	set("APIKEY_FILE", keyFile)
 	set("CONFIG", filepath.Join(home, ".config", "monitor-token", "config.json"))
 	return nil
+}
+
+// gitServer serves the bare repositories under root with git http-backend
+// (through CGI), but only to requests whose Basic password or Bearer token
+// passes ok; others get the 401 that makes git ask its credential helpers.
+func gitServer(root string, ok func(secret string) bool) http.Handler {
+	backend := &cgi.Handler{
+		Path: gitHTTPBackend(),
+		Root: "/git",
+		Env:  []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		secret := ""
+		if _, password, basic := r.BasicAuth(); basic {
+			secret = password
+		} else if b, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found {
+			secret = b
+		}
+		if !ok(secret) {
+			w.Header().Set("WWW-Authenticate", `Basic realm="monitor-token test"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		backend.ServeHTTP(w, r)
+	})
+}
+
+// gitHTTPBackend is where git keeps http-backend (`git --exec-path`).
+func gitHTTPBackend() string {
+	out, err := exec.Command("git", "--exec-path").Output()
+	if err != nil {
+		return "git-http-backend"
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "git-http-backend")
 }

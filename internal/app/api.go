@@ -31,3 +31,7 @@ func (l lazyAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (mon
 func (l lazyAPI) MonitorToken(ctx context.Context, endpoint string, cred monitorapi.Credentials) (string, error) {
 	return l.client().MonitorToken(ctx, endpoint, cred)
 }
+
+func (l lazyAPI) Teams(ctx context.Context, endpoint string, cred monitorapi.Credentials) ([]monitorapi.Team, error) {
+	return l.client().Teams(ctx, endpoint, cred)
+}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -59,6 +60,11 @@ type Env struct {
 	OpenSecrets func() broker.Secrets
 	// NewAPI builds the service client. Tests point it at an emulator.
 	NewAPI func(userAgent string) *monitorapi.Client
+	// PluginJSON is plugin.json, the ibmcloud plugin metadata, embedded
+	// by main.
+	PluginJSON []byte
+	// Now is the clock (the ibmcloud session's expiry); tests fix it.
+	Now func() time.Time
 }
 
 // Run runs the program and returns its exit code.
@@ -69,10 +75,20 @@ func Run(ctx context.Context, env Env) int {
 	if env.NewAPI == nil {
 		env.NewAPI = monitorapi.New
 	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
 	p := newProgram(env)
 	err := p.run(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	var exit *exitError
+	if errors.As(err, &exit) {
+		if exit.err != nil {
+			p.printError(exit.err)
+		}
+		return exit.code
 	}
 	p.printError(err)
 	var usage *usageError
@@ -92,8 +108,11 @@ type program struct {
 	Env
 	name   string // how the user invoked us, for usage lines
 	getenv func(string) string
-	seen   []string
+	seen   []string           // secrets handled by this run, scrubbed from messages
 	api    *monitorapi.Client // built on first use, see lazyAPI
+	// underIBMCloud: run by `ibmcloud monitor-token ...`, so the CLI's
+	// login session is a credential source.
+	underIBMCloud bool
 }
 
 func newProgram(env Env) *program {
@@ -108,12 +127,45 @@ func newProgram(env Env) *program {
 	return p
 }
 
+// run picks the personality in the order integrations.md gives: the
+// ibmcloud install handshake whatever the binary is called, then the name it
+// was called by (git-credential-*, kubectl-*), then the ibmcloud
+// environment, then the plain command line.
 func (p *program) run(ctx context.Context) error {
 	args := p.Args
 	if len(args) == 0 {
 		args = []string{"monitor-token"}
 	}
+	if len(args) == 2 && args[1] == "SendMetadata" {
+		return p.sendMetadata()
+	}
+	base := baseName(args[0])
+	switch {
+	case strings.HasPrefix(base, "git-credential-"):
+		p.name = base
+		return p.gitCredentialMain(ctx, args[1:])
+	case strings.HasPrefix(base, "kubectl-"):
+		// kubectl-monitor_token answers `kubectl monitor-token`: the
+		// underscore stands for a dash inside the plugin's name.
+		p.name = "kubectl " + strings.ReplaceAll(strings.TrimPrefix(base, "kubectl-"), "_", "-")
+	case p.getenv("IBMCLOUD_PLUGIN_NAMESPACE") != "" || p.getenv("BLUEMIX_PLUGIN_NAMESPACE") != "":
+		// ibmcloud runs `<binary> get ...`: the first argument is the
+		// command, never the namespace.
+		p.name = "ibmcloud monitor-token"
+		p.underIBMCloud = true
+	}
 	return p.runCLI(ctx, args)
+}
+
+// sendMetadata answers the ibmcloud install handshake: the metadata on
+// stdout and nothing else.
+func (p *program) sendMetadata() error {
+	out, err := ibmcloud.RenderMetadata(p.PluginJSON, Version())
+	if err != nil {
+		return err
+	}
+	_, err = p.Stdout.Write(out)
+	return err
 }
 
 // remember marks a value as secret for this run: printError scrubs it.

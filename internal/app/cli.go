@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -19,6 +21,7 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		Name:      p.name,
 		HelpName:  p.name,
 		Usage:     "the IBM Cloud Monitoring API token, from the OS keyring, for any tool",
+		UsageText: p.name + " COMMAND [FLAGS]   (flags go after the command, before any argument)",
 		Version:   Version(),
 		Reader:    p.Stdin,
 		Writer:    p.Stdout,
@@ -64,7 +67,7 @@ func (p *program) commands() []*cli.Command {
 		{
 			Name:      "login",
 			Usage:     "Stores an IBM Cloud API key (read from stdin or a prompt) and the instance to fetch the token for",
-			UsageText: p.name + " login [--profile P] (--region R [--private] | --endpoint URL) --instance GUID|CRN [--team ID] [--iam-endpoint URL] [--no-verify] < API_KEY_FILE",
+			UsageText: p.name + " login [--profile P] (--region R [--private] | --endpoint URL) --instance GUID|CRN [--team ID | --team-name NAME] [--iam-endpoint URL] [--no-verify] < API_KEY_FILE",
 			Flags: []cli.Flag{
 				profileFlag(),
 				&cli.StringFlag{Name: "region", Usage: "Monitoring region: " + strings.Join(regionList(), ", ")},
@@ -72,6 +75,7 @@ func (p *program) commands() []*cli.Command {
 				&cli.StringFlag{Name: "endpoint", Usage: "Monitoring endpoint URL, instead of --region"},
 				&cli.StringFlag{Name: "instance", Usage: "the Monitoring instance: its GUID or its CRN"},
 				&cli.StringFlag{Name: "team", Usage: "numeric team id (default: the user's default team)"},
+				&cli.StringFlag{Name: "team-name", Usage: "the team's name, looked up in /api/teams, instead of --team"},
 				&cli.StringFlag{Name: "iam-endpoint", Usage: "IAM endpoint URL", EnvVars: []string{"IBMCLOUD_IAM_API_ENDPOINT"}},
 				&cli.BoolFlag{Name: "no-verify", Usage: "store without fetching the token first"},
 			},
@@ -114,6 +118,57 @@ func (p *program) commands() []*cli.Command {
 				&cli.BoolFlag{Name: "all", Usage: "every profile, and any item monitor-token left in the keyring"},
 			},
 			Action: p.logout,
+		},
+		{
+			Name:      "teams",
+			Usage:     "Lists the instance's teams (id, name, default), to pick --team",
+			UsageText: p.name + " teams [--profile P] [--format text|json]",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+			},
+			Action: p.teams,
+		},
+		{
+			Name:      "exec",
+			Usage:     "Runs a command with the token in SYSDIG_MONITOR_API_TOKEN, SDC_TOKEN and friends",
+			UsageText: p.name + " exec [--profile P] -- COMMAND [ARG...]",
+			Flags:     []cli.Flag{profileFlag()},
+			Before:    func(*cli.Context) error { return nil },
+			Action:    p.exec,
+		},
+		{
+			Name:      "git-credential",
+			Hidden:    true, // git runs it; setup-git configures it
+			Usage:     "Answers git as a credential helper (get, store, erase, capability)",
+			UsageText: p.name + " git-credential [--profile P] ACTION",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "profile", Usage: "answer only with this profile"},
+			},
+			Before: func(*cli.Context) error { return nil },
+			Action: func(c *cli.Context) error {
+				if c.NArg() != 1 {
+					return usagef("git-credential: give one ACTION (get, store, erase or capability)")
+				}
+				return p.gitCredential(c.Context, c.String("profile"), c.Args().First())
+			},
+		},
+		{
+			Name:      "setup-git",
+			Usage:     "Configures git to ask monitor-token for the profile's host",
+			UsageText: p.name + " setup-git [--profile P] [--unset]",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.BoolFlag{Name: "unset", Usage: "remove the configuration instead"},
+			},
+			Action: p.setupGit,
+		},
+		{
+			Name:      "completion",
+			Usage:     "Prints the shell completion script for bash or zsh",
+			UsageText: p.name + " completion bash|zsh",
+			Before:    func(*cli.Context) error { return nil },
+			Action:    p.completion,
 		},
 		{
 			Name:      "version",
@@ -166,13 +221,24 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &broker.Broker{
+	b := &broker.Broker{
 		Secrets:  sec,
 		API:      lazyAPI{p: p},
 		Getenv:   p.getenv,
 		Warn:     p.warn,
 		OnSecret: p.remember,
-	}, nil
+	}
+	if p.underIBMCloud {
+		b.Session = p.ibmcloudSession
+	}
+	return b, nil
+}
+
+// ibmcloudSession reads the ibmcloud CLI's login token (integrations.md
+// section 1: a plugin has no other channel to it).
+func (p *program) ibmcloudSession() (string, error) {
+	s, err := ibmcloud.ReadSession(ibmcloud.ConfigFile(p.getenv), p.Now())
+	return s.IAMToken, err
 }
 
 func (p *program) warn(err error) {
@@ -198,6 +264,41 @@ func (p *program) loadProfile(name string) (*config.File, string, config.Profile
 		return f, path, config.Profile{}, fmt.Errorf("no profile %q yet: run `%s login --profile %s --region REGION --instance GUID` (the API key is read from stdin or a prompt)", name, p.name, name)
 	}
 	return f, path, prof, nil
+}
+
+// profileRun is what a command that works on one profile needs: the
+// profile, where its file is, and a broker with the non-interactive keyring
+// deadline.
+type profileRun struct {
+	name   string
+	path   string
+	prof   config.Profile
+	broker *broker.Broker
+	target broker.Target
+}
+
+// openProfile loads the --profile of c and builds its broker.
+func (p *program) openProfile(c *cli.Context) (profileRun, error) {
+	name := profileOf(c)
+	_, path, prof, err := p.loadProfile(name)
+	if err != nil {
+		return profileRun{}, err
+	}
+	b, err := p.broker(false)
+	if err != nil {
+		return profileRun{}, err
+	}
+	return profileRun{name: name, path: path, prof: prof, broker: b, target: target(name, prof)}, nil
+}
+
+// formatOf reads --format and checks it against the command's choices.
+func formatOf(c *cli.Context, choices ...string) (string, error) {
+	format := c.String("format")
+	if !slices.Contains(choices, format) {
+		last := len(choices) - 1
+		return "", usagef("%s: unknown --format %q; use %s or %s", c.Command.Name, format, strings.Join(choices[:last], ", "), choices[last])
+	}
+	return format, nil
 }
 
 func target(name string, prof config.Profile) broker.Target {

@@ -31,47 +31,35 @@ type tokenOutput struct {
 }
 
 func (p *program) get(c *cli.Context) error {
-	format := c.String("format")
-	write, ok := outputFormats[format]
-	if !ok {
-		return usagef("get: unknown --format %q; use token, header, json or env", format)
-	}
-	name := profileOf(c)
-	_, _, prof, err := p.loadProfile(name)
+	format, err := formatOf(c, "token", "header", "json", "env")
 	if err != nil {
 		return err
 	}
-	b, err := p.broker(false)
+	r, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	t := target(name, prof)
 	var tok broker.Token
 	if c.Bool("refresh") {
-		tok, err = b.Refresh(c.Context, t)
+		tok, err = r.broker.Refresh(c.Context, r.target)
 	} else {
-		tok, err = b.Token(c.Context, t)
+		tok, err = r.broker.Token(c.Context, r.target)
 	}
 	if err != nil {
 		return err
 	}
-	return write(p.Stdout, newTokenOutput(name, prof, tok))
+	return outputFormats[format](p.Stdout, newTokenOutput(r.name, r.prof, tok))
 }
 
 func (p *program) refresh(c *cli.Context) error {
-	name := profileOf(c)
-	_, _, prof, err := p.loadProfile(name)
+	r, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	b, err := p.broker(false)
-	if err != nil {
-		return err
-	}
-	if _, err := b.Refresh(c.Context, target(name, prof)); err != nil {
+	if _, err := r.broker.Refresh(c.Context, r.target); err != nil {
 		return fmt.Errorf("refresh failed, the cached token was kept: %w", err)
 	}
-	fmt.Fprintf(p.Stderr, "The cached Monitor API token of profile %q was replaced with the current one.\n", name)
+	fmt.Fprintf(p.Stderr, "The cached Monitor API token of profile %q was replaced with the current one.\n", r.name)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/endpoint"
 )
@@ -91,6 +92,9 @@ func (p *program) resolveLogin(c *cli.Context) (loginSettings, error) {
 	}
 
 	team := strings.TrimSpace(c.String("team"))
+	if team != "" && c.String("team-name") != "" {
+		return loginSettings{}, usagef("login: give --team or --team-name, not both")
+	}
 	if team != "" && !isDigits(team) {
 		return loginSettings{}, usagef("--team %q is not a numeric team id; `%s teams` lists them", team, p.name)
 	}
@@ -135,15 +139,21 @@ func (p *program) login(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	t := target(settings.name, settings.profile)
+	if key == "" && b.Session == nil {
+		return errNoKeyOnStdin(p.name)
+	}
 	verify := !c.Bool("no-verify")
-	err = b.Login(c.Context, t, key, verify, func() error {
-		if file.Profiles == nil {
-			file.Profiles = map[string]config.Profile{}
-		}
-		file.Profiles[settings.name] = settings.profile
-		return file.Save(path)
-	})
+	teamName := c.String("team-name")
+	err = b.Login(c.Context, target(settings.name, settings.profile), key,
+		broker.LoginOptions{Verify: verify, TeamName: teamName},
+		func(t broker.Target) error {
+			settings.profile.TeamID = t.TeamID
+			if file.Profiles == nil {
+				file.Profiles = map[string]config.Profile{}
+			}
+			file.Profiles[settings.name] = settings.profile
+			return file.Save(path)
+		})
 	if err != nil {
 		return fmt.Errorf("login failed, nothing was changed: %w", err)
 	}
@@ -154,6 +164,9 @@ func (p *program) login(c *cli.Context) error {
 		team = "team " + team
 	}
 	what := "The Monitor API token is cached in the keyring."
+	if key == "" {
+		what += " No API key was given: the profile uses your ibmcloud login session."
+	}
 	if !verify {
 		what = "Nothing was checked (--no-verify); `" + p.name + " get` fetches the token."
 	}
@@ -167,7 +180,11 @@ func (p *program) login(c *cli.Context) error {
 // show in `ps` and in shell history (issue 2).
 func (p *program) readAPIKey() (string, error) {
 	if f, ok := p.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		fmt.Fprint(p.Stderr, "IBM Cloud API key (input hidden): ")
+		prompt := "IBM Cloud API key (input hidden): "
+		if p.underIBMCloud {
+			prompt = "IBM Cloud API key (input hidden; empty to use your ibmcloud login session): "
+		}
+		fmt.Fprint(p.Stderr, prompt)
 		b, err := term.ReadPassword(int(f.Fd()))
 		fmt.Fprintln(p.Stderr)
 		if err != nil {
@@ -175,6 +192,9 @@ func (p *program) readAPIKey() (string, error) {
 		}
 		key, err := checkAPIKey(string(b))
 		if errors.Is(err, errEmptyKey) {
+			if p.underIBMCloud {
+				return "", nil
+			}
 			return "", errors.New("login: no API key was typed; paste the key at the prompt, or pipe it in on stdin")
 		}
 		return key, err
@@ -191,7 +211,9 @@ func (p *program) readAPIKey() (string, error) {
 	}
 	key, err := checkAPIKey(string(b))
 	if errors.Is(err, errEmptyKey) {
-		return "", errNoKeyOnStdin(p.name)
+		// Under ibmcloud, no key means: use the CLI's login session; the
+		// caller decides.
+		return "", nil
 	}
 	return key, err
 }

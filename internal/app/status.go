@@ -22,26 +22,21 @@ type statusReport struct {
 	IAMEndpoint  string `json:"iam_endpoint"`
 	InstanceID   string `json:"instance_id"`
 	TeamID       string `json:"team_id"`
-	APIKeySource string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "" = none
+	APIKeySource string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "ibmcloud login session", "" = none
 	TokenCached  bool   `json:"token_cached"`
 	KeyringError string `json:"keyring_error,omitempty"`
 }
 
 func (p *program) status(c *cli.Context) error {
-	format := c.String("format")
-	if format != "text" && format != "json" {
-		return usagef("status: unknown --format %q; use text or json", format)
-	}
-	name := profileOf(c)
-	_, path, prof, err := p.loadProfile(name)
+	format, err := formatOf(c, "text", "json")
 	if err != nil {
 		return err
 	}
-	b, err := p.broker(false)
+	run, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	r, keyringErr := inspect(c.Context, b, name, path, prof)
+	r, keyringErr := inspect(c.Context, run)
 	if format == "json" {
 		enc := json.NewEncoder(p.Stdout)
 		enc.SetIndent("", "  ")
@@ -57,19 +52,20 @@ func (p *program) status(c *cli.Context) error {
 	return keyringErr
 }
 
-func inspect(ctx context.Context, b *broker.Broker, name, path string, prof config.Profile) (statusReport, error) {
+func inspect(ctx context.Context, run profileRun) (statusReport, error) {
+	b, prof := run.broker, run.prof
 	r := statusReport{
-		Profile: name, ConfigFile: path, Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint,
+		Profile: run.name, ConfigFile: run.path, Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint,
 		InstanceID: prof.InstanceID, TeamID: prof.TeamID,
 	}
 	var keyringErr error
-	if _, source, err := b.APIKey(ctx, name); err == nil {
+	if source, err := b.CredentialSource(ctx, run.target); err == nil {
 		r.APIKeySource = source
 	} else if !errors.Is(err, broker.ErrNoAPIKey) {
 		keyringErr = err
 	}
 	if keyringErr == nil {
-		_, cached, err := b.Cached(ctx, target(name, prof))
+		_, cached, err := b.Cached(ctx, run.target)
 		r.TokenCached = cached
 		keyringErr = err
 	}
@@ -99,7 +95,7 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	rows := [][2]string{
 		{"profile", r.Profile}, {"config file", r.ConfigFile}, {"endpoint", r.Endpoint},
 		{"IAM endpoint", r.IAMEndpoint}, {"instance", r.InstanceID}, {"team", team},
-		{"API key", key}, {"token", token},
+		{"credential", key}, {"token", token},
 	}
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
