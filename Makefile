@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X github.com/monitor-token/monitor-token/internal/app.version=
 GO      ?= go
 FUZZTIME ?= 30s
 
-.PHONY: all build install uninstall test demo fuzz clean
+.PHONY: all build install uninstall test demo fuzz clean dist
 
 all: build
 
@@ -37,6 +37,13 @@ test:
 demo: build
 	$(GO) build -o bin/monitor-emulator ./cmd/monitor-emulator
 	./scripts/demo.sh
+
+# Release archives for linux, darwin (amd64, arm64) and windows/amd64, their
+# checksums.txt and the krew manifest monitor-token.yaml, in DIST (default
+# dist/). RELEASE_URL_BASE is where the archives will be downloaded from.
+dist:
+	VERSION='$(VERSION)' DIST='$(or $(DIST),dist)' GO='$(GO)' GO_TAGS='$(TAGS)' GO_LDFLAGS='$(LDFLAGS)' \
+	  $(if $(RELEASE_URL_BASE),RELEASE_URL_BASE='$(RELEASE_URL_BASE)') ./scripts/dist.sh
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target and one
 # package at a time).
