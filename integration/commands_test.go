@@ -25,6 +25,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"mode":             cmdMode,
 	"argv-clean":       cmdArgvClean,
 	"ibmcloud-session": cmdIBMCloudSession,
+	"type-at":          cmdTypeAt,
 }
 
 // routes are the short names scripts use for the emulator's routes.
