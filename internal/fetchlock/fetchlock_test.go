@@ -1,0 +1,136 @@
+package fetchlock
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestDir(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the table is for the XDG rules")
+	}
+	tests := []struct {
+		env  map[string]string
+		want string
+		err  bool
+	}{
+		{map[string]string{"XDG_CACHE_HOME": "/c", "HOME": "/h"}, "/c/monitor-token", false},
+		{map[string]string{"XDG_CACHE_HOME": "rel", "HOME": "/h"}, "/h/.cache/monitor-token", false},
+		{map[string]string{"HOME": "/h"}, "/h/.cache/monitor-token", false},
+		{map[string]string{}, "", true},
+	}
+	for _, tt := range tests {
+		got, err := Dir(func(k string) string { return tt.env[k] })
+		if got != tt.want || (err != nil) != tt.err {
+			t.Errorf("Dir(%v) = %q, %v; want %q", tt.env, got, err, tt.want)
+		}
+	}
+}
+
+// TestOneHolderAtATime: goroutines with their own Flock each (as separate
+// processes would have) never hold the lock together.
+func TestOneHolderAtATime(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "locks")
+	var holders, maxHolders atomic.Int32
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			unlock, err := Acquire(context.Background(), dir, "default")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			n := holders.Add(1)
+			for {
+				m := maxHolders.Load()
+				if n <= m || maxHolders.CompareAndSwap(m, n) {
+					break
+				}
+			}
+			time.Sleep(time.Millisecond)
+			holders.Add(-1)
+			unlock()
+		}()
+	}
+	wg.Wait()
+	if maxHolders.Load() != 1 {
+		t.Fatalf("%d holders at once, want 1", maxHolders.Load())
+	}
+	fi, err := os.Stat(filepath.Join(dir, "default.lock"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("lock file mode %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+	di, _ := os.Stat(dir)
+	if di.Mode().Perm() != 0o700 {
+		t.Fatalf("lock dir mode %v, want 0700", di.Mode().Perm())
+	}
+}
+
+func TestWaitEndsWithTheContext(t *testing.T) {
+	dir := t.TempDir()
+	unlock, err := Acquire(context.Background(), dir, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := Acquire(ctx, dir, "p"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
+	}
+	// Another profile's lock is independent.
+	other, err := Acquire(context.Background(), dir, "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other()
+}
+
+// TestKilledHolderReleases: a holder killed with SIGKILL does not block the
+// next one, because the kernel drops the flock with the process.
+func TestKilledHolderReleases(t *testing.T) {
+	if os.Getenv("FETCHLOCK_CHILD_DIR") != "" {
+		if _, err := Acquire(context.Background(), os.Getenv("FETCHLOCK_CHILD_DIR"), "p"); err != nil {
+			os.Exit(3)
+		}
+		os.Stdout.WriteString("locked\n")
+		time.Sleep(time.Hour)
+		return
+	}
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledHolderReleases$")
+	cmd.Env = append(os.Environ(), "FETCHLOCK_CHILD_DIR="+dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 7)
+	if _, err := out.Read(buf); err != nil || string(buf) != "locked\n" {
+		t.Fatalf("child: %q, %v", buf, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	if _, err := Acquire(ctx, dir, "p"); err == nil {
+		t.Fatal("acquired a lock the child holds")
+	}
+	cancel()
+	cmd.Process.Kill()
+	cmd.Wait()
+	unlock, err := Acquire(context.Background(), dir, "p")
+	if err != nil {
+		t.Fatalf("after the holder died: %v", err)
+	}
+	unlock()
+}
