@@ -47,6 +47,7 @@ func route(ts *testscript.TestScript, name string) string {
 // cmdEmu inspects and steers the script's emulator:
 //
 //	emu count ROUTE N               the route got exactly N requests
+//	emu await ROUTE N               wait until the route has had N requests
 //	emu reset-counts
 //	emu token VAR [TEAM]            sets $VAR to the current Monitor token (default team)
 //	emu reset-token [TEAM]          resets it, as the UI's Reset Token does
@@ -77,6 +78,18 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		if got := w.emu.Count(route(ts, args[1])); got != want {
 			ts.Fatalf("%s: %d requests, want %d", args[1], got, want)
+		}
+	case "await":
+		// Wait (up to 10s) until the route has had N requests: a
+		// background command has reached the emulator.
+		want, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		deadline := time.Now().Add(10 * time.Second)
+		for w.emu.Count(route(ts, args[1])) < want {
+			if time.Now().After(deadline) {
+				ts.Fatalf("%s: %d requests after 10s, want %d", args[1], w.emu.Count(route(ts, args[1])), want)
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	case "reset-counts":
 		w.emu.ResetCounts()

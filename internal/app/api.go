@@ -20,6 +20,9 @@ func (l lazyAPI) client() *monitorapi.Client {
 		core.SetLogger(core.NewLogger(core.LevelError,
 			log.New(l.p.Stderr, "", log.LstdFlags), log.New(l.p.Stderr, "", log.LstdFlags)))
 		l.p.api = l.p.NewAPI("monitor-token/" + Version())
+		if l.p.debug {
+			l.p.api.Debug = func(line string) { l.p.debugf("%s", line) }
+		}
 	}
 	return l.p.api
 }

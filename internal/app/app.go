@@ -113,6 +113,9 @@ type program struct {
 	// underIBMCloud: run by `ibmcloud monitor-token ...`, so the CLI's
 	// login session is a credential source.
 	underIBMCloud bool
+	// debug: --debug or MONITOR_TOKEN_DEBUG; requests, responses and
+	// keyring calls are logged on stderr, secrets redacted.
+	debug bool
 }
 
 func newProgram(env Env) *program {
@@ -124,6 +127,7 @@ func newProgram(env Env) *program {
 	}
 	p := &program{Env: env, getenv: func(k string) string { return vars[k] }}
 	p.name = "monitor-token"
+	p.debug = isTrue(vars["MONITOR_TOKEN_DEBUG"])
 	return p
 }
 
@@ -183,11 +187,23 @@ func (p *program) printError(err error) {
 	if errors.Is(err, context.Canceled) {
 		msg = "interrupted; nothing was changed"
 	}
+	fmt.Fprintf(p.Stderr, "%s: %s\n", p.name, p.scrub(msg))
+}
+
+// scrub makes msg one line with every secret this run has handled
+// replaced.
+func (p *program) scrub(msg string) string {
 	for _, s := range p.seen {
 		msg = strings.ReplaceAll(msg, s, "[redacted]")
 	}
-	msg = strings.ReplaceAll(msg, "\n", " ")
-	fmt.Fprintf(p.Stderr, "%s: %s\n", p.name, msg)
+	return strings.ReplaceAll(msg, "\n", " ")
+}
+
+// debugf writes a --debug line on stderr, scrubbed like an error.
+func (p *program) debugf(format string, a ...any) {
+	if p.debug {
+		fmt.Fprintf(p.Stderr, "%s: debug: %s\n", p.name, p.scrub(fmt.Sprintf(format, a...)))
+	}
 }
 
 // usageError is a mistake on the command line: exit 2.
@@ -211,24 +227,46 @@ func baseName(arg0 string) string {
 type deadlineSecrets struct {
 	inner   broker.Secrets
 	timeout time.Duration
+	p       *program
 }
 
 func (d deadlineSecrets) Get(ctx context.Context, item string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	return d.inner.Get(ctx, item)
+	start := time.Now()
+	v, err := d.inner.Get(ctx, item)
+	d.trace("read", item, start, err)
+	return v, err
 }
 
 func (d deadlineSecrets) Set(ctx context.Context, item, secret string) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	return d.inner.Set(ctx, item, secret)
+	start := time.Now()
+	err := d.inner.Set(ctx, item, secret)
+	d.trace("write", item, start, err)
+	return err
 }
 
 func (d deadlineSecrets) Delete(ctx context.Context, item string) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
-	return d.inner.Delete(ctx, item)
+	start := time.Now()
+	err := d.inner.Delete(ctx, item)
+	d.trace("delete", item, start, err)
+	return err
+}
+
+// trace logs a keyring call for --debug: the item's name, never its value.
+func (d deadlineSecrets) trace(op, item string, start time.Time, err error) {
+	if d.p == nil || !d.p.debug {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = err.Error()
+	}
+	d.p.debugf("keyring %s %s: %s in %dms", op, item, result, time.Since(start).Milliseconds())
 }
 
 func (d deadlineSecrets) DeleteAll(ctx context.Context) error {
@@ -239,4 +277,12 @@ func (d deadlineSecrets) DeleteAll(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, d.timeout)
 	defer cancel()
 	return all.DeleteAll(ctx)
+}
+
+func isTrue(v string) bool {
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
 }

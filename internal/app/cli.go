@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/fetchlock"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -21,7 +23,7 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		Name:      p.name,
 		HelpName:  p.name,
 		Usage:     "the IBM Cloud Monitoring API token, from the OS keyring, for any tool",
-		UsageText: p.name + " COMMAND [FLAGS]   (flags go after the command, before any argument)",
+		UsageText: p.name + " [--debug] COMMAND [FLAGS]   (flags go after the command, before any argument)",
 		Version:   Version(),
 		Reader:    p.Stdin,
 		Writer:    p.Stdout,
@@ -33,6 +35,15 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		HideVersion:          true,
 		EnableBashCompletion: true,
 		OnUsageError:         p.onUsageError,
+		Flags: []cli.Flag{&cli.BoolFlag{
+			Name:    "debug",
+			Usage:   "log requests, responses and keyring calls on stderr, secrets redacted",
+			EnvVars: []string{"MONITOR_TOKEN_DEBUG"},
+		}},
+		Before: func(c *cli.Context) error {
+			p.debug = p.debug || c.Bool("debug")
+			return nil
+		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			notFound = usagef("unknown command %q; run `%s --help` for the list", name, p.name)
 		},
@@ -84,11 +95,12 @@ func (p *program) commands() []*cli.Command {
 		{
 			Name:      "get",
 			Usage:     "Prints the Monitor API token (cached in the keyring, fetched when needed)",
-			UsageText: p.name + " get [--profile P] [--format token|header|json|env] [--refresh]",
+			UsageText: p.name + " get [--profile P] [--format token|header|json|env] [--refresh | --verify]",
 			Flags: []cli.Flag{
 				profileFlag(),
 				&cli.StringFlag{Name: "format", Value: "token", Usage: "token, header (Authorization: Bearer ...), json or env (export lines)"},
 				&cli.BoolFlag{Name: "refresh", Usage: "fetch a fresh token even when one is cached"},
+				&cli.BoolFlag{Name: "verify", Usage: "check the cached token with the service; fetch a new one if it was reset"},
 			},
 			Action: p.get,
 		},
@@ -102,10 +114,11 @@ func (p *program) commands() []*cli.Command {
 		{
 			Name:      "status",
 			Usage:     "Shows the profile's endpoint, instance, team, API key source and cache state",
-			UsageText: p.name + " status [--profile P] [--format text|json]",
+			UsageText: p.name + " status [--profile P] [--format text|json] [--verify]",
 			Flags: []cli.Flag{
 				profileFlag(),
 				&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+				&cli.BoolFlag{Name: "verify", Usage: "check the cached token with the service; fetch a new one if it was reset"},
 			},
 			Action: p.status,
 		},
@@ -213,7 +226,7 @@ func (p *program) secrets(interactive bool) (broker.Secrets, error) {
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	return deadlineSecrets{inner: p.OpenSecrets(), timeout: timeout}, nil
+	return deadlineSecrets{inner: p.OpenSecrets(), timeout: timeout, p: p}, nil
 }
 
 func (p *program) broker(interactive bool) (*broker.Broker, error) {
@@ -231,7 +244,22 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 	if p.underIBMCloud {
 		b.Session = p.ibmcloudSession
 	}
+	b.Lock = p.fetchLock
 	return b, nil
+}
+
+// lockWait bounds how long a process waits for another one's fetch: longer
+// than one fetch can take with its retries, short of forever.
+const lockWait = 3 * time.Minute
+
+func (p *program) fetchLock(ctx context.Context, profile string) (func(), error) {
+	dir, err := fetchlock.Dir(p.getenv)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	return fetchlock.Acquire(ctx, dir, profile)
 }
 
 // ibmcloudSession reads the ibmcloud CLI's login token (integrations.md

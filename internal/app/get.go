@@ -40,9 +40,17 @@ func (p *program) get(c *cli.Context) error {
 		return err
 	}
 	var tok broker.Token
-	if c.Bool("refresh") {
+	switch {
+	case c.Bool("refresh") && c.Bool("verify"):
+		return usagef("get: give --refresh or --verify, not both")
+	case c.Bool("refresh"):
 		tok, err = r.broker.Refresh(c.Context, r.target)
-	} else {
+	case c.Bool("verify"):
+		tok, err = r.broker.Verify(c.Context, r.target)
+		if err == nil && tok.Replaced {
+			fmt.Fprintf(p.Stderr, "The cached token was refused (reset in the UI?); a new one was fetched and cached.\n")
+		}
+	default:
 		tok, err = r.broker.Token(c.Context, r.target)
 	}
 	if err != nil {

@@ -24,6 +24,9 @@ type statusReport struct {
 	TeamID       string `json:"team_id"`
 	APIKeySource string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "ibmcloud login session", "" = none
 	TokenCached  bool   `json:"token_cached"`
+	// TokenCheck is set by --verify: "valid", or "replaced" when the
+	// service refused the cached token and a new one was fetched.
+	TokenCheck   string `json:"token_check,omitempty"`
 	KeyringError string `json:"keyring_error,omitempty"`
 }
 
@@ -37,6 +40,16 @@ func (p *program) status(c *cli.Context) error {
 		return err
 	}
 	r, keyringErr := inspect(c.Context, run)
+	if keyringErr == nil && c.Bool("verify") {
+		tok, err := run.broker.Verify(c.Context, run.target)
+		if err != nil {
+			return err
+		}
+		r.TokenCached, r.TokenCheck = true, "valid"
+		if !tok.Verified {
+			r.TokenCheck = "replaced"
+		}
+	}
 	if format == "json" {
 		enc := json.NewEncoder(p.Stdout)
 		enc.SetIndent("", "  ")
@@ -88,6 +101,12 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	token := "not cached: the next get fetches it"
 	if r.TokenCached {
 		token = "cached in the keyring"
+	}
+	switch r.TokenCheck {
+	case "valid":
+		token += "; the service accepts it"
+	case "replaced":
+		token += "; a new one: the old one was refused (reset?)"
 	}
 	if r.KeyringError != "" {
 		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"

@@ -48,6 +48,8 @@ func TokenItem(profile string) string  { return profile + "/monitor-token" }
 type Token struct {
 	Value     string
 	FromCache bool
+	Verified  bool // Verify: the service accepted the cached token
+	Replaced  bool // Verify: the service refused it; this is a new one
 }
 
 // Broker is safe for one command's use; it keeps no state of its own.
@@ -67,6 +69,9 @@ type Broker struct {
 	// credential of a profile that has no API key (issue 3). It returns an
 	// error wrapping ibmcloud.ErrNoSession when there is none.
 	Session func() (string, error)
+	// Lock, when set, takes the profile's fetch lock across processes
+	// (internal/fetchlock) and returns its release.
+	Lock func(ctx context.Context, profile string) (unlock func(), err error)
 }
 
 func (b *Broker) secret(s string) {
@@ -114,8 +119,21 @@ func (b *Broker) Cached(ctx context.Context, t Target) (string, bool, error) {
 	return e.Token, true, nil
 }
 
-// Token returns the cached token, or fetches, caches and returns it.
+// Token returns the cached token, or fetches, caches and returns it. On a
+// miss it takes the profile's fetch lock and looks again, so that of many
+// processes started together on a cold cache one fetches and the others
+// read its result (issue 4).
 func (b *Broker) Token(ctx context.Context, t Target) (Token, error) {
+	if tok, ok, err := b.Cached(ctx, t); err != nil {
+		return Token{}, err
+	} else if ok {
+		return Token{Value: tok, FromCache: true}, nil
+	}
+	unlock, err := b.lock(ctx, t.Profile)
+	if err != nil {
+		return Token{}, err
+	}
+	defer unlock()
 	if tok, ok, err := b.Cached(ctx, t); err != nil {
 		return Token{}, err
 	} else if ok {
@@ -127,7 +145,69 @@ func (b *Broker) Token(ctx context.Context, t Target) (Token, error) {
 // Refresh fetches the current token (after a reset in the UI) and replaces
 // the cached one only once the new one is in hand.
 func (b *Broker) Refresh(ctx context.Context, t Target) (Token, error) {
+	unlock, err := b.lock(ctx, t.Profile)
+	if err != nil {
+		return Token{}, err
+	}
+	defer unlock()
 	return b.fetchAndCache(ctx, t)
+}
+
+// Verify checks the cached token against the service (GET /api/token with
+// the Monitor token as bearer, ibm-monitor-api.md section 2). A token the
+// service refuses (reset in the UI) is fetched again through IAM, once, and
+// replaced; if that fails the cache is left as it was. With no token cached
+// it is the same as Token.
+func (b *Broker) Verify(ctx context.Context, t Target) (Token, error) {
+	cached, ok, err := b.Cached(ctx, t)
+	if err != nil {
+		return Token{}, err
+	}
+	if !ok {
+		return b.Token(ctx, t)
+	}
+	_, err = b.API.MonitorToken(ctx, t.Endpoint, monitorapi.Credentials{Bearer: cached})
+	switch {
+	case err == nil:
+		return Token{Value: cached, FromCache: true, Verified: true}, nil
+	case !errors.Is(err, monitorapi.ErrRefused):
+		return Token{}, fmt.Errorf("could not check the cached token: %w", err)
+	}
+	unlock, err := b.lock(ctx, t.Profile)
+	if err != nil {
+		return Token{}, err
+	}
+	defer unlock()
+	// Another process may have replaced it while we checked.
+	if now, ok, err := b.Cached(ctx, t); err == nil && ok && now != cached {
+		return Token{Value: now, FromCache: true}, nil
+	}
+	tok, err := b.fetchAndCache(ctx, t)
+	if err != nil {
+		return Token{}, fmt.Errorf("the cached token was refused (reset?) and fetching a new one failed; the cache is unchanged: %w", err)
+	}
+	tok.Replaced = true
+	return tok, nil
+}
+
+// lock takes the profile's fetch lock when the broker has one. A lock that
+// cannot be set up (a read-only cache directory) costs only the
+// deduplication, so it warns and goes on; a wait that ran out is an error.
+func (b *Broker) lock(ctx context.Context, profile string) (func(), error) {
+	if b.Lock == nil {
+		return func() {}, nil
+	}
+	unlock, err := b.Lock(ctx, profile)
+	if err == nil {
+		return unlock, nil
+	}
+	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
+		return nil, err
+	}
+	if b.Warn != nil {
+		b.Warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", err))
+	}
+	return func() {}, nil
 }
 
 func (b *Broker) fetchAndCache(ctx context.Context, t Target) (Token, error) {

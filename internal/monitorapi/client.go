@@ -26,6 +26,9 @@ type Client struct {
 	Now func() time.Time
 	// sleep waits between retries; tests replace it to run without waiting.
 	sleep func(context.Context, time.Duration) error
+	// Debug, when set, receives one line per request and per response,
+	// with every secret redacted (--debug).
+	Debug func(line string)
 }
 
 // New returns a client with the production HTTP settings and retry policy.
@@ -72,6 +75,9 @@ func (c *Client) call(ctx context.Context) (*http.Client, *callTransport) {
 	base := c.HTTP.Transport
 	if base == nil {
 		base = http.DefaultTransport
+	}
+	if c.Debug != nil {
+		base = &debugTransport{base: base, log: c.Debug, now: c.now}
 	}
 	sleep := c.sleep
 	if sleep == nil {
