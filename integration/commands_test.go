@@ -147,14 +147,16 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 //	keyring locked       a new bus over the same HOME; the daemon runs, the keyring stays locked
 //	keyring noprovider   a bus on which no Secret Service can start
 //	keyring nobus        no session bus at all
+//	keyring hang         a Secret Service that takes every call and never answers
 //	keyring unlocked     back to a working, unlocked keyring over the same HOME
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: keyring locked|noprovider|nobus|unlocked")
+		ts.Fatalf("usage: keyring locked|noprovider|nobus|hang|unlocked")
 	}
 	w := worldOf(ts)
 	w.session.Stop()
-	modes := map[string]testkeyring.Mode{"locked": testkeyring.Locked, "noprovider": testkeyring.NoProvider, "unlocked": testkeyring.Unlocked}
+	modes := map[string]testkeyring.Mode{"locked": testkeyring.Locked, "noprovider": testkeyring.NoProvider,
+		"unlocked": testkeyring.Unlocked, "hang": testkeyring.Hanging}
 	if args[0] == "nobus" {
 		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 		return

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // Password unlocks the test keyrings.
@@ -38,6 +40,9 @@ type Session struct {
 	Home    string // the HOME the daemon keeps its keyrings under
 	Address string // DBUS_SESSION_BUS_ADDRESS
 	busPID  int
+
+	hang     *hangHandler // Hanging only: the stand-in and its connection
+	hangConn *dbus.Conn
 }
 
 // Mode says what to run on the bus.
@@ -47,6 +52,7 @@ const (
 	Unlocked   Mode = iota // gnome-keyring, login keyring unlocked with Password
 	Locked                 // gnome-keyring started but not unlocked, no prompter
 	NoProvider             // a bus that can start no Secret Service
+	Hanging                // a stand-in Secret Service that never replies (hang.go)
 )
 
 // Start starts a bus in the given mode, with HOME as the keyring home. Stop
@@ -99,6 +105,8 @@ func Start(home string, mode Mode) (*Session, error) {
 		if err == nil {
 			err = s.waitOwned()
 		}
+	case Hanging:
+		err = s.startHanging()
 	}
 	if err != nil {
 		s.Stop()
@@ -190,8 +198,10 @@ func (s *Session) Env(base []string) []string {
 	return append(env, "HOME="+s.Home, "DBUS_SESSION_BUS_ADDRESS="+s.Address)
 }
 
-// Stop ends the bus; gnome-keyring exits with it.
+// Stop ends the bus; gnome-keyring exits with it. In Hanging mode it first
+// closes the stand-in's connection and waits for the calls it held.
 func (s *Session) Stop() {
+	s.stopHanging()
 	if s.busPID > 0 {
 		syscall.Kill(s.busPID, syscall.SIGTERM)
 		s.busPID = 0
