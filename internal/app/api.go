@@ -38,3 +38,15 @@ func (l lazyAPI) MonitorToken(ctx context.Context, endpoint string, cred monitor
 func (l lazyAPI) Teams(ctx context.Context, endpoint string, cred monitorapi.Credentials) ([]monitorapi.Team, error) {
 	return l.client().Teams(ctx, endpoint, cred)
 }
+
+func (l lazyAPI) CurrentUser(ctx context.Context, endpoint string, cred monitorapi.Credentials) (monitorapi.User, error) {
+	return l.client().CurrentUser(ctx, endpoint, cred)
+}
+
+func (l lazyAPI) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string, profile monitorapi.TrustedProfile) (monitorapi.IAMToken, error) {
+	return l.client().ExchangeCRToken(ctx, iamURL, crTokenFile, profile)
+}
+
+func (l lazyAPI) ExchangeVPCIdentity(ctx context.Context, metadataURL string, profile monitorapi.TrustedProfile) (monitorapi.IAMToken, error) {
+	return l.client().ExchangeVPCIdentity(ctx, metadataURL, profile)
+}

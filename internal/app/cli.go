@@ -12,7 +12,9 @@ import (
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/fetchlock"
+	"github.com/monitor-token/monitor-token/internal/filecache"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -76,9 +78,10 @@ func profileFlag() cli.Flag {
 func (p *program) commands() []*cli.Command {
 	cmds := []*cli.Command{
 		{
-			Name:      "login",
-			Usage:     "Stores an IBM Cloud API key (read from stdin or a prompt) and the instance to fetch the token for",
-			UsageText: p.name + " login [--profile P] (--region R [--private] | --endpoint URL) --instance GUID|CRN [--team ID | --team-name NAME] [--iam-endpoint URL] [--no-verify] < API_KEY_FILE",
+			Name:  "login",
+			Usage: "Stores an IBM Cloud API key (read from stdin or a prompt) and the instance to fetch the token for",
+			UsageText: p.name + " login [--profile P] (--region R [--private] | --endpoint URL) --instance GUID|CRN [--team ID | --team-name NAME] [--iam-endpoint URL]\n" +
+				"   [--trusted-profile NAME|ID [--cr-token-file PATH] | --vpc-instance [--trusted-profile NAME|ID]] [--auth token|iam] [--cache keyring|none|file] [--no-verify] < API_KEY_FILE",
 			Flags: []cli.Flag{
 				profileFlag(),
 				&cli.StringFlag{Name: "region", Usage: "Monitoring region: " + strings.Join(regionList(), ", ")},
@@ -89,6 +92,12 @@ func (p *program) commands() []*cli.Command {
 				&cli.StringFlag{Name: "team-name", Usage: "the team's name, looked up in /api/teams, instead of --team"},
 				&cli.StringFlag{Name: "iam-endpoint", Usage: "IAM endpoint URL", EnvVars: []string{"IBMCLOUD_IAM_API_ENDPOINT"}},
 				&cli.BoolFlag{Name: "no-verify", Usage: "store without fetching the token first"},
+				&cli.StringFlag{Name: "trusted-profile", Usage: "use a trusted profile (name or Profile-ID) instead of an API key"},
+				&cli.StringFlag{Name: "cr-token-file", Usage: "with --trusted-profile: the compute-resource token file (default: go-sdk-core's paths)"},
+				&cli.BoolFlag{Name: "vpc-instance", Usage: "use this VSI's instance identity (with --trusted-profile to pick the profile)"},
+				&cli.StringFlag{Name: "metadata-endpoint", Usage: "with --vpc-instance: the metadata service URL (default http://169.254.169.254)"},
+				&cli.StringFlag{Name: "auth", Usage: "token (the Monitor API token) or iam (IAM tokens, for IAM_ONLY instances)"},
+				&cli.StringFlag{Name: "cache", Usage: "where to cache the token: keyring (default), none, or file (plain text, opt-in)"},
 			},
 			Action: p.login,
 		},
@@ -263,10 +272,19 @@ func (p *program) fetchLock(ctx context.Context, profile string) (func(), error)
 }
 
 // ibmcloudSession reads the ibmcloud CLI's login token (integrations.md
-// section 1: a plugin has no other channel to it).
-func (p *program) ibmcloudSession() (string, error) {
-	s, err := ibmcloud.ReadSession(ibmcloud.ConfigFile(p.getenv), p.Now())
-	return s.IAMToken, err
+// section 1: a plugin has no other channel to it). Its lifetime is what is
+// left until its exp claim (0, not cached, when it has none).
+func (p *program) ibmcloudSession() (monitorapi.IAMToken, error) {
+	now := p.Now()
+	s, err := ibmcloud.ReadSession(ibmcloud.ConfigFile(p.getenv), now)
+	if err != nil {
+		return monitorapi.IAMToken{}, err
+	}
+	tok := monitorapi.IAMToken{AccessToken: s.IAMToken, ReceivedAt: now}
+	if !s.Expiry.IsZero() {
+		tok.ExpiresIn = int64(s.Expiry.Sub(now) / time.Second)
+	}
+	return tok, nil
 }
 
 func (p *program) warn(err error) {
@@ -278,6 +296,10 @@ func (p *program) warn(err error) {
 func (p *program) loadProfile(name string) (*config.File, string, config.Profile, error) {
 	if err := config.ValidProfileName(name); err != nil {
 		return nil, "", config.Profile{}, usagef("--profile: %v", err)
+	}
+	if p.getenv("MONITOR_TOKEN_INSTANCE") != "" {
+		prof, err := p.profileFromEnv(name)
+		return &config.File{}, "(environment)", prof, err
 	}
 	path, err := config.DefaultPath(p.getenv)
 	if err != nil {
@@ -316,7 +338,28 @@ func (p *program) openProfile(c *cli.Context) (profileRun, error) {
 	if err != nil {
 		return profileRun{}, err
 	}
+	if err := p.chooseCache(b, name, prof); err != nil {
+		return profileRun{}, err
+	}
 	return profileRun{name: name, path: path, prof: prof, broker: b, target: target(name, prof)}, nil
+}
+
+// chooseCache sets where the broker caches the profile's token: the
+// keyring (the default), nowhere, or a file the user opted into.
+func (p *program) chooseCache(b *broker.Broker, name string, prof config.Profile) error {
+	switch prof.Cache {
+	case config.CacheNone:
+		b.Cache = filecache.None{}
+	case config.CacheFile:
+		dir, err := fetchlock.Dir(p.getenv)
+		if err != nil {
+			return err
+		}
+		b.Cache = &filecache.Cache{Dir: dir, Announce: func(path string) {
+			fmt.Fprintf(p.Stderr, "%s: caching the token of profile %q in plain text at %s (cache=file)\n", p.name, name, path)
+		}}
+	}
+	return nil
 }
 
 // formatOf reads --format and checks it against the command's choices.
@@ -331,11 +374,17 @@ func formatOf(c *cli.Context, choices ...string) (string, error) {
 
 func target(name string, prof config.Profile) broker.Target {
 	return broker.Target{
-		Profile:     name,
-		Endpoint:    prof.Endpoint,
-		IAMEndpoint: prof.IAMEndpoint,
-		InstanceID:  prof.InstanceID,
-		TeamID:      prof.TeamID,
+		Profile:        name,
+		Endpoint:       prof.Endpoint,
+		IAMEndpoint:    prof.IAMEndpoint,
+		InstanceID:     prof.InstanceID,
+		TeamID:         prof.TeamID,
+		Auth:           prof.Auth,
+		Credential:     prof.Credential,
+		TrustedProfile: prof.TrustedProfile,
+		CRTokenFile:    prof.CRTokenFile,
+		MetadataURL:    prof.MetadataURL,
+		Cache:          prof.Cache,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -28,6 +29,11 @@ type tokenOutput struct {
 	TeamID     string `json:"team_id"`
 	Profile    string `json:"profile"`
 	Cached     bool   `json:"cached"`
+	// Auth is "token" (a Monitor API token) or "iam" (an IAM token, for
+	// IAM_ONLY instances; it goes with the IBMInstanceID header).
+	Auth        string `json:"auth"`
+	IAMEndpoint string `json:"iam_endpoint,omitempty"`
+	ExpiresAt   string `json:"expires_at,omitempty"` // IAM tokens: RFC 3339
 }
 
 func (p *program) get(c *cli.Context) error {
@@ -72,10 +78,17 @@ func (p *program) refresh(c *cli.Context) error {
 }
 
 func newTokenOutput(name string, prof config.Profile, tok broker.Token) tokenOutput {
-	return tokenOutput{
+	o := tokenOutput{
 		Token: tok.Value, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
-		TeamID: prof.TeamID, Profile: name, Cached: tok.FromCache,
+		TeamID: prof.TeamID, Profile: name, Cached: tok.FromCache, Auth: "token",
 	}
+	if tok.IAM {
+		o.Auth, o.IAMEndpoint = "iam", prof.IAMEndpoint
+		if !tok.ExpiresAt.IsZero() {
+			o.ExpiresAt = tok.ExpiresAt.UTC().Format(time.RFC3339)
+		}
+	}
+	return o
 }
 
 func writeToken(w io.Writer, o tokenOutput) error {
@@ -83,10 +96,20 @@ func writeToken(w io.Writer, o tokenOutput) error {
 	return err
 }
 
-// writeHeader prints the one header the Monitor token is used with
+// writeHeader prints the header the Monitor token is used with
 // (ibm-monitor-api.md section 3), for `curl -H @<(monitor-token get --format header)`.
+// An IAM token needs the instance, and the team when there is one, with it
+// (section 2: how IAM_ONLY instances are called).
 func writeHeader(w io.Writer, o tokenOutput) error {
-	_, err := fmt.Fprintf(w, "Authorization: Bearer %s\n", o.Token)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Authorization: Bearer %s\n", o.Token)
+	if o.Auth == "iam" {
+		fmt.Fprintf(&b, "IBMInstanceID: %s\n", o.InstanceID)
+		if o.TeamID != "" {
+			fmt.Fprintf(&b, "SysdigTeamID: %s\n", o.TeamID)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
 	return err
 }
 
@@ -99,6 +122,23 @@ func writeJSON(w io.Writer, o tokenOutput) error {
 // envVars are the variables existing tools read (ibm-monitor-api.md section
 // 3): Sysdig's Terraform provider and the Sysdig Python client and scripts.
 func envVars(o tokenOutput) [][2]string {
+	if o.Auth == "iam" {
+		// An IAM_ONLY instance has no Monitor API token: the variables of
+		// IBM mode, and the IAM token under a name of our own (no tool
+		// reads an IAM token from the environment under a common name;
+		// SYSDIG_MONITOR_API_TOKEN would be taken for a Monitor token).
+		vars := [][2]string{
+			{"SYSDIG_MONITOR_URL", o.Endpoint},
+			{"SDC_URL", o.Endpoint},
+			{"SYSDIG_IBM_MONITOR_IAM_URL", o.IAMEndpoint},
+			{"SYSDIG_IBM_MONITOR_INSTANCE_ID", o.InstanceID},
+			{"MONITOR_TOKEN_IAM_TOKEN", o.Token},
+		}
+		if o.TeamID != "" {
+			vars = append(vars, [2]string{"SYSDIG_MONITOR_TEAM_ID", o.TeamID})
+		}
+		return vars
+	}
 	vars := [][2]string{
 		{"SYSDIG_MONITOR_URL", o.Endpoint},
 		{"SYSDIG_MONITOR_API_TOKEN", o.Token},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/endpoint"
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 )
 
 // maxAPIKey bounds what login reads from stdin. An IBM Cloud API key is 44
@@ -27,80 +29,216 @@ type loginSettings struct {
 	name    string
 }
 
-// resolveLogin checks the flags and turns region, CRN and URLs into a
-// profile. Every error names the flag and what it accepts.
+// profileSource is where profile settings are read from: login's flags, or
+// MONITOR_TOKEN_* variables for a profile that lives in the environment
+// (issue 5). name turns a setting into what the user typed, for messages.
+type profileSource struct {
+	get   func(setting string) string
+	isSet func(setting string) bool
+	name  func(setting string) string
+	usage func(format string, a ...any) error
+}
+
+// flagSource reads login's flags.
+func flagSource(c *cli.Context) profileSource {
+	return profileSource{
+		get: func(s string) string {
+			if f := c.Command.VisibleFlags(); f != nil {
+				for _, fl := range f {
+					if b, ok := fl.(*cli.BoolFlag); ok && b.Name == s {
+						if c.Bool(s) {
+							return "true"
+						}
+						return ""
+					}
+				}
+			}
+			return strings.TrimSpace(c.String(s))
+		},
+		isSet: func(s string) bool { return c.IsSet(s) },
+		name:  func(s string) string { return "--" + s },
+		usage: usagef,
+	}
+}
+
+// envVar names the variable of a setting: team-name -> MONITOR_TOKEN_TEAM_NAME.
+func envVar(setting string) string {
+	return "MONITOR_TOKEN_" + strings.ToUpper(strings.ReplaceAll(setting, "-", "_"))
+}
+
+// envSource reads MONITOR_TOKEN_* variables; IBMCLOUD_IAM_API_ENDPOINT is
+// the IAM endpoint's fallback, as for login.
+func (p *program) envSource() profileSource {
+	get := func(s string) string {
+		v := strings.TrimSpace(p.getenv(envVar(s)))
+		if v == "" && s == "iam-endpoint" {
+			v = strings.TrimSpace(p.getenv("IBMCLOUD_IAM_API_ENDPOINT"))
+		}
+		if s == "private" || s == "vpc-instance" {
+			if !isTrue(v) {
+				return ""
+			}
+			return "true"
+		}
+		return v
+	}
+	return profileSource{
+		get:   get,
+		isSet: func(s string) bool { return get(s) != "" },
+		name:  envVar,
+		usage: func(format string, a ...any) error { return fmt.Errorf(format, a...) },
+	}
+}
+
+// profileFromEnv is the profile of a CI job or a pod: no login, no config
+// file; MONITOR_TOKEN_INSTANCE and MONITOR_TOKEN_REGION (or _ENDPOINT) at
+// least.
+func (p *program) profileFromEnv(name string) (config.Profile, error) {
+	prof, err := p.resolveProfile(p.envSource())
+	if err != nil {
+		return config.Profile{}, fmt.Errorf("profile from the environment: %w", err)
+	}
+	return prof, nil
+}
+
+// resolveLogin checks login's flags and turns them into a profile.
 func (p *program) resolveLogin(c *cli.Context) (loginSettings, error) {
 	name := profileOf(c)
 	if err := config.ValidProfileName(name); err != nil {
 		return loginSettings{}, usagef("--profile: %v", err)
 	}
-	instance := strings.TrimSpace(c.String("instance"))
-	if instance == "" {
-		return loginSettings{}, usagef("login: --instance is required: the GUID or CRN of the Monitoring instance (`ibmcloud resource service-instance NAME --output json` shows both)")
+	prof, err := p.resolveProfile(flagSource(c))
+	if err != nil {
+		return loginSettings{}, err
 	}
-	region := strings.TrimSpace(c.String("region"))
+	if strings.TrimSpace(c.String("team")) != "" && c.String("team-name") != "" {
+		return loginSettings{}, usagef("login: give --team or --team-name, not both")
+	}
+	return loginSettings{name: name, profile: prof}, nil
+}
+
+// resolveProfile turns region, CRN and URLs, the credential and the modes
+// into a profile. Every error names the setting and what it accepts.
+func (p *program) resolveProfile(src profileSource) (config.Profile, error) {
+	usage, n := src.usage, src.name
+	instance := src.get("instance")
+	if instance == "" {
+		return config.Profile{}, usage("%s is required: the GUID or CRN of the Monitoring instance (`ibmcloud resource service-instance NAME --output json` shows both)", n("instance"))
+	}
+	region := src.get("region")
+	monRaw := src.get("endpoint")
 	var guid string
 	if strings.HasPrefix(instance, "crn:") {
 		crn, err := endpoint.ParseCRN(instance)
 		if err != nil {
-			return loginSettings{}, usagef("--instance: %v", err)
+			return config.Profile{}, usage("%s: %v", n("instance"), err)
 		}
 		if region != "" && region != crn.Region {
-			return loginSettings{}, usagef("--region %s contradicts the CRN, whose region is %s; drop --region", region, crn.Region)
+			return config.Profile{}, usage("%s %s contradicts the CRN, whose region is %s; drop %s", n("region"), region, crn.Region, n("region"))
 		}
 		guid = crn.InstanceGUID
-		if c.String("endpoint") == "" {
+		if monRaw == "" {
 			region = crn.Region
 		}
 	} else {
 		if !endpoint.IsGUID(instance) {
-			return loginSettings{}, usagef("--instance %q is neither an instance GUID nor a CRN; `ibmcloud resource service-instance NAME --output json` shows the guid", instance)
+			return config.Profile{}, usage("%s %q is neither an instance GUID nor a CRN; `ibmcloud resource service-instance NAME --output json` shows the guid", n("instance"), instance)
 		}
 		guid = strings.ToLower(instance)
 	}
 
-	private := c.Bool("private")
+	private := src.get("private") != ""
 	var monURL string
-	switch raw := c.String("endpoint"); {
-	case raw != "" && c.IsSet("region"):
-		return loginSettings{}, usagef("login: give --region or --endpoint, not both")
-	case raw != "" && private:
-		return loginSettings{}, usagef("login: --private picks the private endpoint of a --region; with --endpoint give the private URL itself")
-	case raw != "":
-		u, err := endpoint.NormalizeMonitoring(raw)
+	switch {
+	case monRaw != "" && src.isSet("region"):
+		return config.Profile{}, usage("give %s or %s, not both", n("region"), n("endpoint"))
+	case monRaw != "" && private:
+		return config.Profile{}, usage("%s picks the private endpoint of a %s; with %s give the private URL itself", n("private"), n("region"), n("endpoint"))
+	case monRaw != "":
+		u, err := endpoint.NormalizeMonitoring(monRaw)
 		if err != nil {
-			return loginSettings{}, usagef("--endpoint: %v", err)
+			return config.Profile{}, usage("%s: %v", n("endpoint"), err)
 		}
 		monURL, region = u, ""
 	case region != "":
 		u, err := endpoint.MonitoringURL(region, private)
 		if err != nil {
-			return loginSettings{}, usagef("--region: %v", err)
+			return config.Profile{}, usage("%s: %v", n("region"), err)
 		}
 		monURL = u
 	default:
-		return loginSettings{}, usagef("login: give --region (one of %s) or --endpoint URL, or a CRN as --instance", strings.Join(endpoint.Regions, ", "))
+		return config.Profile{}, usage("give %s (one of %s) or %s URL, or a CRN as %s", n("region"), strings.Join(endpoint.Regions, ", "), n("endpoint"), n("instance"))
 	}
 
 	iamURL := endpoint.IAMURL(private)
-	if raw := c.String("iam-endpoint"); raw != "" {
+	if raw := src.get("iam-endpoint"); raw != "" {
 		u, err := endpoint.NormalizeIAM(raw)
 		if err != nil {
-			return loginSettings{}, usagef("--iam-endpoint: %v", err)
+			return config.Profile{}, usage("%s: %v", n("iam-endpoint"), err)
 		}
 		iamURL = u
 	}
-
-	team := strings.TrimSpace(c.String("team"))
-	if team != "" && c.String("team-name") != "" {
-		return loginSettings{}, usagef("login: give --team or --team-name, not both")
-	}
+	team := src.get("team")
 	if team != "" && !isDigits(team) {
-		return loginSettings{}, usagef("--team %q is not a numeric team id; `%s teams` lists them", team, p.name)
+		return config.Profile{}, usage("%s %q is not a numeric team id; `%s teams` lists them", n("team"), team, p.name)
 	}
-	return loginSettings{name: name, profile: config.Profile{
-		Endpoint: monURL, IAMEndpoint: iamURL, InstanceID: guid, TeamID: team, Region: region,
-	}}, nil
+	prof := config.Profile{Endpoint: monURL, IAMEndpoint: iamURL, InstanceID: guid, TeamID: team, Region: region}
+	return prof, p.resolveModes(src, &prof)
+}
+
+// resolveModes reads the issue 5 settings: the credential (an API key, a
+// trusted profile, a VSI's identity), what get hands out, and the cache.
+func (p *program) resolveModes(src profileSource, prof *config.Profile) error {
+	usage, n := src.usage, src.name
+	trusted, crFile, vpc := src.get("trusted-profile"), src.get("cr-token-file"), src.get("vpc-instance") != ""
+	metadata := src.get("metadata-endpoint")
+	switch {
+	case vpc:
+		prof.Credential, prof.TrustedProfile = config.CredentialVPC, trusted
+		if crFile != "" {
+			return usage("%s goes with %s, not %s", n("cr-token-file"), n("trusted-profile"), n("vpc-instance"))
+		}
+		if metadata != "" {
+			u, err := endpoint.NormalizeMetadata(metadata)
+			if err != nil {
+				return usage("%s: %v", n("metadata-endpoint"), err)
+			}
+			prof.MetadataURL = u
+		}
+	case trusted != "":
+		prof.Credential, prof.TrustedProfile = config.CredentialTrustedProfile, trusted
+		if crFile != "" {
+			abs, err := filepath.Abs(crFile)
+			if err != nil {
+				return usage("%s: %v", n("cr-token-file"), err)
+			}
+			prof.CRTokenFile = abs
+		}
+	case crFile != "" || metadata != "":
+		return usage("%s and %s go with %s or %s", n("cr-token-file"), n("metadata-endpoint"), n("trusted-profile"), n("vpc-instance"))
+	}
+	switch auth := src.get("auth"); auth {
+	case "", "token":
+	case "iam":
+		prof.Auth = config.AuthIAM
+	default:
+		return usage("%s %q: use token (the Monitor API token) or iam (IAM tokens, for IAM_ONLY instances)", n("auth"), auth)
+	}
+	switch cache := src.get("cache"); cache {
+	case "", "keyring":
+	case "none":
+		prof.Cache = config.CacheNone
+	case "file":
+		prof.Cache = config.CacheFile
+	default:
+		return usage("%s %q: use keyring, none or file", n("cache"), cache)
+	}
+	checked, err := config.CheckProfile("x", *prof)
+	if err != nil {
+		return usage("%v", err)
+	}
+	*prof = checked
+	return nil
 }
 
 func isDigits(s string) bool {
@@ -130,17 +268,24 @@ func (p *program) login(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	key, err := p.readAPIKey()
-	if err != nil {
-		return err
-	}
-	p.remember(key)
 	b, err := p.broker(true)
 	if err != nil {
 		return err
 	}
-	if key == "" && b.Session == nil {
-		return errNoKeyOnStdin(p.name)
+	// A trusted profile or a VSI identity needs no API key; otherwise read
+	// one (from stdin or the prompt).
+	var key string
+	if settings.profile.Credential == config.CredentialAPIKey {
+		if key, err = p.readAPIKey(); err != nil {
+			return err
+		}
+		p.remember(key)
+		if key == "" && b.Session == nil {
+			return errNoKeyOnStdin(p.name)
+		}
+	}
+	if err := p.chooseCache(b, settings.name, settings.profile); err != nil {
+		return err
 	}
 	verify := !c.Bool("no-verify")
 	teamName := c.String("team-name")
@@ -154,6 +299,11 @@ func (p *program) login(c *cli.Context) error {
 			file.Profiles[settings.name] = settings.profile
 			return file.Save(path)
 		})
+	if errors.Is(err, monitorapi.ErrIAMOnly) && settings.profile.Auth != config.AuthIAM {
+		// The instance refuses /api/token: propose the mode that works
+		// with it (issue 5).
+		return fmt.Errorf("login failed, nothing was changed: %w; if the instance is IAM_ONLY, log in again with --auth iam to use IAM tokens instead", err)
+	}
 	if err != nil {
 		return fmt.Errorf("login failed, nothing was changed: %w", err)
 	}
@@ -164,7 +314,15 @@ func (p *program) login(c *cli.Context) error {
 		team = "team " + team
 	}
 	what := "The Monitor API token is cached in the keyring."
-	if key == "" {
+	if settings.profile.Auth == config.AuthIAM {
+		what = "IAM mode: get hands out IAM tokens, cached until they expire."
+	}
+	switch {
+	case settings.profile.Credential == config.CredentialTrustedProfile:
+		what += " Credential: trusted profile " + settings.profile.TrustedProfile + "."
+	case settings.profile.Credential == config.CredentialVPC:
+		what += " Credential: this VSI's instance identity."
+	case key == "":
 		what += " No API key was given: the profile uses your ibmcloud login session."
 	}
 	if !verify {

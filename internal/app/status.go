@@ -28,6 +28,8 @@ type statusReport struct {
 	// service refused the cached token and a new one was fetched.
 	TokenCheck   string `json:"token_check,omitempty"`
 	KeyringError string `json:"keyring_error,omitempty"`
+	Auth         string `json:"auth"`  // "token" or "iam"
+	Cache        string `json:"cache"` // "keyring", "none", "file"
 }
 
 func (p *program) status(c *cli.Context) error {
@@ -71,6 +73,13 @@ func inspect(ctx context.Context, run profileRun) (statusReport, error) {
 		Profile: run.name, ConfigFile: run.path, Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint,
 		InstanceID: prof.InstanceID, TeamID: prof.TeamID,
 	}
+	r.Auth, r.Cache = "token", "keyring"
+	if prof.Auth == config.AuthIAM {
+		r.Auth = "iam"
+	}
+	if prof.Cache != "" {
+		r.Cache = prof.Cache
+	}
 	var keyringErr error
 	if source, err := b.CredentialSource(ctx, run.target); err == nil {
 		r.APIKeySource = source
@@ -101,6 +110,9 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	token := "not cached: the next get fetches it"
 	if r.TokenCached {
 		token = "cached in the keyring"
+		if r.Cache != "keyring" {
+			token = "cached (" + r.Cache + ")"
+		}
 	}
 	switch r.TokenCheck {
 	case "valid":
@@ -111,10 +123,14 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	if r.KeyringError != "" {
 		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"
 	}
+	auth := "Monitor API token"
+	if r.Auth == "iam" {
+		auth = "IAM token (IAM_ONLY mode)"
+	}
 	rows := [][2]string{
 		{"profile", r.Profile}, {"config file", r.ConfigFile}, {"endpoint", r.Endpoint},
 		{"IAM endpoint", r.IAMEndpoint}, {"instance", r.InstanceID}, {"team", team},
-		{"credential", key}, {"token", token},
+		{"credential", key}, {"hands out", auth}, {"cache", r.Cache}, {"token", token},
 	}
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/store"
@@ -62,6 +63,7 @@ func (r *recordingSecrets) Delete(ctx context.Context, item string) error {
 type fakeAPI struct {
 	exchanges, fetches, teams int
 	err                       error
+	now                       time.Time
 }
 
 func (f *fakeAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (monitorapi.IAMToken, error) {
@@ -69,12 +71,26 @@ func (f *fakeAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (mo
 	if f.err != nil {
 		return monitorapi.IAMToken{}, f.err
 	}
-	return monitorapi.IAMToken{AccessToken: "iam(" + apiKey + ")", ExpiresIn: 3600}, nil
+	return monitorapi.IAMToken{AccessToken: "iam(" + apiKey + ")", ExpiresIn: 3600, ReceivedAt: f.now}, nil
 }
 
 func (f *fakeAPI) Teams(ctx context.Context, endpoint string, c monitorapi.Credentials) ([]monitorapi.Team, error) {
 	f.teams++
 	return []monitorapi.Team{{ID: 1, Name: "Ops", Default: true}, {ID: 22, Name: "Dev team"}}, nil
+}
+
+func (f *fakeAPI) CurrentUser(ctx context.Context, endpoint string, c monitorapi.Credentials) (monitorapi.User, error) {
+	return monitorapi.User{ID: 1, CurrentTeam: 1}, nil
+}
+
+func (f *fakeAPI) ExchangeCRToken(ctx context.Context, iamURL, file string, p monitorapi.TrustedProfile) (monitorapi.IAMToken, error) {
+	f.exchanges++
+	return monitorapi.IAMToken{AccessToken: "iam(cr:" + string(p) + ")", ExpiresIn: 3600, ReceivedAt: f.now}, nil
+}
+
+func (f *fakeAPI) ExchangeVPCIdentity(ctx context.Context, url string, p monitorapi.TrustedProfile) (monitorapi.IAMToken, error) {
+	f.exchanges++
+	return monitorapi.IAMToken{AccessToken: "iam(vpc:" + string(p) + ")", ExpiresIn: 3600, ReceivedAt: f.now}, nil
 }
 
 func (f *fakeAPI) MonitorToken(ctx context.Context, endpoint string, c monitorapi.Credentials) (string, error) {
@@ -212,7 +228,7 @@ func TestLoginIsAllOrNothing(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b, sec, api, _ := newBroker(nil)
 			sec.inner.Set(ctx, APIKeyItem("p"), "old-key")
-			sec.inner.Set(ctx, TokenItem("p"), encodeEntry(target, "old-token"))
+			sec.inner.Set(ctx, TokenItem("p"), encodeEntry(target, "old-token", time.Time{}))
 			sec.failOn = tt.failOn
 			api.err = tt.apiErr
 			committed := false
@@ -298,7 +314,10 @@ func TestSessionIsTheLastSource(t *testing.T) {
 	ctx := context.Background()
 	b, sec, api, _ := newBroker(nil)
 	sessions := 0
-	b.Session = func() (string, error) { sessions++; return "session-iam", nil }
+	b.Session = func() (monitorapi.IAMToken, error) {
+		sessions++
+		return monitorapi.IAMToken{AccessToken: "session-iam", ExpiresIn: 600}, nil
+	}
 
 	tok, err := b.Token(ctx, target)
 	if err != nil || tok.Value != "mon(session-iam,guid,7)" || api.exchanges != 0 || sessions != 1 {
@@ -312,10 +331,92 @@ func TestSessionIsTheLastSource(t *testing.T) {
 		t.Fatalf("with a key, source = %q; the key must win over the session", src)
 	}
 
-	b.Session = func() (string, error) { return "", errors.New("not logged in") }
+	b.Session = func() (monitorapi.IAMToken, error) { return monitorapi.IAMToken{}, errors.New("not logged in") }
 	sec.inner.Delete(ctx, APIKeyItem("p"))
 	_, err = b.Refresh(ctx, target)
 	if !errors.Is(err, ErrNoAPIKey) || !strings.Contains(err.Error(), "not logged in") {
 		t.Fatalf("no key, no session: err = %v", err)
+	}
+}
+
+// TestIAMModeCachesUntilExpiry: in IAM mode the IAM token is what is
+// handed out, cached until its expires_in (less a margin) runs out by the
+// local clock, then fetched again.
+func TestIAMModeCachesUntilExpiry(t *testing.T) {
+	ctx := context.Background()
+	b, sec, api, _ := newBroker(nil)
+	clock := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+	api.now = clock
+	b.Now = func() time.Time { return clock }
+	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
+	iamTarget := target
+	iamTarget.Auth = "iam"
+
+	tok, err := b.Token(ctx, iamTarget)
+	if err != nil || tok.Value != "iam(key-1)" || !tok.IAM || api.fetches != 0 {
+		t.Fatalf("Token = %+v, %v after %d /api/token fetches; want the IAM token and no fetch", tok, err, api.fetches)
+	}
+	if want := clock.Add(3600*time.Second - 360*time.Second); !tok.ExpiresAt.Equal(want) {
+		t.Fatalf("ExpiresAt = %v, want %v (expires_in less a tenth)", tok.ExpiresAt, want)
+	}
+	clock = clock.Add(50 * time.Minute)
+	if tok, _ := b.Token(ctx, iamTarget); !tok.FromCache || api.exchanges != 1 {
+		t.Fatalf("at 50 min: %+v after %d exchanges; want the cached token", tok, api.exchanges)
+	}
+	clock = clock.Add(5 * time.Minute)
+	if tok, _ := b.Token(ctx, iamTarget); tok.FromCache || api.exchanges != 2 {
+		t.Fatalf("at 55 min: %+v after %d exchanges; want a new IAM token", tok, api.exchanges)
+	}
+	// A Monitor-token entry is never served in IAM mode, nor the reverse.
+	if _, ok, _ := b.Cached(ctx, target); ok {
+		t.Fatal("an IAM token was served as a Monitor token")
+	}
+}
+
+func TestCredentialKinds(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		credential, profile, env, want, source string
+	}{
+		{"trusted-profile", "monitor-reader", "", "mon(iam(cr:monitor-reader),guid,7)", "trusted profile monitor-reader"},
+		{"vpc-instance", "", "", "mon(iam(vpc:),guid,7)", SourceVPC},
+		{"trusted-profile", "monitor-reader", "env-key", "mon(iam(env-key),guid,7)", SourceEnv},
+	}
+	for _, tt := range tests {
+		b, _, _, _ := newBroker(map[string]string{"IBMCLOUD_API_KEY": tt.env})
+		tg := target
+		tg.Credential, tg.TrustedProfile = tt.credential, tt.profile
+		tok, err := b.Token(ctx, tg)
+		if err != nil || tok.Value != tt.want {
+			t.Errorf("%s: Token = %+v, %v; want %q", tt.credential, tok, err, tt.want)
+		}
+		if src, _ := b.CredentialSource(ctx, tg); src != tt.source {
+			t.Errorf("%s: source %q, want %q", tt.credential, src, tt.source)
+		}
+	}
+}
+
+// TestUnreachableCacheDoesNotStopOtherCredentials: no keyring (a CI
+// runner), a trusted profile: the token is fetched and handed out, with a
+// warning that it was not cached.
+func TestUnreachableCacheDoesNotStopOtherCredentials(t *testing.T) {
+	ctx := context.Background()
+	b, sec, _, warnings := newBroker(nil)
+	sec.failOn = "Get#1"
+	tg := target
+	tg.Credential, tg.TrustedProfile = "trusted-profile", "monitor-reader"
+	tok, err := b.Token(ctx, tg)
+	if err != nil || tok.Value == "" {
+		t.Fatalf("Token = %+v, %v", tok, err)
+	}
+	if len(*warnings) != 1 || !strings.Contains((*warnings)[0].Error(), "not cached") {
+		t.Fatalf("warnings = %v", *warnings)
+	}
+	// With the keyring's API key as the credential, the keyring error is
+	// the answer, at once.
+	sec.calls = nil // counts restart: the next read is Get#1 again
+	_, err = b.Token(ctx, target)
+	if !errors.Is(err, errInjected) || len(sec.calls) != 1 {
+		t.Fatalf("err = %v after keyring calls %v; want the keyring error after one call", err, sec.calls)
 	}
 }

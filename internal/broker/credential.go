@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/store"
@@ -15,10 +16,12 @@ import (
 
 // Where an API key came from, as status reports it.
 const (
-	SourceEnv     = "IBMCLOUD_API_KEY"
-	SourceEnvFile = "IBMCLOUD_API_KEY (@file)"
-	SourceKeyring = "keyring"
-	SourceSession = "ibmcloud login session"
+	SourceEnv            = "IBMCLOUD_API_KEY"
+	SourceEnvFile        = "IBMCLOUD_API_KEY (@file)"
+	SourceKeyring        = "keyring"
+	SourceSession        = "ibmcloud login session"
+	SourceTrustedProfile = "trusted profile"
+	SourceVPC            = "VPC instance identity"
 )
 
 // ErrNoAPIKey means the profile has no API key anywhere.
@@ -50,34 +53,62 @@ func (b *Broker) APIKey(ctx context.Context, profile string) (key, source string
 	return strings.TrimSpace(key), SourceKeyring, nil
 }
 
-// IAMToken gets an IAM token for t from the profile's credential, in the
-// documented order: IBMCLOUD_API_KEY, the keyring's API key, then (under
-// ibmcloud) the CLI's login session. It returns where the token came from.
-func (b *Broker) IAMToken(ctx context.Context, t Target) (token, source string, err error) {
+// IAMToken gets an IAM token for t from the profile's credential, in one
+// documented order (issue 5): IBMCLOUD_API_KEY (and its @file form); then
+// what the profile names: a trusted profile through a compute-resource
+// token, a VSI's instance identity, or (the default) the keyring's API key
+// and, under ibmcloud, the CLI's login session. It returns where the token
+// came from, as status shows it.
+func (b *Broker) IAMToken(ctx context.Context, t Target) (monitorapi.IAMToken, string, error) {
+	if b.getenv("IBMCLOUD_API_KEY") == "" {
+		switch t.Credential {
+		case "trusted-profile":
+			iam, err := b.API.ExchangeCRToken(ctx, t.IAMEndpoint, t.CRTokenFile, monitorapi.TrustedProfile(t.TrustedProfile))
+			b.secret(iam.AccessToken)
+			return iam, SourceTrustedProfile, err
+		case "vpc-instance":
+			iam, err := b.API.ExchangeVPCIdentity(ctx, t.MetadataURL, monitorapi.TrustedProfile(t.TrustedProfile))
+			b.secret(iam.AccessToken)
+			return iam, SourceVPC, err
+		}
+	}
 	key, source, err := b.APIKey(ctx, t.Profile)
 	if errors.Is(err, ErrNoAPIKey) && b.Session != nil {
-		tok, serr := b.Session()
+		iam, serr := b.Session()
 		if serr != nil {
-			return "", "", fmt.Errorf("%w; and %w", err, serr)
+			return monitorapi.IAMToken{}, "", fmt.Errorf("%w; and %w", err, serr)
 		}
-		b.secret(tok)
-		return tok, SourceSession, nil
+		b.secret(iam.AccessToken)
+		return iam, SourceSession, nil
 	}
 	if err != nil {
-		return "", "", err
+		return monitorapi.IAMToken{}, "", err
 	}
 	iam, err := b.exchange(ctx, t, key)
 	if err != nil && source != SourceKeyring {
 		// Say which key was refused: the variable wins over the keyring,
 		// and a stale export is easy to forget.
-		return "", "", fmt.Errorf("with the API key from %s: %w", source, err)
+		return monitorapi.IAMToken{}, "", fmt.Errorf("with the API key from %s: %w", source, err)
 	}
 	return iam, source, err
+}
+
+// keyringCredential says whether t's credential is the keyring's API key.
+func (b *Broker) keyringCredential(t Target) bool {
+	return b.getenv("IBMCLOUD_API_KEY") == "" && t.Credential == ""
 }
 
 // CredentialSource says where t's IAM token would come from, without
 // fetching anything: for status.
 func (b *Broker) CredentialSource(ctx context.Context, t Target) (string, error) {
+	if b.getenv("IBMCLOUD_API_KEY") == "" {
+		switch t.Credential {
+		case "trusted-profile":
+			return SourceTrustedProfile + " " + t.TrustedProfile, nil
+		case "vpc-instance":
+			return SourceVPC, nil
+		}
+	}
 	_, source, err := b.APIKey(ctx, t.Profile)
 	if errors.Is(err, ErrNoAPIKey) && b.Session != nil {
 		if _, serr := b.Session(); serr == nil {
@@ -131,45 +162,55 @@ type LoginOptions struct {
 // session: a key stored earlier is removed, so it cannot win over it.
 func (b *Broker) Login(ctx context.Context, t Target, apiKey string, opts LoginOptions, commit func(Target) error) error {
 	var token string
+	var expiresAt time.Time
 	if opts.Verify || opts.TeamName != "" {
 		iam, err := b.loginIAMToken(ctx, t, apiKey)
 		if err != nil {
 			return err
 		}
 		if opts.TeamName != "" {
-			if t.TeamID, err = b.resolveTeam(ctx, t, iam, opts.TeamName); err != nil {
+			if t.TeamID, err = b.resolveTeam(ctx, t, iam.AccessToken, opts.TeamName); err != nil {
 				return err
 			}
 		}
 		if opts.Verify {
-			if token, err = b.monitorToken(ctx, t, iam); err != nil {
+			if token, expiresAt, err = b.verifyLogin(ctx, t, iam); err != nil {
 				return err
 			}
 		}
 	}
 	keyItem, tokenItem := APIKeyItem(t.Profile), TokenItem(t.Profile)
-	// Read what is there, so it can be put back. A keyring that cannot be
+	// The key item is the keyring's business only for an API-key profile:
+	// a trusted profile or a VSI identity works where there is no keyring.
+	keys, tokens := b.Secrets, b.cache()
+	touchKey := apiKey != "" || t.Credential == ""
+	// Read what is there, so it can be put back. A store that cannot be
 	// read fails the login here, before anything changed.
-	prevKey, err := b.snapshot(ctx, keyItem)
+	var prevKey previous
+	var err error
+	if touchKey {
+		if prevKey, err = snapshot(ctx, keys, keyItem); err != nil {
+			return err
+		}
+	}
+	prevToken, err := snapshot(ctx, tokens, tokenItem)
 	if err != nil {
 		return err
 	}
-	prevToken, err := b.snapshot(ctx, tokenItem)
-	if err != nil {
-		return err
-	}
-	if apiKey != "" {
-		err = b.Secrets.Set(ctx, keyItem, apiKey)
-	} else {
-		err = b.deleteIfPresent(ctx, keyItem)
+	switch {
+	case apiKey != "":
+		err = keys.Set(ctx, keyItem, apiKey)
+	case touchKey:
+		// A session login: an old key must not win over the session.
+		err = deleteIfPresent(ctx, keys, keyItem)
 	}
 	if err == nil {
 		if opts.Verify {
-			err = b.Secrets.Set(ctx, tokenItem, encodeEntry(t, token))
+			err = tokens.Set(ctx, tokenItem, encodeEntry(t, token, expiresAt))
 		} else {
 			// An unverified login must not leave a token bound to the old
 			// settings behind; the next get fetches one.
-			err = b.deleteIfPresent(ctx, tokenItem)
+			err = deleteIfPresent(ctx, tokens, tokenItem)
 		}
 	}
 	if err == nil {
@@ -178,27 +219,49 @@ func (b *Broker) Login(ctx context.Context, t Target, apiKey string, opts LoginO
 	if err != nil {
 		// Put back in reverse order. A failure here is reported with the
 		// original error; there is nothing better to do with it.
-		if rerr := errors.Join(b.restore(ctx, tokenItem, prevToken), b.restore(ctx, keyItem, prevKey)); rerr != nil && b.Warn != nil {
-			b.Warn(fmt.Errorf("could not put the keyring back as it was: %w", rerr))
+		rerr := restore(ctx, tokens, tokenItem, prevToken)
+		if touchKey {
+			rerr = errors.Join(rerr, restore(ctx, keys, keyItem, prevKey))
+		}
+		if rerr != nil {
+			b.warn(fmt.Errorf("could not put the keyring back as it was: %w", rerr))
 		}
 		return err
 	}
 	return nil
 }
 
-func (b *Broker) loginIAMToken(ctx context.Context, t Target, apiKey string) (string, error) {
+// loginIAMToken is the IAM token a login verifies with: from the key it
+// was given, else from the profile's other credential.
+func (b *Broker) loginIAMToken(ctx context.Context, t Target, apiKey string) (monitorapi.IAMToken, error) {
 	if apiKey != "" {
 		return b.exchange(ctx, t, apiKey)
 	}
+	if t.Credential != "" {
+		iam, _, err := b.IAMToken(ctx, t)
+		return iam, err
+	}
 	if b.Session == nil {
-		return "", ErrNoAPIKey
+		return monitorapi.IAMToken{}, ErrNoAPIKey
 	}
-	tok, err := b.Session()
+	iam, err := b.Session()
 	if err != nil {
-		return "", err
+		return monitorapi.IAMToken{}, err
 	}
-	b.secret(tok)
-	return tok, nil
+	b.secret(iam.AccessToken)
+	return iam, nil
+}
+
+// verifyLogin proves the settings work: the Monitor token is fetched; in
+// IAM mode, where there is none, the IAM token is used on /api/users/me
+// with the instance (and team) headers, and is what gets cached.
+func (b *Broker) verifyLogin(ctx context.Context, t Target, iam monitorapi.IAMToken) (string, time.Time, error) {
+	if !t.iamMode() {
+		tok, err := b.monitorToken(ctx, t, iam.AccessToken)
+		return tok, time.Time{}, err
+	}
+	_, err := b.API.CurrentUser(ctx, t.Endpoint, monitorapi.Credentials{Bearer: iam.AccessToken, InstanceID: t.InstanceID, TeamID: t.TeamID})
+	return iam.AccessToken, servedUntil(iam), err
 }
 
 // resolveTeam finds a team by its exact name.
@@ -218,21 +281,25 @@ func (b *Broker) resolveTeam(ctx context.Context, t Target, iam, name string) (s
 }
 
 func (b *Broker) deleteIfPresent(ctx context.Context, item string) error {
-	if err := b.Secrets.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
+	return deleteIfPresent(ctx, b.Secrets, item)
+}
+
+func deleteIfPresent(ctx context.Context, s Secrets, item string) error {
+	if err := s.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
 }
 
-// previous is a keyring item's value before a change; absent means the item
-// did not exist.
+// previous is an item's value before a change; absent means the item did
+// not exist.
 type previous struct {
 	value  string
 	exists bool
 }
 
-func (b *Broker) snapshot(ctx context.Context, item string) (previous, error) {
-	v, err := b.Secrets.Get(ctx, item)
+func snapshot(ctx context.Context, s Secrets, item string) (previous, error) {
+	v, err := s.Get(ctx, item)
 	if errors.Is(err, store.ErrNotFound) {
 		return previous{}, nil
 	}
@@ -242,9 +309,9 @@ func (b *Broker) snapshot(ctx context.Context, item string) (previous, error) {
 	return previous{value: v, exists: true}, nil
 }
 
-func (b *Broker) restore(ctx context.Context, item string, p previous) error {
+func restore(ctx context.Context, s Secrets, item string, p previous) error {
 	if p.exists {
-		return b.Secrets.Set(ctx, item, p.value)
+		return s.Set(ctx, item, p.value)
 	}
-	return b.deleteIfPresent(ctx, item)
+	return deleteIfPresent(ctx, s, item)
 }

@@ -59,7 +59,30 @@ type Profile struct {
 	InstanceID  string `json:"instance_id"`       // instance GUID, lower-case (the IBMInstanceID header)
 	TeamID      string `json:"team_id,omitempty"` // numeric string; "" = the user's default team (the SysdigTeamID header)
 	Region      string `json:"region,omitempty"`  // informational only; the endpoint is what is used
+
+	// Issue 5: where the IAM token comes from, what get hands out, and
+	// where the token is cached. Empty means the laptop default.
+	Auth           string `json:"auth,omitempty"`            // AuthToken ("") or AuthIAM (IAM_ONLY instances)
+	Credential     string `json:"credential,omitempty"`      // CredentialAPIKey (""), CredentialTrustedProfile, CredentialVPC
+	TrustedProfile string `json:"trusted_profile,omitempty"` // a trusted profile's name, or its ID ("Profile-...")
+	CRTokenFile    string `json:"cr_token_file,omitempty"`   // compute-resource token file; "" = go-sdk-core's default paths
+	MetadataURL    string `json:"metadata_url,omitempty"`    // VPC instance metadata service; "" = http://169.254.169.254
+	Cache          string `json:"cache,omitempty"`           // CacheKeyring (""), CacheNone, CacheFile
 }
+
+// Values of the issue 5 settings.
+const (
+	AuthToken = ""    // hand out the team's Monitor API token
+	AuthIAM   = "iam" // hand out IAM tokens, for instances set to IAM_ONLY
+
+	CredentialAPIKey         = ""                // IBMCLOUD_API_KEY, the keyring, or the ibmcloud session
+	CredentialTrustedProfile = "trusted-profile" // a compute-resource token (Kubernetes, Code Engine)
+	CredentialVPC            = "vpc-instance"    // a VSI's instance identity
+
+	CacheKeyring = ""     // the OS keyring; skipped with a warning when it cannot be reached
+	CacheNone    = "none" // no cache: every get fetches
+	CacheFile    = "file" // a 0600 file in the user cache directory (opt-in plain text)
+)
 
 // File is the whole settings file.
 type File struct {
@@ -471,6 +494,10 @@ func position(data []byte, offset int) (line, col int) {
 }
 
 // checkProfile validates one profile and returns it normalized.
+// CheckProfile validates and normalizes one profile, as Load and Save do;
+// for profiles that come from somewhere else (the environment, issue 5).
+func CheckProfile(name string, p Profile) (Profile, error) { return checkProfile(name, p) }
+
 func checkProfile(name string, p Profile) (Profile, error) {
 	if err := ValidProfileName(name); err != nil {
 		return p, err
@@ -507,6 +534,54 @@ func checkProfile(name string, p Profile) (Profile, error) {
 	}
 	if p.Region != "" && !validRegionID(p.Region) {
 		return bad("region is not valid (expected a region id such as us-south)")
+	}
+	return checkIssue5(p, bad)
+}
+
+// checkIssue5 validates where the credential comes from and how the token
+// is cached and handed out.
+func checkIssue5(p Profile, bad func(string, ...any) (Profile, error)) (Profile, error) {
+	switch p.Auth {
+	case AuthToken, AuthIAM:
+	default:
+		return bad("auth is not valid (expected \"iam\", or no auth for the Monitor API token)")
+	}
+	switch p.Credential {
+	case CredentialAPIKey:
+		if p.TrustedProfile != "" || p.CRTokenFile != "" || p.MetadataURL != "" {
+			return bad("trusted_profile, cr_token_file and metadata_url go with a credential of trusted-profile or vpc-instance")
+		}
+	case CredentialTrustedProfile:
+		if p.TrustedProfile == "" {
+			return bad("credential trusted-profile needs trusted_profile (its name or ID)")
+		}
+		if p.MetadataURL != "" {
+			return bad("metadata_url goes with credential vpc-instance")
+		}
+		if p.CRTokenFile != "" && !filepath.IsAbs(p.CRTokenFile) {
+			return bad("cr_token_file must be an absolute path")
+		}
+	case CredentialVPC:
+		if p.CRTokenFile != "" {
+			return bad("cr_token_file goes with credential trusted-profile")
+		}
+		if p.MetadataURL != "" {
+			u, err := endpoint.NormalizeMetadata(p.MetadataURL)
+			if err != nil {
+				return bad("metadata_url %s", endpointReason(err))
+			}
+			p.MetadataURL = u
+		}
+	default:
+		return bad("credential is not valid (expected trusted-profile, vpc-instance, or no credential for an API key)")
+	}
+	if strings.ContainsAny(p.TrustedProfile, "\x00\r\n\"") || len(p.TrustedProfile) > 256 {
+		return bad("trusted_profile is not a profile name or ID")
+	}
+	switch p.Cache {
+	case CacheKeyring, CacheNone, CacheFile:
+	default:
+		return bad("cache is not valid (expected none, file, or no cache for the keyring)")
 	}
 	return p, nil
 }

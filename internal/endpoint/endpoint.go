@@ -408,3 +408,17 @@ func isPortSuffix(s string) bool {
 	}
 	return true
 }
+
+// DefaultMetadata is the VPC instance metadata service on every VSI.
+const DefaultMetadata = "http://169.254.169.254"
+
+// NormalizeMetadata checks a VPC instance metadata service URL. The service
+// is plain http at the link-local 169.254.169.254 by design (it never
+// leaves the host); anything else must be https, or http on loopback
+// (tests), like the other endpoints.
+func NormalizeMetadata(raw string) (string, error) {
+	if strings.EqualFold(strings.TrimSuffix(raw, "/"), DefaultMetadata) {
+		return DefaultMetadata, nil
+	}
+	return NormalizeIAM(raw)
+}

@@ -111,6 +111,71 @@ func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAM
 		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey,
 			Err: errors.New("the API key is malformed (surrounding quotes or braces?)")}
 	}
+	return c.requestToken(ctx, op, iamURL, auth, tr)
+}
+
+// TrustedProfile names a trusted profile by name or by ID. IDs start with
+// "Profile-" (IAM's format), which is how a flag value is told apart.
+type TrustedProfile string
+
+func (p TrustedProfile) isID() bool { return strings.HasPrefix(string(p), "Profile-") }
+
+// ExchangeCRToken trades a compute-resource token (a projected Kubernetes
+// service-account token, Code Engine's token) for an IAM token of a trusted
+// profile, with go-sdk-core's ContainerAuthenticator (the cr-token grant,
+// ibm-monitor-api.md section 1). crTokenFile "" means go-sdk-core's default
+// paths.
+func (c *Client) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string, profile TrustedProfile) (IAMToken, error) {
+	const op = "exchange the compute-resource token for an IAM token"
+	httpClient, tr := c.call(ctx)
+	b := core.NewContainerAuthenticatorBuilder().SetURL(iamURL).SetClient(httpClient)
+	if crTokenFile != "" {
+		b.SetCRTokenFilename(crTokenFile)
+	}
+	if profile.isID() {
+		b.SetIAMProfileID(string(profile))
+	} else {
+		b.SetIAMProfileName(string(profile))
+	}
+	auth, err := b.Build()
+	if err != nil {
+		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrIAMRejected, Err: errors.New(Scrub(err.Error()))}
+	}
+	return c.requestToken(ctx, op, iamURL, auth, tr)
+}
+
+// ExchangeVPCIdentity gets an IAM token from a VSI's instance identity
+// through the VPC metadata service, with go-sdk-core's
+// VpcInstanceAuthenticator (two calls to the metadata service). profile ""
+// means the trusted profile linked to the instance.
+func (c *Client) ExchangeVPCIdentity(ctx context.Context, metadataURL string, profile TrustedProfile) (IAMToken, error) {
+	const op = "get an IAM token from the VPC instance identity"
+	httpClient, tr := c.call(ctx)
+	b := core.NewVpcInstanceAuthenticatorBuilder().SetURL(metadataURL).SetClient(httpClient)
+	switch {
+	case profile == "":
+	case profile.isID():
+		b.SetIAMProfileID(string(profile))
+	case strings.HasPrefix(string(profile), "crn:"):
+		b.SetIAMProfileCRN(string(profile))
+	default:
+		b.SetIAMProfileName(string(profile))
+	}
+	auth, err := b.Build()
+	if err != nil {
+		return IAMToken{}, &Error{Op: op, URL: metadataURL, Kind: ErrIAMRejected, Err: errors.New(Scrub(err.Error()))}
+	}
+	return c.requestToken(ctx, op, metadataURL, auth, tr)
+}
+
+// tokenRequester is what the go-sdk-core authenticators have in common.
+type tokenRequester interface {
+	RequestToken() (*core.IamTokenServerResponse, error)
+}
+
+// requestToken runs one authenticator's token request and classifies the
+// outcome the same way for every grant.
+func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenRequester, tr *callTransport) (IAMToken, error) {
 	resp, err := auth.RequestToken()
 	transportErr, tries := tr.transportErr()
 	if ctx.Err() != nil {
@@ -118,22 +183,22 @@ func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAM
 	}
 	if err != nil {
 		var authErr *core.AuthenticationError
-		if errors.As(err, &authErr) && authErr.HTTPProblem != nil && authErr.Response != nil {
-			return IAMToken{}, iamError(op, iamURL, authErr.Response, tries)
+		if errors.As(err, &authErr) && authErr.HTTPProblem != nil && authErr.Response != nil && authErr.Response.StatusCode != 0 {
+			return IAMToken{}, iamError(op, url, authErr.Response, tries)
 		}
 		if transportErr == nil {
 			transportErr = errors.New(Scrub(err.Error()))
 		}
-		return IAMToken{}, networkError(op, iamURL, transportErr, tries)
+		return IAMToken{}, networkError(op, url, transportErr, tries)
 	}
 	if resp.AccessToken == "" {
 		// RequestToken ignores a body that does not decode, so an empty
 		// token is how a 200 with a non-JSON or empty body shows up.
-		return IAMToken{}, &Error{Op: op, URL: iamURL, Status: http.StatusOK, Kind: ErrBadResponse,
+		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
 			Err: errors.New("the answer has no access_token")}
 	}
 	if resp.ExpiresIn <= 0 {
-		return IAMToken{}, &Error{Op: op, URL: iamURL, Status: http.StatusOK, Kind: ErrBadResponse,
+		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
 			Err: errors.New("the answer has no positive expires_in")}
 	}
 	return IAMToken{AccessToken: resp.AccessToken, ExpiresIn: resp.ExpiresIn, ReceivedAt: c.now()}, nil
@@ -216,6 +281,32 @@ func (c *Client) Teams(ctx context.Context, endpoint string, cred Credentials) (
 			Err: errors.New(`the answer has no "teams" list`)}
 	}
 	return *doc.Teams, nil
+}
+
+// User is GET /api/users/me's "user".
+type User struct {
+	ID          int64  `json:"id"`
+	Username    string `json:"username"`
+	CurrentTeam int64  `json:"currentTeam"`
+}
+
+// CurrentUser reads GET {endpoint}/api/users/me. With an IAM token and the
+// instance (and team) headers, it is the check that an IAM_ONLY instance
+// accepts this credential, since such an instance has no /api/token to
+// fetch (ibm-monitor-api.md section 2).
+func (c *Client) CurrentUser(ctx context.Context, endpoint string, cred Credentials) (User, error) {
+	const op = "check access to the instance"
+	var doc struct {
+		User *User `json:"user"`
+	}
+	if err := c.getJSON(ctx, op, endpoint, "/api/users/me", cred, &doc); err != nil {
+		return User{}, err
+	}
+	if doc.User == nil {
+		return User{}, &Error{Op: op, URL: endpoint, Status: http.StatusOK, Kind: ErrBadResponse,
+			Err: errors.New(`the answer has no "user"`)}
+	}
+	return *doc.User, nil
 }
 
 // getJSON does one authenticated GET and decodes a 2xx JSON answer into out.
