@@ -55,6 +55,7 @@ func route(ts *testscript.TestScript, name string) string {
 //	emu slow ROUTE DURATION
 //	emu body ROUTE STATUS BODY      answer once with a literal body ("" for empty)
 //	emu iam-only on|off
+//	emu iam-lifetime DURATION       expires_in of the IAM tokens issued from now on
 //	emu header ROUTE NAME VALUE     the last request on ROUTE carried NAME: VALUE ("" = absent)
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -123,6 +124,10 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		w.emu.InjectFault(route(ts, args[1]), f)
 	case "iam-only":
 		w.emu.SetIAMOnly(w.facts.InstanceGUID, args[1] == "on")
+	case "iam-lifetime":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		w.emu.SetIAMTokenLifetime(d)
 	case "header":
 		var last *emulator.Request
 		for _, r := range w.emu.Requests() {

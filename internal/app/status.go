@@ -28,6 +28,7 @@ type statusReport struct {
 	// service refused the cached token and a new one was fetched.
 	TokenCheck   string `json:"token_check,omitempty"`
 	KeyringError string `json:"keyring_error,omitempty"`
+	CacheError   string `json:"cache_error,omitempty"`
 	Auth         string `json:"auth"`  // "token" or "iam"
 	Cache        string `json:"cache"` // "keyring", "none", "file"
 }
@@ -89,7 +90,14 @@ func inspect(ctx context.Context, run profileRun) (statusReport, error) {
 	if keyringErr == nil {
 		_, cached, err := b.Cached(ctx, run.target)
 		r.TokenCached = cached
-		keyringErr = err
+		switch {
+		case err != nil && r.APIKeySource != "" && r.APIKeySource != broker.SourceKeyring:
+			// The credential needs no keyring (a CI job, a pod): the
+			// cache being out of reach is worth saying, not a failure.
+			r.CacheError = err.Error()
+		default:
+			keyringErr = err
+		}
 	}
 	if keyringErr != nil {
 		r.KeyringError = keyringErr.Error()
@@ -119,6 +127,9 @@ func writeStatusText(w io.Writer, r statusReport) error {
 		token += "; the service accepts it"
 	case "replaced":
 		token += "; a new one: the old one was refused (reset?)"
+	}
+	if r.CacheError != "" {
+		token = "not cached: the cache cannot be reached (" + r.CacheError + ")"
 	}
 	if r.KeyringError != "" {
 		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"
