@@ -111,7 +111,7 @@ func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAM
 		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey,
 			Err: errors.New("the API key is malformed (surrounding quotes or braces?)")}
 	}
-	return c.requestToken(ctx, op, iamURL, auth, tr)
+	return c.requestToken(ctx, op, iamURL, auth, tr, apiKey)
 }
 
 // TrustedProfile names a trusted profile by name or by ID. IDs start with
@@ -168,6 +168,28 @@ func (c *Client) ExchangeVPCIdentity(ctx context.Context, metadataURL string, pr
 	return c.requestToken(ctx, op, metadataURL, auth, tr)
 }
 
+// maxExpiresIn caps a token lifetime: a day, in seconds.
+const maxExpiresIn = 86400
+
+// maxTokenLen bounds a token; IAM tokens are about 1-2 KB.
+const maxTokenLen = 8192
+
+// validToken says whether s can be a bearer token: printable ASCII without
+// spaces (RFC 6750's b64token and more), bounded. Anything else would break
+// the Authorization header, or put escape sequences on a terminal when
+// printed (found by the fuzz targets).
+func validToken(s string) bool {
+	if s == "" || len(s) > maxTokenLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
 // tokenRequester is what the go-sdk-core authenticators have in common.
 type tokenRequester interface {
 	RequestToken() (*core.IamTokenServerResponse, error)
@@ -175,7 +197,7 @@ type tokenRequester interface {
 
 // requestToken runs one authenticator's token request and classifies the
 // outcome the same way for every grant.
-func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenRequester, tr *callTransport) (IAMToken, error) {
+func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenRequester, tr *callTransport, secrets ...string) (IAMToken, error) {
 	resp, err := auth.RequestToken()
 	transportErr, tries := tr.transportErr()
 	if ctx.Err() != nil {
@@ -184,7 +206,7 @@ func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenReq
 	if err != nil {
 		var authErr *core.AuthenticationError
 		if errors.As(err, &authErr) && authErr.HTTPProblem != nil && authErr.Response != nil && authErr.Response.StatusCode != 0 {
-			return IAMToken{}, iamError(op, url, authErr.Response, tries)
+			return IAMToken{}, iamError(op, url, authErr.Response, tries).redactEchoes(secrets...)
 		}
 		if transportErr == nil {
 			transportErr = errors.New(Scrub(err.Error()))
@@ -197,11 +219,17 @@ func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenReq
 		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
 			Err: errors.New("the answer has no access_token")}
 	}
+	if !validToken(resp.AccessToken) {
+		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
+			Err: errors.New("the access_token has characters a token cannot have")}
+	}
 	if resp.ExpiresIn <= 0 {
 		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
 			Err: errors.New("the answer has no positive expires_in")}
 	}
-	return IAMToken{AccessToken: resp.AccessToken, ExpiresIn: resp.ExpiresIn, ReceivedAt: c.now()}, nil
+	// IAM grants an hour at most (ibm-monitor-api.md section 1); a larger
+	// number is taken as a day, the longest any cache will keep it.
+	return IAMToken{AccessToken: resp.AccessToken, ExpiresIn: min(resp.ExpiresIn, maxExpiresIn), ReceivedAt: c.now()}, nil
 }
 
 func (c *Client) now() time.Time {
@@ -212,7 +240,7 @@ func (c *Client) now() time.Time {
 }
 
 // iamError classifies a non-2xx IAM answer that go-sdk-core has parsed.
-func iamError(op, url string, resp *core.DetailedResponse, tries int) error {
+func iamError(op, url string, resp *core.DetailedResponse, tries int) *Error {
 	var body []byte
 	switch {
 	case resp.RawResult != nil:
@@ -255,14 +283,20 @@ func (c *Client) MonitorToken(ctx context.Context, endpoint string, cred Credent
 			Key string `json:"key"`
 		} `json:"token"`
 	}
-	if err := c.getJSON(ctx, op, endpoint, "/api/token", cred, &doc); err != nil {
+	status, err := c.getJSON(ctx, op, endpoint, "/api/token", cred, &doc)
+	if err != nil {
 		return "", err
 	}
 	if doc.Token == nil || strings.TrimSpace(doc.Token.Key) == "" {
-		return "", &Error{Op: op, URL: endpoint, Status: http.StatusOK, Kind: ErrBadResponse,
+		return "", &Error{Op: op, URL: endpoint, Status: status, Kind: ErrBadResponse,
 			Err: errors.New(`the answer has no "token.key"`)}
 	}
-	return strings.TrimSpace(doc.Token.Key), nil
+	key := strings.TrimSpace(doc.Token.Key)
+	if !validToken(key) {
+		return "", &Error{Op: op, URL: endpoint, Status: status, Kind: ErrBadResponse,
+			Err: errors.New(`"token.key" has characters a token cannot have`)}
+	}
+	return key, nil
 }
 
 // Teams lists the instance's teams: GET {endpoint}/api/teams with the IAM
@@ -273,11 +307,12 @@ func (c *Client) Teams(ctx context.Context, endpoint string, cred Credentials) (
 		Teams *[]Team `json:"teams"`
 	}
 	const op = "list the teams"
-	if err := c.getJSON(ctx, op, endpoint, "/api/teams", cred, &doc); err != nil {
+	status, err := c.getJSON(ctx, op, endpoint, "/api/teams", cred, &doc)
+	if err != nil {
 		return nil, err
 	}
 	if doc.Teams == nil {
-		return nil, &Error{Op: op, URL: endpoint, Status: http.StatusOK, Kind: ErrBadResponse,
+		return nil, &Error{Op: op, URL: endpoint, Status: status, Kind: ErrBadResponse,
 			Err: errors.New(`the answer has no "teams" list`)}
 	}
 	return *doc.Teams, nil
@@ -299,22 +334,23 @@ func (c *Client) CurrentUser(ctx context.Context, endpoint string, cred Credenti
 	var doc struct {
 		User *User `json:"user"`
 	}
-	if err := c.getJSON(ctx, op, endpoint, "/api/users/me", cred, &doc); err != nil {
+	status, err := c.getJSON(ctx, op, endpoint, "/api/users/me", cred, &doc)
+	if err != nil {
 		return User{}, err
 	}
 	if doc.User == nil {
-		return User{}, &Error{Op: op, URL: endpoint, Status: http.StatusOK, Kind: ErrBadResponse,
+		return User{}, &Error{Op: op, URL: endpoint, Status: status, Kind: ErrBadResponse,
 			Err: errors.New(`the answer has no "user"`)}
 	}
 	return *doc.User, nil
 }
 
 // getJSON does one authenticated GET and decodes a 2xx JSON answer into out.
-func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Credentials, out any) error {
+func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Credentials, out any) (int, error) {
 	httpClient, tr := c.call(ctx)
 	req, err := http.NewRequest(http.MethodGet, endpoint+path, nil)
 	if err != nil {
-		return &Error{Op: op, URL: endpoint, Kind: ErrBadResponse, Err: err}
+		return 0, &Error{Op: op, URL: endpoint, Kind: ErrBadResponse, Err: err}
 	}
 	req.Header.Set("Authorization", "Bearer "+cred.Bearer)
 	req.Header.Set("Accept", "application/json")
@@ -331,35 +367,35 @@ func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Cr
 	resp, err := httpClient.Do(req)
 	_, tries := tr.transportErr()
 	if ctx.Err() != nil {
-		return ctx.Err()
+		return 0, ctx.Err()
 	}
 	if err != nil {
-		return networkError(op, endpoint, unwrapURLError(err), tries)
+		return 0, networkError(op, endpoint, unwrapURLError(err), tries)
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return monitoringError(op, endpoint, resp, body, tries)
+		return resp.StatusCode, monitoringError(op, endpoint, resp, body, tries).redactEchoes(cred.Bearer)
 	}
 	if readErr != nil {
-		return &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse, Err: readErr, Tries: tries}
+		return resp.StatusCode, &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse, Err: readErr, Tries: tries}
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
+		return resp.StatusCode, &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
 			Err: errors.New("the answer is empty"), Tries: tries}
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
+		return resp.StatusCode, &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
 			Err: errors.New("the answer is not the expected JSON"), Tries: tries}
 	}
-	return nil
+	return resp.StatusCode, nil
 }
 
 // iamOnlyReason is the reason an IAM_ONLY instance gives for refusing
 // /api/token (ibm-monitor-api.md section 2; also in the seed document).
 const iamOnlyReason = "Not enough privileges to complete the action"
 
-func monitoringError(op, endpoint string, resp *http.Response, body []byte, tries int) error {
+func monitoringError(op, endpoint string, resp *http.Response, body []byte, tries int) *Error {
 	e := &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Tries: tries}
 	var reasons []string
 	e.Code, e.Message, reasons = parseErrorBody(body)

@@ -187,8 +187,28 @@ func jsonText(raw json.RawMessage) string {
 }
 
 // maxMessage keeps a server's message to a readable length in a one-line
-// error.
-const maxMessage = 200
+// error; maxCode does the same for an error code (IAM's are 10 characters).
+const (
+	maxMessage = 200
+	maxCode    = 40
+)
+
+// redactEchoes replaces, in the server's own words, any secret the request
+// carried: a wrong endpoint or a debugging proxy can echo the request back,
+// and the Monitor token never expires (found by FuzzMonitorTokenResponse).
+func (e *Error) redactEchoes(secrets ...string) *Error {
+	for _, s := range secrets {
+		if len(s) < 4 {
+			continue
+		}
+		e.Code = strings.ReplaceAll(e.Code, s, "[redacted]")
+		e.Message = strings.ReplaceAll(e.Message, s, "[redacted]")
+	}
+	if len(e.Code) > maxCode {
+		e.Code = e.Code[:maxCode] + "..."
+	}
+	return e
+}
 
 // Scrub turns server text into one short printable line: control
 // characters and invalid UTF-8 become spaces, runs of space fold, and long

@@ -157,7 +157,9 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		return time.Duration(secs) * time.Second, true
+		// Beyond a day the number is nonsense, and seconds that large
+		// would overflow a Duration.
+		return time.Duration(min(secs, 86400)) * time.Second, true
 	}
 	if at, err := http.ParseTime(v); err == nil {
 		if d := at.Sub(now); d > 0 {
