@@ -205,7 +205,11 @@ func (e *Error) redactEchoes(secrets ...string) *Error {
 		e.Message = strings.ReplaceAll(e.Message, s, "[redacted]")
 	}
 	if len(e.Code) > maxCode {
-		e.Code = e.Code[:maxCode] + "..."
+		cut := maxCode
+		for cut > 0 && !utf8.RuneStart(e.Code[cut]) {
+			cut-- // never split a character
+		}
+		e.Code = e.Code[:cut] + "..."
 	}
 	return e
 }
