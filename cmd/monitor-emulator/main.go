@@ -6,9 +6,11 @@
 //	. /tmp/emu.env && SSL_CERT_FILE=/tmp/emu.pem monitor-token ...
 //
 // It writes a fresh self-signed certificate to --cert-file and, with --env-file, shell export
-// lines naming the URL, instances and teams. The demo API key goes to a 0600 file next to the
-// env file and is never printed. It logs one line per request on stderr (method, path, status;
-// never headers or bodies) and stops on SIGINT or SIGTERM.
+// lines naming the URL (IAM, Monitoring and the VPC metadata service alike), instances, teams
+// and the demo trusted profile. The demo API key and compute-resource token go to 0600 files
+// next to the env file (PATH.apikey, PATH.crtoken) and are never printed. It logs one line
+// per request on stderr (method, path, status; never headers or bodies) and stops on SIGINT
+// or SIGTERM.
 package main
 
 import (
@@ -67,7 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "loopback `host:port` to listen on (127.0.0.1, ::1 or localhost; port 0 picks one)")
 	fs.StringVar(&o.certFile, "cert-file", "", "`path` to write the PEM certificate to, for SSL_CERT_FILE (required)")
-	fs.StringVar(&o.envFile, "env-file", "", "`path` to write shell export lines to; the API key goes to PATH.apikey (0600)")
+	fs.StringVar(&o.envFile, "env-file", "", "`path` to write shell export lines to; the API key goes to PATH.apikey and the compute-resource token to PATH.crtoken (0600)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -162,9 +164,9 @@ func serve(ctx context.Context, o options, logger *log.Logger) error {
 	return nil
 }
 
-// writeEnv writes the API key file, then the env file (last, so that a script waiting for the
-// env file finds everything in place). It returns the paths written, for removal at exit: they
-// describe a server that no longer exists once it stops.
+// writeEnv writes the API key and compute-resource token files, then the env file (last, so
+// that a script waiting for the env file finds everything in place). It returns the paths
+// written, for removal at exit: they describe a server that no longer exists once it stops.
 func writeEnv(o options, baseURL string, facts emulator.DemoFacts) ([]string, error) {
 	envPath, err := filepath.Abs(o.envFile)
 	if err != nil {
@@ -180,6 +182,12 @@ func writeEnv(o options, baseURL string, facts emulator.DemoFacts) ([]string, er
 	if err := writeFileAtomic(keyPath, []byte(facts.APIKey+"\n"), 0o600); err != nil {
 		return nil, err
 	}
+	crTokenPath := envPath + ".crtoken"
+	// No trailing newline, like a projected service-account token: go-sdk-core's
+	// ContainerAuthenticator sends the file's content as it is, and IAM compares it exactly.
+	if err := writeFileAtomic(crTokenPath, []byte(facts.CRToken), 0o600); err != nil {
+		return []string{keyPath}, err
+	}
 	vars := [][2]string{
 		{"MONITOR_EMULATOR_URL", baseURL},
 		{"MONITOR_EMULATOR_CERT_FILE", certPath},
@@ -189,15 +197,18 @@ func writeEnv(o options, baseURL string, facts emulator.DemoFacts) ([]string, er
 		{"MONITOR_EMULATOR_OTHER_TEAM", strconv.Itoa(facts.OtherTeamID)},
 		{"MONITOR_EMULATOR_CRN", facts.CRN},
 		{"MONITOR_EMULATOR_APIKEY_FILE", keyPath},
+		{"MONITOR_EMULATOR_CR_TOKEN_FILE", crTokenPath},
+		{"MONITOR_EMULATOR_TRUSTED_PROFILE_ID", facts.TrustedProfileID},
+		{"MONITOR_EMULATOR_TRUSTED_PROFILE_NAME", facts.TrustedProfileName},
 	}
 	var b strings.Builder
 	for _, v := range vars {
 		fmt.Fprintf(&b, "export %s=%s\n", v[0], shellQuote(v[1]))
 	}
 	if err := writeFileAtomic(envPath, []byte(b.String()), 0o644); err != nil {
-		return []string{keyPath}, err
+		return []string{keyPath, crTokenPath}, err
 	}
-	return []string{keyPath, envPath}, nil
+	return []string{keyPath, crTokenPath, envPath}, nil
 }
 
 // shellQuote single-quotes a value for POSIX shells.

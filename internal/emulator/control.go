@@ -15,7 +15,8 @@ import (
 // The control API lets shell scripts and out-of-process tests drive the emulator. It lives
 // under /_emulator/, a path neither IAM nor Monitoring has, and its requests are neither
 // counted nor recorded nor faulted. It never returns a secret: recorded requests come back
-// with credentials redacted, and reset-token answers 204 without the new token.
+// with credentials redacted (Authorization values, the apikey and cr_token form fields, ...),
+// and reset-token answers 204 without the new token.
 //
 //	GET  /_emulator/counts                           {"GET /api/token": 2, ...}
 //	GET  /_emulator/requests                         [{"method","path","header","form","status","auth"}, ...]
@@ -114,7 +115,7 @@ func redact(req *Request) {
 			}
 		}
 	}
-	for _, name := range []string{"apikey", "refresh_token", "client_secret", "password"} {
+	for _, name := range []string{"apikey", "cr_token", "refresh_token", "client_secret", "password"} {
 		for i := range req.Form[name] {
 			req.Form[name][i] = redacted
 		}

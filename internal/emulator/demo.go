@@ -10,6 +10,11 @@ type DemoFacts struct {
 	DefaultTeamID       int    // default team of InstanceGUID
 	OtherTeamID         int    // the other team of InstanceGUID
 	CRN                 string // CRN of InstanceGUID (spec section 2, "Instance identity")
+	// A trusted profile (profiles.go) trusting CRToken, also the profile linked to the VPC
+	// instance that NewDemo enables (vpc.go). Its tokens act as a user of their own.
+	TrustedProfileID   string
+	TrustedProfileName string
+	CRToken            string // a JWT-shaped compute-resource token, without a trailing newline
 }
 
 // Demo seeds. Team IDs are fixed (26055 is the spec's example); keys, GUIDs and tokens are
@@ -20,10 +25,16 @@ const (
 	demoDefaultTeamID = 26055
 	demoOtherTeamID   = 26056
 	demoIAMOnlyTeamID = 31001
+
+	demoProfileID     = "Profile-00000000-0000-4000-8000-0000000000aa"
+	demoProfileName   = "monitor-reader"
+	demoProfileUserID = 4567891
 )
 
 // NewDemo returns an emulator seeded with one API key, one normal instance in us-south with two
-// teams (one default) and one IAM_ONLY instance in eu-de.
+// teams (one default), one IAM_ONLY instance in eu-de, and one trusted profile trusting one
+// random compute-resource token; the VPC metadata service is enabled with that profile linked
+// to the instance.
 func NewDemo() (*Emulator, DemoFacts) {
 	e := New()
 	facts := DemoFacts{
@@ -32,6 +43,9 @@ func NewDemo() (*Emulator, DemoFacts) {
 		IAMOnlyInstanceGUID: newUUID(),
 		DefaultTeamID:       demoDefaultTeamID,
 		OtherTeamID:         demoOtherTeamID,
+		TrustedProfileID:    demoProfileID,
+		TrustedProfileName:  demoProfileName,
+		CRToken:             newCRToken(),
 	}
 	facts.CRN = crn("us-south", newRequestID(), facts.InstanceGUID)
 	e.AddAPIKey(facts.APIKey, demoUserID, demoUsername)
@@ -42,6 +56,9 @@ func NewDemo() (*Emulator, DemoFacts) {
 	e.AddInstance(Instance{GUID: facts.IAMOnlyInstanceGUID, Region: "eu-de", IAMOnly: true, Teams: []Team{
 		{ID: demoIAMOnlyTeamID, Name: "IAM Only Operations", Default: true},
 	}})
+	e.AddTrustedProfile(TrustedProfile{ID: demoProfileID, Name: demoProfileName,
+		CRTokens: []string{facts.CRToken}, UserID: demoProfileUserID})
+	e.EnableVPC(demoProfileID)
 	return e, facts
 }
 

@@ -31,6 +31,10 @@ const (
 	RouteUsersMe      = "GET /api/users/me"
 	// RouteQuery is the one data route, for demos (spec section 3, PromQL).
 	RouteQuery = "GET /prometheus/api/v1/query"
+	// The two operations of the VPC instance metadata service that go-sdk-core's
+	// VpcInstanceAuthenticator calls (see vpc.go). They answer only after EnableVPC.
+	RouteVPCIdentityToken = "PUT /instance_identity/v1/token"
+	RouteVPCIAMToken      = "POST /instance_identity/v1/iam_token"
 )
 
 // maxBodyBytes bounds every request body the emulator reads. An IAM token request is well
@@ -68,7 +72,9 @@ type Request struct {
 	Status int `json:"status"`
 	// Auth says what kind of bearer the request carried, without its value, so that
 	// out-of-process tests can check which credential a client used: "" (no Authorization
-	// header), "malformed", "iam", "iam-expired", "monitor", "monitor-reset" or "unknown".
+	// header), "malformed", "iam", "iam-expired", "monitor", "monitor-reset",
+	// "instance-identity", "instance-identity-expired" (a VPC instance identity token, see
+	// vpc.go) or "unknown".
 	Auth string `json:"auth"`
 }
 
@@ -79,11 +85,17 @@ type Emulator struct {
 
 	apiKeys       map[string]user
 	firstUser     *user
+	usersByID     map[int]user // first user added with each ID, for trusted profiles
 	iamTokens     map[string]iamToken
 	iamLifetime   time.Duration
 	instances     map[string]*instance
 	monitorTokens map[string]teamRef // current tokens
 	resetTokens   map[string]teamRef // tokens invalidated by ResetMonitorToken
+
+	profiles       map[string]*TrustedProfile // by ID
+	vpcEnabled     bool
+	vpcProfile     string               // ID of the trusted profile linked to the VSI, or ""
+	identityTokens map[string]time.Time // VPC instance identity token -> expiry
 
 	counts   map[string]int
 	requests []*Request
@@ -113,14 +125,17 @@ type teamRef struct {
 // New returns an empty emulator: no API keys, no instances.
 func New() *Emulator {
 	return &Emulator{
-		apiKeys:       map[string]user{},
-		iamTokens:     map[string]iamToken{},
-		iamLifetime:   defaultIAMLifetime,
-		instances:     map[string]*instance{},
-		monitorTokens: map[string]teamRef{},
-		resetTokens:   map[string]teamRef{},
-		counts:        map[string]int{},
-		faults:        map[string][]*queuedFault{},
+		apiKeys:        map[string]user{},
+		usersByID:      map[int]user{},
+		iamTokens:      map[string]iamToken{},
+		iamLifetime:    defaultIAMLifetime,
+		instances:      map[string]*instance{},
+		monitorTokens:  map[string]teamRef{},
+		resetTokens:    map[string]teamRef{},
+		profiles:       map[string]*TrustedProfile{},
+		identityTokens: map[string]time.Time{},
+		counts:         map[string]int{},
+		faults:         map[string][]*queuedFault{},
 	}
 }
 
@@ -131,6 +146,9 @@ func (e *Emulator) AddAPIKey(apiKey string, userID int, username string) {
 	defer e.mu.Unlock()
 	u := user{ID: userID, Username: username}
 	e.apiKeys[apiKey] = u
+	if _, ok := e.usersByID[userID]; !ok {
+		e.usersByID[userID] = u
+	}
 	if e.firstUser == nil {
 		e.firstUser = &u
 	}
@@ -245,8 +263,10 @@ func (e *Emulator) setIAMOnly(guid string, on bool) bool {
 }
 
 // SetIAMTokenLifetime sets the lifetime of IAM tokens issued from now on (expires_in, spec
-// section 1: admins can shorten it). A lifetime under one second gives expires_in 0 and a token
-// that is already expired on its next use, for tests of expiry; negative values count as 0.
+// section 1: admins can shorten it), whatever the grant: API key, trusted profile with a
+// compute-resource token, or the VPC metadata service's iam_token. A lifetime under one
+// second gives expires_in 0 and a token that is already expired on its next use, for tests
+// of expiry; negative values count as 0.
 func (e *Emulator) SetIAMTokenLifetime(d time.Duration) {
 	if d < 0 {
 		d = 0
@@ -364,6 +384,10 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request, route string, b
 		e.serveGet(w, r, e.serveUsersMe)
 	case "/prometheus/api/v1/query":
 		e.serveGet(w, r, e.serveQuery)
+	case vpcPathIdentityToken:
+		e.serveVPCIdentityToken(w, r, body, bodyErr)
+	case vpcPathIAMToken:
+		e.serveVPCIAMToken(w, r, body, bodyErr)
 	default:
 		writeJSON(w, http.StatusNotFound, messageBody("not found"))
 	}

@@ -36,6 +36,9 @@ import (
 //	{monitor}         current Monitor token of {team}; {monitor_other} of {other_team}
 //	{monitor_reset}   the token {other_team} had before a reset
 //	{iamonly_monitor} the Monitor token of the IAM_ONLY instance's team
+//	{crtoken}         the compute-resource token the demo trusted profile trusts
+//	{profile_id}      the demo trusted profile's ID; {profile_name} its name
+//	{identity}        a valid VPC instance identity token; {identity_expired} an expired one
 //
 // In an expected JSON body, the string "<any>" matches any non-empty string.
 
@@ -69,6 +72,12 @@ func newFixture(t *testing.T) *fixture {
 	expired := f.iamToken(t)
 	e.SetIAMTokenLifetime(time.Hour)
 
+	identity := f.identityToken(t)
+	identityExpired := f.identityToken(t)
+	e.mu.Lock()
+	e.identityTokens[identityExpired] = time.Now().Add(-time.Second) // the API's minimum is 5 s
+	e.mu.Unlock()
+
 	resetOld := e.MonitorToken(facts.InstanceGUID, facts.OtherTeamID)
 	newOther := e.ResetMonitorToken(facts.InstanceGUID, facts.OtherTeamID)
 	if resetOld == "" || newOther == "" || resetOld == newOther {
@@ -87,6 +96,11 @@ func newFixture(t *testing.T) *fixture {
 		"{monitor_other}", newOther,
 		"{monitor_reset}", resetOld,
 		"{monitor}", e.MonitorToken(facts.InstanceGUID, facts.DefaultTeamID),
+		"{crtoken}", facts.CRToken,
+		"{profile_id}", facts.TrustedProfileID,
+		"{profile_name}", facts.TrustedProfileName,
+		"{identity_expired}", identityExpired,
+		"{identity}", identity,
 	)
 	e.ResetCounts()
 	return f

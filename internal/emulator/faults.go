@@ -159,9 +159,13 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, route stri
 // emulator's choices, each a shape of spec section 1 or 2:
 //   - 5xx on any route: plain text "503 Service Unavailable\n", as a gateway answers (spec
 //     section 2 has seen non-JSON error text);
-//   - 2xx: "{}", a body without the expected fields (spec section 2: a missing key is an error);
+//   - 2xx: "{}", a body without the expected fields (spec section 2: a missing key is an error;
+//     beware: on the VPC routes, go-sdk-core v5.25.3's VpcInstanceAuthenticator dereferences
+//     the missing access_token / expires_at and panics, so give such a fault a Body);
 //   - IAM, 400 and 401: the documented BXNIM0415E body (spec section 1: "usually HTTP 400 (some
 //     clients see 401)"); other statuses: IAM's shape with errorCode "EMULATOR-<status>";
+//   - VPC metadata routes: the metadata service's documented shape (respond.go) with code
+//     "emulator_<status>" and the status text as message;
 //   - Monitoring, 401: the bad-credentials body; 403: the IAM_ONLY body (the documented 403);
 //     404: {"message":"not found"}; others: {"message":"<status text>"}.
 func defaultFaultBody(route string, status int) (body, contentType string) {
@@ -177,6 +181,8 @@ func defaultFaultBody(route string, status int) (body, contentType string) {
 		v = iamError(iamCodeUnknownKey, iamMessageUnknownKey)
 	case route == RouteIAMToken:
 		v = iamError(iamCodeFaultPrefix+strconv.Itoa(status), http.StatusText(status))
+	case route == RouteVPCIdentityToken || route == RouteVPCIAMToken:
+		v = vpcError(status, vpcCodeFaultPrefix+strconv.Itoa(status), http.StatusText(status), nil)
 	case status == http.StatusUnauthorized:
 		v = badCredentialsBody("invalid or reset API token")
 	case status == http.StatusForbidden:

@@ -20,15 +20,40 @@ import (
 //
 //	grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=<API_KEY>[&response_type=cloud_iam]
 //
+// and the trusted-profile grant of go-sdk-core's ContainerAuthenticator (profiles.go):
+//
+//	grant_type=urn:ibm:params:oauth:grant-type:cr-token&cr_token=<CR token>[&profile_id=<ID>][&profile_name=<name>]
+//
 // Only this path is served: go-sdk-core appends /identity/token to a configured base itself
 // (spec section 1), so a client posting anywhere else has a URL bug and gets 404.
 
-const grantTypeAPIKey = "urn:ibm:params:oauth:grant-type:apikey"
+const (
+	grantTypeAPIKey  = "urn:ibm:params:oauth:grant-type:apikey"
+	grantTypeCRToken = "urn:ibm:params:oauth:grant-type:cr-token"
+)
 
-// iamFormFields are the only form fields accepted. response_type=cloud_iam is what go-sdk-core
-// adds (spec section 1); anything else (scope, refresh_token, a second apikey) is a client
-// doing something the spec does not describe, so it is refused rather than ignored.
-var iamFormFields = map[string]bool{"grant_type": true, "apikey": true, "response_type": true}
+// iamGrantFields are the only form fields accepted, per grant. response_type=cloud_iam is
+// what go-sdk-core's IamAuthenticator adds (spec section 1); its ContainerAuthenticator sends
+// grant_type, cr_token and profile_id and/or profile_name, nothing else (scope only when
+// configured, which monitor-token does not). Anything else (scope, refresh_token, a second
+// apikey, profile_crn, an apikey with the cr-token grant) is a client doing something the
+// spec does not describe, so it is refused rather than ignored.
+var iamGrantFields = map[string]map[string]bool{
+	grantTypeAPIKey:  {"grant_type": true, "apikey": true, "response_type": true},
+	grantTypeCRToken: {"grant_type": true, "cr_token": true, "profile_id": true, "profile_name": true},
+}
+
+// iamFormFields is every field some grant accepts: a field outside it is refused before
+// the grant is looked at.
+var iamFormFields = func() map[string]bool {
+	all := map[string]bool{}
+	for _, fields := range iamGrantFields {
+		for name := range fields {
+			all[name] = true
+		}
+	}
+	return all
+}()
 
 // iamTokenResponse has exactly the documented success fields (spec section 1).
 type iamTokenResponse struct {
@@ -50,13 +75,19 @@ type iamReject struct {
 
 func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request, body []byte, bodyErr error) {
 	if rej := checkIAMRequest(r, body, bodyErr); rej != nil {
-		if rej.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", http.MethodPost)
-		}
-		writeJSON(w, rej.status, iamError(rej.code, rej.msg))
+		writeIAMReject(w, rej)
 		return
 	}
 	form, _ := url.ParseQuery(string(body)) // checkIAMRequest parsed it already
+	if form.Get("grant_type") == grantTypeCRToken {
+		resp, rej := e.issueProfileIAMToken(form)
+		if rej != nil {
+			writeIAMReject(w, rej)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
 	resp, ok := e.issueIAMToken(form.Get("apikey"))
 	if !ok {
 		// Bad or deleted key: "usually HTTP 400" (spec section 1). A test that wants the 401
@@ -65,6 +96,13 @@ func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+func writeIAMReject(w http.ResponseWriter, rej *iamReject) {
+	if rej.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", http.MethodPost)
+	}
+	writeJSON(w, rej.status, iamError(rej.code, rej.msg))
 }
 
 // checkIAMRequest validates everything about a token request except whether the key exists.
@@ -81,7 +119,11 @@ func checkIAMRequest(r *http.Request, body []byte, bodyErr error) *iamReject {
 	if _, ok := r.Header["Authorization"]; ok {
 		// Basic auth is only for a client id/secret (spec section 1), which monitor-token does
 		// not have; any Authorization header here means a credential went to the wrong place.
-		return &iamReject{http.StatusBadRequest, iamCodeAuthorization, "no Authorization header is expected with an apikey grant"}
+		grant := "an apikey"
+		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == grantTypeCRToken {
+			grant = "a cr-token"
+		}
+		return &iamReject{http.StatusBadRequest, iamCodeAuthorization, "no Authorization header is expected with " + grant + " grant"}
 	}
 	if rej := checkIAMHeaders(r); rej != nil {
 		return rej
@@ -173,8 +215,18 @@ func checkIAMForm(form url.Values) *iamReject {
 	if _, ok := form["grant_type"]; !ok {
 		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"grant_type\""}
 	}
-	if form.Get("grant_type") != grantTypeAPIKey {
+	grant := form.Get("grant_type")
+	fields, ok := iamGrantFields[grant]
+	if !ok {
 		return &iamReject{http.StatusBadRequest, iamCodeGrantType, "unsupported grant_type"}
+	}
+	for _, name := range names {
+		if !fields[name] {
+			return &iamReject{http.StatusBadRequest, iamCodeUnknownField, fmt.Sprintf("unexpected form field %q", name)}
+		}
+	}
+	if grant == grantTypeCRToken {
+		return checkCRTokenForm(form)
 	}
 	if form.Get("apikey") == "" {
 		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"apikey\""}
@@ -185,8 +237,25 @@ func checkIAMForm(form url.Values) *iamReject {
 	return nil
 }
 
-// issueIAMToken creates an access token for a known key. expires_in comes from the configured
-// lifetime and expiration is now+expires_in in Unix seconds (spec section 1).
+// checkCRTokenForm: cr_token is required; ContainerAuthenticator sends profile_id and/or
+// profile_name and omits an empty one, so at least one must be there and neither may be
+// empty.
+func checkCRTokenForm(form url.Values) *iamReject {
+	if form.Get("cr_token") == "" {
+		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"cr_token\""}
+	}
+	for _, name := range []string{"profile_id", "profile_name"} {
+		if v, ok := form[name]; ok && v[0] == "" {
+			return &iamReject{http.StatusBadRequest, iamCodeMissingField, fmt.Sprintf("empty form field %q", name)}
+		}
+	}
+	if form.Get("profile_id") == "" && form.Get("profile_name") == "" {
+		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"profile_id\" or \"profile_name\""}
+	}
+	return nil
+}
+
+// issueIAMToken creates an access token for a known key.
 func (e *Emulator) issueIAMToken(apiKey string) (iamTokenResponse, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -194,11 +263,17 @@ func (e *Emulator) issueIAMToken(apiKey string) (iamTokenResponse, bool) {
 	if !ok {
 		return iamTokenResponse{}, false
 	}
-	now := time.Now()
+	return e.mintIAMToken(principal{user: u, grantType: grantTypeAPIKey}, time.Now()), true
+}
+
+// mintIAMToken records and returns a new IAM access token, whatever the grant. expires_in
+// comes from the configured lifetime (SetIAMTokenLifetime) and expiration is now+expires_in
+// in Unix seconds (spec section 1). Caller holds e.mu.
+func (e *Emulator) mintIAMToken(p principal, now time.Time) iamTokenResponse {
 	expires := now.Add(e.iamLifetime)
 	expiresIn := int64(e.iamLifetime / time.Second)
-	tok := newIAMAccessToken(u, now, now.Add(time.Duration(expiresIn)*time.Second))
-	e.iamTokens[tok] = iamToken{user: u, expires: expires}
+	tok := newIAMAccessToken(p, now, now.Add(time.Duration(expiresIn)*time.Second))
+	e.iamTokens[tok] = iamToken{user: p.user, expires: expires}
 	return iamTokenResponse{
 		AccessToken:  tok,
 		RefreshToken: "not_supported",
@@ -206,6 +281,6 @@ func (e *Emulator) issueIAMToken(apiKey string) (iamTokenResponse, bool) {
 		ExpiresIn:    expiresIn,
 		Expiration:   now.Unix() + expiresIn,
 		Scope:        "ibm openid",
-		IMSUserID:    u.ID,
-	}, true
+		IMSUserID:    p.user.ID,
+	}
 }

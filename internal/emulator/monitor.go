@@ -27,6 +27,8 @@ const (
 	authIAMExpired   = "iam-expired"
 	authMonitor      = "monitor"
 	authMonitorReset = "monitor-reset"
+	authIdentity     = "instance-identity"
+	authIdentityExp  = "instance-identity-expired"
 	authUnknown      = "unknown"
 )
 
@@ -102,6 +104,12 @@ func (e *Emulator) classifyAuth(h http.Header) string {
 	}
 	if _, ok := e.resetTokens[tok]; ok {
 		return authMonitorReset
+	}
+	if exp, ok := e.identityTokens[tok]; ok {
+		if time.Now().Before(exp) {
+			return authIdentity
+		}
+		return authIdentityExp
 	}
 	return authUnknown
 }

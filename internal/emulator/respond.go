@@ -94,6 +94,37 @@ func iamError(code, msg string) iamErrorBody {
 	}
 }
 
+// vpcErrorBody is the error shape of the VPC instance metadata service, as documented at
+// https://cloud.ibm.com/docs/vpc?topic=vpc-instance-metadata-error-codes:
+// {"errors":[{"code","message","more_info","target":{"name","type","value"}}],"status_code","trace"}.
+// more_info is optional there and never sent here.
+type vpcErrorBody struct {
+	Errors     []vpcErrorItem `json:"errors"`
+	StatusCode int            `json:"status_code"`
+	Trace      string         `json:"trace"`
+}
+
+type vpcErrorItem struct {
+	Code    string     `json:"code"`
+	Message string     `json:"message"`
+	Target  *vpcTarget `json:"target,omitempty"`
+}
+
+// vpcTarget names the field, query parameter or header at fault.
+type vpcTarget struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"` // "field", "query" or "header"
+	Value string `json:"value,omitempty"`
+}
+
+func vpcError(status int, code, msg string, target *vpcTarget) vpcErrorBody {
+	return vpcErrorBody{
+		Errors:     []vpcErrorItem{{Code: code, Message: msg, Target: target}},
+		StatusCode: status,
+		Trace:      newUUID(),
+	}
+}
+
 // writeJSON answers with a JSON body. Marshalling the emulator's own types cannot fail.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

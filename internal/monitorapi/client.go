@@ -190,6 +190,23 @@ func validToken(s string) bool {
 	return true
 }
 
+// safeRequestToken runs RequestToken and turns a panic into an error:
+// go-sdk-core's VpcInstanceAuthenticator dereferences the fields of a 2xx
+// answer without checking them, so a broken metadata service (an answer of
+// {}) would otherwise crash the program (found against the emulator).
+func safeRequestToken(auth tokenRequester) (resp *core.IamTokenServerResponse, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			resp, err = nil, errors.New("the answer is missing fields the token exchange needs")
+		}
+	}()
+	resp, err = auth.RequestToken()
+	if err == nil && resp == nil {
+		err = errors.New("the answer has no token")
+	}
+	return resp, err
+}
+
 // tokenRequester is what the go-sdk-core authenticators have in common.
 type tokenRequester interface {
 	RequestToken() (*core.IamTokenServerResponse, error)
@@ -198,7 +215,7 @@ type tokenRequester interface {
 // requestToken runs one authenticator's token request and classifies the
 // outcome the same way for every grant.
 func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenRequester, tr *callTransport, secrets ...string) (IAMToken, error) {
-	resp, err := auth.RequestToken()
+	resp, err := safeRequestToken(auth)
 	transportErr, tries := tr.transportErr()
 	if ctx.Err() != nil {
 		return IAMToken{}, ctx.Err()
@@ -216,15 +233,15 @@ func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenReq
 	if resp.AccessToken == "" {
 		// RequestToken ignores a body that does not decode, so an empty
 		// token is how a 200 with a non-JSON or empty body shows up.
-		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
+		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the answer has no access_token")}
 	}
 	if !validToken(resp.AccessToken) {
-		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
+		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the access_token has characters a token cannot have")}
 	}
 	if resp.ExpiresIn <= 0 {
-		return IAMToken{}, &Error{Op: op, URL: url, Status: http.StatusOK, Kind: ErrBadResponse,
+		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the answer has no positive expires_in")}
 	}
 	// IAM grants an hour at most (ibm-monitor-api.md section 1); a larger

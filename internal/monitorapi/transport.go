@@ -63,9 +63,10 @@ type callTransport struct {
 	policy RetryPolicy
 	sleep  func(context.Context, time.Duration) error
 
-	mu       sync.Mutex
-	lastErr  error
-	attempts int
+	mu         sync.Mutex
+	lastErr    error
+	lastStatus int
+	attempts   int
 }
 
 func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -83,7 +84,7 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 		resp, err := t.base.RoundTrip(req)
-		t.record(err)
+		t.record(resp, err)
 		if t.ctx.Err() != nil {
 			if resp != nil {
 				resp.Body.Close()
@@ -109,13 +110,23 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-func (t *callTransport) record(err error) {
+func (t *callTransport) record(resp *http.Response, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.attempts++
 	if err != nil {
 		t.lastErr = err
 	}
+	if resp != nil {
+		t.lastStatus = resp.StatusCode
+	}
+}
+
+// status is the HTTP status of the last answer (0 if none came).
+func (t *callTransport) status() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastStatus
 }
 
 func (t *callTransport) transportErr() (error, int) {
