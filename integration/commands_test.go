@@ -30,10 +30,12 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 
 // routes are the short names scripts use for the emulator's routes.
 var routes = map[string]string{
-	"iam":   emulator.RouteIAMToken,
-	"token": emulator.RouteMonitorToken,
-	"teams": emulator.RouteTeams,
-	"me":    emulator.RouteUsersMe,
+	"iam":          emulator.RouteIAMToken,
+	"token":        emulator.RouteMonitorToken,
+	"teams":        emulator.RouteTeams,
+	"me":           emulator.RouteUsersMe,
+	"vpc-identity": emulator.RouteVPCIdentityToken,
+	"vpc-iam":      emulator.RouteVPCIAMToken,
 }
 
 func route(ts *testscript.TestScript, name string) string {
@@ -211,7 +213,7 @@ func cmdNoLeak(ts *testscript.TestScript, neg bool, args []string) {
 		// Skipped: the key files the script pipes in, the keyring's own
 		// (encrypted) files, and the ibmcloud CLI's config, which holds
 		// the CLI's own IAM token by design.
-		if strings.HasPrefix(path, ts.Getenv("APIKEY_FILE")) || strings.HasPrefix(path, keyringDir+string(os.PathSeparator)) ||
+		if strings.HasPrefix(path, ts.Getenv("APIKEY_FILE")) || path == ts.Getenv("CR_TOKEN_FILE") || strings.HasPrefix(path, keyringDir+string(os.PathSeparator)) ||
 			strings.HasPrefix(path, filepath.Join(w.home, ".bluemix")+string(os.PathSeparator)) {
 			return nil
 		}
@@ -300,7 +302,7 @@ func containsAll(args, words []string) bool {
 // knownSecrets is every secret the script's emulator knows of: the API key,
 // the current Monitor tokens, and every bearer token and API key it was sent.
 func knownSecrets(w *world) []string {
-	secrets := []string{w.facts.APIKey}
+	secrets := []string{w.facts.APIKey, w.facts.CRToken}
 	for _, team := range []int{w.facts.DefaultTeamID, w.facts.OtherTeamID} {
 		secrets = append(secrets, w.emu.MonitorToken(w.facts.InstanceGUID, team))
 	}
@@ -308,8 +310,10 @@ func knownSecrets(w *world) []string {
 		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && b != "" {
 			secrets = append(secrets, b)
 		}
-		if k := r.Form.Get("apikey"); k != "" {
-			secrets = append(secrets, k)
+		for _, field := range []string{"apikey", "cr_token"} {
+			if k := r.Form.Get(field); k != "" {
+				secrets = append(secrets, k)
+			}
 		}
 	}
 	return secrets

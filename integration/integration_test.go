@@ -135,6 +135,12 @@ func setup(env *testscript.Env) error {
 	if err := os.WriteFile(keyFile+".raw", []byte(facts.APIKey), 0o600); err != nil {
 		return err
 	}
+	// The compute-resource token a pod would have projected, byte for byte
+	// (go-sdk-core sends the file as it is).
+	crFile := filepath.Join(env.WorkDir, "crtoken")
+	if err := os.WriteFile(crFile, []byte(facts.CRToken), 0o600); err != nil {
+		return err
+	}
 	runDir := filepath.Join(env.WorkDir, "run")
 	if err := os.MkdirAll(runDir, 0o700); err != nil {
 		return err
@@ -165,6 +171,9 @@ func setup(env *testscript.Env) error {
 	set("OTHER_TEAM", fmt.Sprint(facts.OtherTeamID))
 	set("CRN", facts.CRN)
 	set("APIKEY_FILE", keyFile)
+	set("CR_TOKEN_FILE", crFile)
+	set("TRUSTED_PROFILE_ID", facts.TrustedProfileID)
+	set("TRUSTED_PROFILE_NAME", facts.TrustedProfileName)
 	set("CONFIG", filepath.Join(home, ".config", "monitor-token", "config.json"))
 	return nil
 }
