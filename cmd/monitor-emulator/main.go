@@ -242,29 +242,10 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 // and bodies are left out: they carry API keys and tokens.
 func logRequests(h http.Handler, logger *log.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &emulator.StatusWriter{ResponseWriter: w}
 		h.ServeHTTP(sw, r)
 		// net/http has already refused methods that are not HTTP tokens, so r.Method is safe
 		// to print; a status of 0 means the client went away before an answer (fault delay).
-		logger.Printf("%s %s %d", r.Method, r.URL.EscapedPath(), sw.status)
+		logger.Printf("%s %s %d", r.Method, r.URL.EscapedPath(), sw.Status)
 	})
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }

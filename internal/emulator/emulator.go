@@ -324,7 +324,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
 	body, bodyErr := readBody(w, r)
 	rec, fault := e.arrive(route, r, body, bodyErr)
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &StatusWriter{ResponseWriter: w}
 	defer e.finish(rec, sw)
 	if fault != nil {
 		if handled := e.applyFault(sw, r, route, fault); handled {
@@ -364,10 +364,10 @@ func isForm(r *http.Request) bool {
 	return err == nil && mt == "application/x-www-form-urlencoded"
 }
 
-func (e *Emulator) finish(rec *Request, sw *statusWriter) {
+func (e *Emulator) finish(rec *Request, sw *StatusWriter) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	rec.Status = sw.status
+	rec.Status = sw.Status
 }
 
 // route dispatches to the handler of a path. Paths are matched exactly, without cleaning:
@@ -404,22 +404,23 @@ func (e *Emulator) serveGet(w http.ResponseWriter, r *http.Request, h http.Handl
 	h(w, r)
 }
 
-// statusWriter remembers the status written, for Request.Status.
-type statusWriter struct {
+// StatusWriter remembers the status written, for Request.Status and for
+// the request log of cmd/monitor-emulator.
+type StatusWriter struct {
 	http.ResponseWriter
-	status int
+	Status int
 }
 
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
+func (s *StatusWriter) WriteHeader(code int) {
+	if s.Status == 0 {
+		s.Status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
+func (s *StatusWriter) Write(b []byte) (int, error) {
+	if s.Status == 0 {
+		s.Status = http.StatusOK
 	}
 	return s.ResponseWriter.Write(b)
 }

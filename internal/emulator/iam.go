@@ -144,7 +144,7 @@ func checkIAMRequest(r *http.Request, body []byte, bodyErr error) *iamReject {
 
 func checkIAMHeaders(r *http.Request) *iamReject {
 	ct := r.Header.Values("Content-Type")
-	if len(ct) != 1 || !isFormContentType(ct[0]) {
+	if len(ct) != 1 || !isMediaType(ct[0], "application/x-www-form-urlencoded") {
 		return &iamReject{http.StatusBadRequest, iamCodeContentType, "Content-Type must be application/x-www-form-urlencoded"}
 	}
 	if !acceptsJSON(r.Header) {
@@ -153,10 +153,11 @@ func checkIAMHeaders(r *http.Request) *iamReject {
 	return nil
 }
 
-// isFormContentType accepts the media type with at most a UTF-8 charset parameter.
-func isFormContentType(v string) bool {
+// isMediaType accepts the media type want with at most a UTF-8 charset
+// parameter, as a Content-Type header value.
+func isMediaType(v, want string) bool {
 	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || mt != "application/x-www-form-urlencoded" {
+	if err != nil || mt != want {
 		return false
 	}
 	for k, p := range params {

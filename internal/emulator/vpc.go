@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"sort"
@@ -409,7 +408,7 @@ func checkVPCContentType(r *http.Request, required bool) *vpcReject {
 	if len(ct) == 0 && !required {
 		return nil
 	}
-	if len(ct) != 1 || !isJSONContentType(ct[0]) {
+	if len(ct) != 1 || !isMediaType(ct[0], "application/json") {
 		return badVPC(vpcCodeContentType, "Content-Type must be application/json", &vpcTarget{Name: "Content-Type", Type: "header"})
 	}
 	return nil
@@ -459,18 +458,4 @@ func invalidObjectMessage(prefix string) string {
 		return "the body must be one JSON object"
 	}
 	return strings.TrimSuffix(prefix, ".") + " must be a JSON object"
-}
-
-// isJSONContentType accepts application/json with at most a UTF-8 charset parameter.
-func isJSONContentType(v string) bool {
-	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || mt != "application/json" {
-		return false
-	}
-	for k, p := range params {
-		if k != "charset" || !strings.EqualFold(p, "utf-8") {
-			return false
-		}
-	}
-	return true
 }
