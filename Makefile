@@ -11,7 +11,7 @@ LDFLAGS := -s -w -X github.com/monitor-token/monitor-token/internal/app.version=
 GO      ?= go
 FUZZTIME ?= 30s
 
-.PHONY: all build install uninstall test demo fuzz clean dist
+.PHONY: all build install uninstall test demo bench fuzz clean dist
 
 all: build
 
@@ -37,6 +37,14 @@ test:
 demo: build
 	$(GO) build -o bin/monitor-emulator ./cmd/monitor-emulator
 	./scripts/demo.sh
+
+# Issue 6's figures on a real keyring and the emulator (scripts/bench.sh):
+# BENCH_RUNS (default 50) runs of each command. The floor is built as the
+# release binary is (-trimpath -s -w), so the two compare like for like.
+bench: build
+	$(GO) build -o bin/monitor-emulator ./cmd/monitor-emulator
+	$(GO) build -trimpath -ldflags '-s -w' -o bin/floor ./bench/floor
+	./scripts/bench.sh
 
 # Release archives for linux, darwin (amd64, arm64) and windows/amd64, their
 # checksums.txt and the krew manifest monitor-token.yaml, in DIST (default
