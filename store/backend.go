@@ -22,10 +22,15 @@ type backend interface {
 // on Linux, /usr/bin/security on macOS, Credential Manager on Windows.
 type osKeyring struct{}
 
-func (osKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (osKeyring) Set(service, user, secret string) error   { return keyring.Set(service, user, secret) }
-func (osKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
-func (osKeyring) DeleteAll(service string) error           { return keyring.DeleteAll(service) }
+func (osKeyring) Get(service, user string) (string, error) {
+	if secret, handled, err := fastGet(service, user); handled {
+		return secret, err
+	}
+	return keyring.Get(service, user)
+}
+func (osKeyring) Set(service, user, secret string) error { return keyring.Set(service, user, secret) }
+func (osKeyring) Delete(service, user string) error      { return keyring.Delete(service, user) }
+func (osKeyring) DeleteAll(service string) error         { return keyring.DeleteAll(service) }
 
 // memory is an in-memory keyring with a lock. go-keyring's own MockInit has
 // no lock (it fails `go test -race` under concurrency, keyring.md) and swaps a
