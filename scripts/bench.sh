@@ -121,41 +121,8 @@ ln -s monitor-token "$work/bin/git-credential-monitor-token"
 ln -s "$root/bin/floor" "$work/bin/floor"
 export PATH="$work/bin:$PATH"
 
-# A private session bus without D-Bus activation, and an unlocked
-# gnome-keyring on it (see internal/testkeyring for why no activation).
-cat >"$work/bus.conf" <<'CONF'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
-  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>
-CONF
-{ read -r DBUS_SESSION_BUS_ADDRESS; read -r bus_pid; } < <(dbus-daemon --config-file="$work/bus.conf" --fork --print-address=1 --print-pid=1 --nopidfile)
-export DBUS_SESSION_BUS_ADDRESS
-printf %s bench-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-# The daemon forks before its login keyring is unlocked: wait until it
-# takes a write (internal/testkeyring waitUnlocked).
-ok=0
-for _ in $(seq 200); do
-  if printf probe | secret-tool store --label='bench probe' service bench-probe username probe 2>/dev/null; then
-    secret-tool clear service bench-probe username probe
-    ok=1
-    break
-  fi
-  sleep 0.1
-done
-[ "$ok" = 1 ] || { echo "make bench: the private gnome-keyring did not unlock within 20s" >&2; exit 1; }
-
-# The emulator, over TLS with a fresh self-signed certificate.
-"$root/bin/monitor-emulator" --cert-file "$work/emulator.pem" --env-file "$work/emulator.env" 2>"$work/emulator.log" &
-emu_pid=$!
-for _ in $(seq 200); do [ -s "$work/emulator.env" ] && break; sleep 0.05; done
-[ -s "$work/emulator.env" ] || { echo "make bench: the emulator did not start:" >&2; cat "$work/emulator.log" >&2; exit 1; }
-. "$work/emulator.env"
-export SSL_CERT_FILE=$MONITOR_EMULATOR_CERT_FILE CURL_CA_BUNDLE=$MONITOR_EMULATOR_CERT_FILE
-EMU=$MONITOR_EMULATOR_URL
+. "$root/scripts/private-session.sh"
+start_private_session "$work" bench
 emu_host=${EMU#https://}
 emu_host=${emu_host%%/*}
 

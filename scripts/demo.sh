@@ -6,9 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-for tool in dbus-daemon dbus-send gnome-keyring-daemon curl; do
+for tool in dbus-daemon gnome-keyring-daemon secret-tool curl; do
   command -v "$tool" >/dev/null || {
-    echo "make demo needs $tool: apt-get install gnome-keyring dbus dbus-bin curl (make test installs the first three)" >&2
+    echo "make demo needs $tool: apt-get install gnome-keyring dbus libsecret-tools curl (make test installs the first three)" >&2
     exit 1
   }
 done
@@ -21,34 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A private session bus without D-Bus activation, and an unlocked
-# gnome-keyring on it (see internal/testkeyring for why no activation).
-export HOME=$demo/home
-mkdir -p "$HOME"
-cat >"$demo/bus.conf" <<'CONF'
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:tmpdir=/tmp</listen>
-  <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy>
-</busconfig>
-CONF
-{ read -r DBUS_SESSION_BUS_ADDRESS; read -r bus_pid; } < <(dbus-daemon --config-file="$demo/bus.conf" --fork --print-address=1 --print-pid=1 --nopidfile)
-export DBUS_SESSION_BUS_ADDRESS
-printf %s demo-keyring-password | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-for _ in $(seq 100); do
-  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true' && break
-  sleep 0.1
-done
-
-# The emulator, over TLS with a fresh self-signed certificate.
-"$root/bin/monitor-emulator" --cert-file "$demo/emulator.pem" --env-file "$demo/emulator.env" 2>"$demo/emulator.log" &
-emu_pid=$!
-for _ in $(seq 100); do [ -s "$demo/emulator.env" ] && break; sleep 0.05; done
-. "$demo/emulator.env"
-export SSL_CERT_FILE=$MONITOR_EMULATOR_CERT_FILE CURL_CA_BUNDLE=$MONITOR_EMULATOR_CERT_FILE
+. "$root/scripts/private-session.sh"
+start_private_session "$demo" demo
 export PATH="$root/bin:$PATH"
 EMU=$MONITOR_EMULATOR_URL
 
