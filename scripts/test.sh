@@ -16,13 +16,14 @@ command -v dbus-send >/dev/null || need+=(dbus)
 command -v gnome-keyring-daemon >/dev/null || need+=(gnome-keyring)
 command -v secret-tool >/dev/null || need+=(libsecret-tools)
 command -v git >/dev/null || need+=(git)
+command -v zsh >/dev/null || need+=(zsh)   # the zsh completion test
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "make test: installing ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
-    apt-get install -y -qq --no-install-recommends gnome-keyring dbus dbus-bin libsecret-tools git >/dev/null
+    apt-get install -y -qq --no-install-recommends gnome-keyring dbus dbus-bin libsecret-tools git zsh >/dev/null
   else
     echo "make test: missing ${need[*]} and cannot install them (needs root and apt-get)." >&2
   fi
