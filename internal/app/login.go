@@ -43,15 +43,8 @@ type profileSource struct {
 func flagSource(c *cli.Context) profileSource {
 	return profileSource{
 		get: func(s string) string {
-			if f := c.Command.VisibleFlags(); f != nil {
-				for _, fl := range f {
-					if b, ok := fl.(*cli.BoolFlag); ok && b.Name == s {
-						if c.Bool(s) {
-							return "true"
-						}
-						return ""
-					}
-				}
+			if switchSettings[s] {
+				return onOff(c.Bool(s))
 			}
 			return strings.TrimSpace(c.String(s))
 		},
@@ -59,6 +52,17 @@ func flagSource(c *cli.Context) profileSource {
 		name:  func(s string) string { return "--" + s },
 		usage: usagef,
 	}
+}
+
+// switchSettings are the on/off settings: bool flags, and variables that
+// take 1/true/yes/on. A source gives them as "true" or "".
+var switchSettings = map[string]bool{"private": true, "vpc-instance": true}
+
+func onOff(on bool) string {
+	if on {
+		return "true"
+	}
+	return ""
 }
 
 // envVar names the variable of a setting: team-name -> MONITOR_TOKEN_TEAM_NAME.
@@ -74,11 +78,8 @@ func (p *program) envSource() profileSource {
 		if v == "" && s == "iam-endpoint" {
 			v = strings.TrimSpace(p.getenv("IBMCLOUD_IAM_API_ENDPOINT"))
 		}
-		if s == "private" || s == "vpc-instance" {
-			if !isTrue(v) {
-				return ""
-			}
-			return "true"
+		if switchSettings[s] {
+			return onOff(isTrue(v))
 		}
 		return v
 	}

@@ -91,7 +91,7 @@ func inspect(ctx context.Context, run profileRun) (statusReport, error) {
 		_, cached, err := b.Cached(ctx, run.target)
 		r.TokenCached = cached
 		switch {
-		case err != nil && r.APIKeySource != "" && r.APIKeySource != broker.SourceKeyring:
+		case err != nil && !b.KeyringCredential(run.target):
 			// The credential needs no keyring (a CI job, a pod): the
 			// cache being out of reach is worth saying, not a failure.
 			r.CacheError = err.Error()

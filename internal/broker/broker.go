@@ -195,7 +195,7 @@ func (b *Broker) Token(ctx context.Context, t Target) (Token, error) {
 	if ok {
 		return Token{Value: tok, FromCache: true, IAM: t.iamMode(), ExpiresAt: exp}, nil
 	}
-	if cacheErr != nil && b.cache() == b.Secrets && b.keyringCredential(t) {
+	if cacheErr != nil && b.cache() == b.Secrets && b.KeyringCredential(t) {
 		// The credential is in the same keyring that just failed: asking
 		// again would fail the same way (or wait out a second deadline).
 		return Token{}, cacheErr
@@ -346,21 +346,18 @@ func (b *Broker) Forget(ctx context.Context, t Target, rejected string) error {
 	if err != nil || !ok || cached != rejected {
 		return err
 	}
-	if err := b.cache().Delete(ctx, TokenItem(t.Profile)); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	return nil
+	return deleteIfPresent(ctx, b.cache(), TokenItem(t.Profile))
 }
 
 // Logout removes the profile's secrets. Items already gone are fine.
 func (b *Broker) Logout(ctx context.Context, profile string) error {
 	if b.Cache != nil {
-		if err := b.Cache.Delete(ctx, TokenItem(profile)); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := deleteIfPresent(ctx, b.Cache, TokenItem(profile)); err != nil {
 			return err
 		}
 	}
 	for _, item := range []string{TokenItem(profile), APIKeyItem(profile)} {
-		if err := b.deleteIfPresent(ctx, item); err != nil {
+		if err := deleteIfPresent(ctx, b.Secrets, item); err != nil {
 			return err
 		}
 	}

@@ -93,8 +93,9 @@ func (b *Broker) IAMToken(ctx context.Context, t Target) (monitorapi.IAMToken, s
 	return iam, source, err
 }
 
-// keyringCredential says whether t's credential is the keyring's API key.
-func (b *Broker) keyringCredential(t Target) bool {
+// KeyringCredential says whether t's credential is the keyring's API key,
+// so that a keyring out of reach also means no credential.
+func (b *Broker) KeyringCredential(t Target) bool {
 	return b.getenv("IBMCLOUD_API_KEY") == "" && t.Credential == ""
 }
 
@@ -278,10 +279,6 @@ func (b *Broker) resolveTeam(ctx context.Context, t Target, iam, name string) (s
 		names = append(names, strconv.Quote(team.Name))
 	}
 	return "", fmt.Errorf("--team-name: the instance has no team named %q; its teams are %s", name, strings.Join(names, ", "))
-}
-
-func (b *Broker) deleteIfPresent(ctx context.Context, item string) error {
-	return deleteIfPresent(ctx, b.Secrets, item)
 }
 
 func deleteIfPresent(ctx context.Context, s Secrets, item string) error {

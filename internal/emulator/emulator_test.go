@@ -303,17 +303,7 @@ func TestIAMTokenSuccessFields(t *testing.T) {
 	if res.status != 200 || res.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("status %d, Content-Type %q", res.status, res.header.Get("Content-Type"))
 	}
-	var doc map[string]any
-	dec := json.NewDecoder(strings.NewReader(res.body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	keys := make([]string, 0, len(doc))
-	for k := range doc {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	doc, keys := decodeFields(t, res.body)
 	wantKeys := []string{"access_token", "expiration", "expires_in", "ims_user_id", "refresh_token", "scope", "token_type"}
 	if !reflect.DeepEqual(keys, wantKeys) {
 		t.Fatalf("fields = %v, want %v", keys, wantKeys)
@@ -1009,4 +999,22 @@ func TestConcurrentUse(t *testing.T) {
 	if got := f.e.Count(RouteMonitorToken); got != workers*each {
 		t.Errorf("Count = %d, want %d", got, workers*each)
 	}
+}
+
+// decodeFields decodes a JSON object answer (numbers kept as json.Number)
+// and returns it with its field names, sorted.
+func decodeFields(t *testing.T, body string) (map[string]any, []string) {
+	t.Helper()
+	var doc map[string]any
+	dec := json.NewDecoder(strings.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return doc, keys
 }

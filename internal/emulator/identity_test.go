@@ -103,17 +103,7 @@ func TestProfileIAMToken(t *testing.T) {
 	if res.status != 200 || res.header.Get("Content-Type") != "application/json" {
 		t.Fatalf("status %d, Content-Type %q, body %s", res.status, res.header.Get("Content-Type"), res.body)
 	}
-	var doc map[string]any
-	dec := json.NewDecoder(strings.NewReader(res.body))
-	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	keys := make([]string, 0, len(doc))
-	for k := range doc {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	doc, keys := decodeFields(t, res.body)
 	if want := []string{"access_token", "expiration", "expires_in", "ims_user_id", "refresh_token", "scope", "token_type"}; !reflect.DeepEqual(keys, want) {
 		t.Fatalf("fields = %v, want %v", keys, want)
 	}

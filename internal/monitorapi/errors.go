@@ -52,7 +52,7 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "could not %s at %s: ", e.Op, e.URL)
 	switch {
 	case e.Status == 0 && e.Err != nil:
-		b.WriteString(oneLine(e.Err.Error()))
+		b.WriteString(Scrub(e.Err.Error()))
 	case e.Status != 0:
 		fmt.Fprintf(&b, "HTTP %d", e.Status)
 		if e.Code != "" {
@@ -61,7 +61,7 @@ func (e *Error) Error() string {
 		if e.Message != "" {
 			fmt.Fprintf(&b, " (%s)", e.Message)
 		} else if e.Err != nil {
-			fmt.Fprintf(&b, " (%s)", oneLine(e.Err.Error()))
+			fmt.Fprintf(&b, " (%s)", Scrub(e.Err.Error()))
 		}
 	}
 	if e.Tries > 1 {
@@ -241,5 +241,3 @@ func Scrub(s string) string {
 	}
 	return strings.TrimSpace(b.String())
 }
-
-func oneLine(s string) string { return Scrub(s) }
