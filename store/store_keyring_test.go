@@ -32,6 +32,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/monitor-token/monitor-token/internal/testkeyring"
 )
 
 const (
@@ -236,7 +238,13 @@ type childResult struct {
 // args end with it) with env, and parses its report.
 func runChild(t *testing.T, env []string, name string, args ...string) childResult {
 	t.Helper()
-	cmd := exec.Command(name, args...)
+	// Bounded, so that a keyring that hangs fails the test instead of
+	// reaching go test's 10-minute timeout; WaitDelay stops the wait for
+	// pipes a forked daemon may still hold.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.WaitDelay = 5 * time.Second
 	// The race detector's runtime sleeps a second at exit by default.
 	cmd.Env = append(env, "GORACE=atexit_sleep_ms=0")
 	out, err := cmd.CombinedOutput()
@@ -383,20 +391,35 @@ func TestRealKeyringLocked(t *testing.T) {
 	env := environ(drop, "HOME="+home, "XDG_RUNTIME_DIR="+runtime)
 
 	// First session: create the login keyring with a password and one item.
-	setup := exec.Command("dbus-run-session", "--", "sh", "-c", `
-		eval "export $(printf %s test-password | gnome-keyring-daemon --unlock --components=secrets)"
-		printf %s value | secret-tool store --label=locked-test service "$1" username apikey`,
-		"sh", service)
-	setup.Env = env
-	if out, err := setup.CombinedOutput(); err != nil {
-		t.Fatalf("creating a keyring in %s: %v\n%s", home, err, out)
+	// internal/testkeyring starts the bus without D-Bus activation and
+	// waits until the keyring takes a write: with dbus-run-session and
+	// activation, a second, locked daemon can win the bus name and the
+	// write (and this test) wait for a prompt forever (seen in CI).
+	unlocked, err := testkeyring.Start(home, testkeyring.Unlocked)
+	if err != nil {
+		t.Fatalf("creating a keyring in %s: %v", home, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store := exec.CommandContext(ctx, "secret-tool", "store", "--label=locked-test", "service", service, "username", "apikey")
+	store.Env = unlocked.Env(env)
+	store.Stdin = strings.NewReader("value")
+	out, err := store.CombinedOutput()
+	unlocked.Stop()
+	if err != nil {
+		t.Fatalf("storing an item in %s: %v\n%s", home, err, out)
 	}
 
-	// Second session: the daemon starts, the keyring stays locked.
+	// Second session over the same HOME: the daemon runs, the keyring
+	// stays locked, and nothing can prompt.
+	locked, err := testkeyring.Start(home, testkeyring.Locked)
+	if err != nil {
+		t.Fatalf("a locked session over %s: %v", home, err)
+	}
+	defer locked.Stop()
 	exe, args := childArgs(t)
-	env = append(env, childEnv+"="+service, childTimeoutEnv+"=20s")
-	r := runChild(t, env, "dbus-run-session", append([]string{"--", "sh", "-c",
-		`gnome-keyring-daemon --start --components=secrets >/dev/null; exec "$@"`, "sh", exe}, args...)...)
+	env = append(locked.Env(env), childEnv+"="+service, childTimeoutEnv+"=20s")
+	r := runChild(t, env, exe, args...)
 	t.Logf("locked: go-keyring said: %s", r.cause)
 	t.Logf("locked: store said: %s", r.msg)
 	if r.kind != "ErrLocked" {
