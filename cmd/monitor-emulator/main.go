@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/emulator"
 )
 
@@ -126,7 +127,7 @@ func serve(ctx context.Context, o options, logger *log.Logger) error {
 			_ = os.Remove(p)
 		}
 	}()
-	if err := writeFileAtomic(o.certFile, certPEM, 0o644); err != nil {
+	if err := writeFile(o.certFile, certPEM, 0o644); err != nil {
 		return err
 	}
 	if o.envFile != "" {
@@ -178,14 +179,14 @@ func writeEnv(o options, baseURL string, facts emulator.DemoFacts) ([]string, er
 	}
 	keyPath := envPath + ".apikey"
 	// A trailing newline, as `echo KEY > file` leaves: IAM does not trim keys, clients must
-	// (ibm-monitor-api.md section 1), and the demo exercises that.
-	if err := writeFileAtomic(keyPath, []byte(facts.APIKey+"\n"), 0o600); err != nil {
+	// (docs/protocol.md, "IAM API-key grant"), and the demo exercises that.
+	if err := writeFile(keyPath, []byte(facts.APIKey+"\n"), 0o600); err != nil {
 		return nil, err
 	}
 	crTokenPath := envPath + ".crtoken"
 	// No trailing newline, like a projected service-account token: go-sdk-core's
 	// ContainerAuthenticator sends the file's content as it is, and IAM compares it exactly.
-	if err := writeFileAtomic(crTokenPath, []byte(facts.CRToken), 0o600); err != nil {
+	if err := writeFile(crTokenPath, []byte(facts.CRToken), 0o600); err != nil {
 		return []string{keyPath}, err
 	}
 	vars := [][2]string{
@@ -205,7 +206,7 @@ func writeEnv(o options, baseURL string, facts emulator.DemoFacts) ([]string, er
 	for _, v := range vars {
 		fmt.Fprintf(&b, "export %s=%s\n", v[0], shellQuote(v[1]))
 	}
-	if err := writeFileAtomic(envPath, []byte(b.String()), 0o644); err != nil {
+	if err := writeFile(envPath, []byte(b.String()), 0o644); err != nil {
 		return []string{keyPath, crTokenPath}, err
 	}
 	return []string{keyPath, crTokenPath, envPath}, nil
@@ -216,26 +217,14 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// writeFileAtomic writes through a temporary file in the same directory and renames it, so a
-// reader never sees a partial file and the mode is right from the start (CreateTemp makes 0600).
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
+// writeFile writes through atomicfile, so that a script polling for a file never reads half of
+// it, and names the file in errors: atomicfile names only the directory, which the certificate,
+// key and env files may share.
+func writeFile(path string, data []byte, perm os.FileMode) error {
+	if err := atomicfile.Write(path, data, perm); err != nil {
+		return fmt.Errorf("%s not written: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // logRequests logs method, escaped path and status of each request. Headers, query strings

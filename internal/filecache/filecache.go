@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -52,29 +53,10 @@ func (c *Cache) Get(ctx context.Context, item string) (string, error) {
 }
 
 func (c *Cache) Set(ctx context.Context, item, secret string) error {
-	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
-		return fmt.Errorf("token cache directory %s: %w", c.Dir, err)
-	}
 	path := c.Path(item)
+	// Stat first: only a file that did not exist yet is announced.
 	_, statErr := os.Stat(path)
-	tmp, err := os.CreateTemp(c.Dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("token cache %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err == nil {
-		_, err = tmp.WriteString(secret)
-		if err == nil {
-			err = tmp.Sync()
-		}
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := atomicfile.Write(path, []byte(secret), 0o600); err != nil {
 		return fmt.Errorf("token cache %s: %w", path, err)
 	}
 	if errors.Is(statErr, fs.ErrNotExist) && c.Announce != nil {
