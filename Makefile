@@ -5,7 +5,8 @@ PREFIX  ?= $(HOME)/.local
 BINDIR  := $(PREFIX)/bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 # urfave_cli_no_docs drops urfave/cli's man-page and markdown generators,
-# which monitor-token never uses (issue 6: smaller binary, less start-up).
+# which monitor-token never uses (a smaller binary and less start-up on every
+# call; docs/performance.md measures what it is worth).
 TAGS    := urfave_cli_no_docs
 LDFLAGS := -s -w -X github.com/monitor-token/monitor-token/internal/app.version=$(VERSION)
 GO      ?= go
@@ -38,7 +39,8 @@ demo: build
 	$(GO) build -o bin/monitor-emulator ./cmd/monitor-emulator
 	./scripts/demo.sh
 
-# Issue 6's figures on a real keyring and the emulator (scripts/bench.sh):
+# The performance budget's figures (docs/performance.md) on a real keyring and
+# the emulator (scripts/bench.sh):
 # BENCH_RUNS (default 50) runs of each command. The floor is built as the
 # release binary is (-trimpath -s -w), so the two compare like for like.
 bench: build

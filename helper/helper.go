@@ -3,7 +3,7 @@
 // The protocol is the one of git's Documentation/gitcredentials.adoc
 // ("CUSTOM HELPERS") and git-credential.adoc ("INPUT/OUTPUT FORMAT",
 // "CAPABILITY INPUT/OUTPUT FORMAT"); the rules this package follows are in
-// shared/spec/integrations.md section 3.
+// docs/integrations.md, from "Git helper setup" to "Git versions".
 package helper
 
 import (
@@ -64,9 +64,9 @@ func (r Request) HasCapability(name string) bool {
 	return false
 }
 
-// knownKeys are the keys of integrations.md section 3. Only these are named
-// in error messages: an unknown key is arbitrary input, and a line without
-// '=' may be a pasted secret.
+// knownKeys are the keys of docs/integrations.md, "Git request format".
+// Only these are named in error messages: an unknown key is arbitrary
+// input, and a line without '=' may be a pasted secret.
 var knownKeys = map[string]bool{
 	"protocol": true, "host": true, "path": true, "username": true,
 	"password": true, "password_expiry_utc": true, "oauth_refresh_token": true,
@@ -250,7 +250,7 @@ func Run(ctx context.Context, action string, in io.Reader, out io.Writer, src So
 		}
 		if !ok {
 			// Not ours: silence lets git ask the next helper or the
-			// user (integrations.md section 3).
+			// user (docs/integrations.md, "Git get answer").
 			return nil
 		}
 		if err := FormatAnswer(out, req, token); err != nil {

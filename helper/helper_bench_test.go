@@ -8,8 +8,9 @@ import (
 )
 
 // Benchmarks of the git credential-helper protocol on the requests git
-// really sends (issue 6: the protocol parser). make bench measures the
-// whole process; these measure the parser and the answer alone:
+// really sends: the parser is on the warm path of every git fetch, whose
+// budget docs/performance.md sets. make bench measures the whole process;
+// these measure the parser and the answer alone:
 //
 //	go test -run '^$' -bench . -benchmem ./helper/
 

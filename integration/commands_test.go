@@ -149,7 +149,7 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // cmdKeyring replaces the script's keyring session, to reproduce how
-// keyrings fail (keyring.md):
+// keyrings fail (docs/keyring.md, "Failure modes" and "Reproducing failures"):
 //
 //	keyring locked       a new bus over the same HOME; the daemon runs, the keyring stays locked
 //	keyring noprovider   a bus on which no Secret Service can start
@@ -320,7 +320,7 @@ func knownSecrets(w *world) []string {
 }
 
 // cmdIBMCloudSession writes the ibmcloud CLI's config.json, as `ibmcloud
-// login` leaves it, under $HOME/.bluemix (integrations.md section 1):
+// login` leaves it, under $HOME/.bluemix (docs/integrations.md, "ibmcloud session"):
 //
 //	ibmcloud-session valid     an IAM token the emulator issued just now
 //	ibmcloud-session expired   a token whose exp claim is an hour ago

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench: issue 6's figures, on a real Secret Service, side by side.
+# make bench: the figures of the performance budget (docs/performance.md), on
+# a real Secret Service, side by side.
 #
 # It starts what `make demo` starts (a private D-Bus session bus without
 # activation, an unlocked gnome-keyring over a throw-away HOME, the IAM and

@@ -4,7 +4,7 @@
 #   DIST/monitor-token_<VERSION>_<os>_<arch>.tar.gz   linux and darwin, amd64 and arm64
 #   DIST/monitor-token_<VERSION>_windows_amd64.zip
 #   DIST/checksums.txt                                sha256sum format, one line per archive
-#   DIST/monitor-token.yaml                           krew plugin manifest (../shared/spec/integrations.md, 2)
+#   DIST/monitor-token.yaml                           krew plugin manifest (docs/integrations.md, "krew manifest")
 #
 # Each archive holds monitor-token (monitor-token.exe on Windows), LICENSE and
 # README.md at its top level. The archives are reproducible: the same source

@@ -2,11 +2,12 @@
 # make test: everything, on a fresh machine.
 #
 # The keyring tests need a real Secret Service: gnome-keyring on a D-Bus
-# session bus (../shared/spec/keyring.md). This script installs gnome-keyring,
-# dbus and libsecret-tools when they are missing and it can (root with
-# apt-get). The tests then start their own private bus and unlocked keyring
-# over a throw-away HOME, one per test script, so nothing touches the user's
-# real keyring. Where the packages cannot be had, those tests skip and say so.
+# session bus (docs/keyring.md, "Test keyring"). This script installs
+# gnome-keyring, dbus and libsecret-tools when they are missing and it can
+# (root with apt-get). The tests then start their own private bus and
+# unlocked keyring over a throw-away HOME, one per test script, so nothing
+# touches the user's real keyring. Where the packages cannot be had, those
+# tests skip and say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -33,7 +33,8 @@ func (osKeyring) Delete(service, user string) error      { return keyring.Delete
 func (osKeyring) DeleteAll(service string) error         { return keyring.DeleteAll(service) }
 
 // memory is an in-memory keyring with a lock. go-keyring's own MockInit has
-// no lock (it fails `go test -race` under concurrency, keyring.md) and swaps a
+// no lock (it fails `go test -race` under concurrency; docs/keyring.md,
+// "In-memory fake") and swaps a
 // package-global provider, so it is not used. Like MockInit it does not
 // survive across processes: tests that run the built binary twice need the
 // real keyring.

@@ -46,8 +46,9 @@ type Error struct {
 }
 
 // The "what to do next" part names IBMCLOUD_API_KEY because that is the way
-// out that needs no keyring at all (keyring.md: users on such machines need
-// the cause and the ways out, never a silent fallback to a plain file).
+// out that needs no keyring at all (docs/keyring.md, "No silent fallback":
+// users on such machines need the cause and the ways out, never a silent
+// fallback to a plain file).
 const useEnv = "or use IBMCLOUD_API_KEY instead of the keyring"
 
 // Error returns one line: what failed, why, what to do next, and the cause.
@@ -143,8 +144,8 @@ func (d *deadlineError) Unwrap() error { return d.err }
 //
 // Only ErrNotFound, ErrSetDataTooBig and ErrUnsupportedPlatform are typed in
 // go-keyring; every other failure is the text of a D-Bus error or of an exec,
-// matched here against the strings keyring.md records (reproduced on Debian
-// 12). The text is matched, not the D-Bus error type, so that go-keyring
+// matched here against the strings of docs/keyring.md, "Failure modes"
+// (reproduced on Debian 12). The text is matched, not the D-Bus error type, so that go-keyring
 // stays the only dependency of this package.
 func Classify(op, item string, err error) error {
 	if err == nil {

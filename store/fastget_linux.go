@@ -27,8 +27,8 @@ type ssSecret struct {
 // calls (OpenSession, SearchItems, GetSecrets), as secret-tool does, where
 // go-keyring's Get makes seven (it checks and unlocks the collection, then
 // the item, and closes the session). The warm path of every git fetch and
-// curl is this one read, so the four round trips are worth saving (issue 6;
-// measured in docs/performance.md).
+// curl is this one read, so the four round trips are worth saving
+// (docs/keyring.md, "Three-call read"; measured in docs/performance.md).
 //
 // It answers only the plain cases: the item found unlocked in the login
 // collection, or found nowhere at all (ErrNotFound). Everything else (no

@@ -7,7 +7,7 @@
 // on behalf of git, kubectl or scripts (TimeoutFromEnv(os.Getenv,
 // DefaultTimeout)), a long one for an interactive login, where someone may
 // have to type an unlock password (InteractiveTimeout). A context without a
-// deadline gets DefaultTimeout. Background: keyring.md in shared/spec.
+// deadline gets DefaultTimeout. Background: docs/keyring.md, "Deadlines".
 package store
 
 import (
@@ -31,9 +31,10 @@ const (
 	// MaxSecretSize is the largest secret Set accepts, in bytes. Windows
 	// holds at most 2560 bytes; macOS about 3000 (go-keyring passes the
 	// base64 of the secret on a 4096-byte command line, and at exactly
-	// the limit Set has been seen to succeed without storing, go-keyring
-	// issue 153). One conservative limit for all platforms means a secret
-	// that works on Linux also works on the others (keyring.md).
+	// the limit Set has been seen to succeed without storing,
+	// https://github.com/zalando/go-keyring/issues/153). One conservative
+	// limit for all platforms means a secret that works on Linux also works
+	// on the others (docs/keyring.md, "Windows: Credential Manager").
 	MaxSecretSize = 2500
 )
 
@@ -111,7 +112,8 @@ func (s *Store) DeleteAll(ctx context.Context) error {
 
 // call runs f, a go-keyring call, with a deadline: the one of ctx, or
 // dflt (DefaultTimeout) if ctx has none. go-keyring has no timeouts, and a locked
-// collection whose unlock prompt nobody answers blocks forever (keyring.md),
+// collection whose unlock prompt nobody answers blocks forever
+// (docs/keyring.md, "Deadlines"),
 // so f runs in its own goroutine and call stops waiting when ctx is done,
 // as GitHub's CLI does (cli/cli internal/keyring). The goroutine is left
 // behind, blocked; its result channel is buffered so that it can still

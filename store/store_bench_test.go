@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// Benchmarks of the store (issue 6: the store round trip). The in-memory
+// Benchmarks of the store round trip, part of the warm path whose budget
+// docs/performance.md sets and measures. The in-memory
 // store measures what Store adds around a backend (the deadline goroutine,
 // the size check, the error mapping); the real keyring measures one read
 // of the OS keyring over D-Bus, the whole of monitor-token's warm path

@@ -1,7 +1,7 @@
 package store
 
 // Tests against a real Secret Service (gnome-keyring on a headless Linux
-// box, set up as keyring.md says). They run only with
+// box, set up as docs/keyring.md, "Test keyring" says). They run only with
 // MONITOR_TOKEN_REAL_KEYRING=1, inside a D-Bus session whose keyring is
 // unlocked:
 //
@@ -78,8 +78,9 @@ func uniqueService(t *testing.T) string {
 }
 
 // lookup asks libsecret's secret-tool, a separate C client, for the item:
-// proof that it is really in the keyring with the attributes keyring.md
-// names, not just in go-keyring's view of it.
+// proof that it is really in the keyring with the attributes go-keyring
+// gives it (docs/keyring.md, "Linux: Secret Service"), not just in
+// go-keyring's view of it.
 func lookup(t *testing.T, service, user string) (string, bool) {
 	t.Helper()
 	out, err := exec.Command("secret-tool", "lookup", "service", service, "username", user).Output()
@@ -198,8 +199,9 @@ func TestRealKeyringRoundTrip(t *testing.T) {
 	}
 }
 
-// TestRealKeyringConcurrentWriters: keyring.md measured 4 processes x 32
-// goroutines writing one key as fine (one item, no errors); keep it so.
+// TestRealKeyringConcurrentWriters: 4 processes x 32 goroutines writing one
+// key were measured as fine (one item, no errors; docs/keyring.md, "Failure
+// modes"); keep it so.
 func TestRealKeyringConcurrentWriters(t *testing.T) {
 	requireRealKeyring(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -319,7 +321,8 @@ func TestChildProcess(t *testing.T) {
 	fmt.Println("CHILD-ERROR " + err.Error())
 }
 
-// TestRealKeyringNoSessionBus: SSH, container or cron (keyring.md): no
+// TestRealKeyringNoSessionBus: SSH, container or cron (docs/keyring.md,
+// "Reproducing failures"): no
 // DBUS_SESSION_BUS_ADDRESS, nothing in XDG_RUNTIME_DIR, no dbus-launch.
 func TestRealKeyringNoSessionBus(t *testing.T) {
 	requireRealKeyring(t)
@@ -332,7 +335,8 @@ func TestRealKeyringNoSessionBus(t *testing.T) {
 	exe, args := childArgs(t)
 	// PATH is an empty directory too: with no bus address godbus runs
 	// dbus-launch, which would start a fresh bus where it is installed
-	// (dbus-x11); the headless machines keyring.md describes lack it.
+	// (dbus-x11); the headless machines of docs/keyring.md, "Failure modes"
+	// lack it.
 	env := environ([]string{"DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "PATH", childEnv},
 		"XDG_RUNTIME_DIR="+empty, "PATH="+empty, childEnv+"="+uniqueService(t))
 	r := runChild(t, env, exe, args...)
@@ -344,7 +348,8 @@ func TestRealKeyringNoSessionBus(t *testing.T) {
 }
 
 // TestRealKeyringNoSecretService: a session bus with no <servicedir>, so
-// nothing can be activated as org.freedesktop.secrets (keyring.md).
+// nothing can be activated as org.freedesktop.secrets (docs/keyring.md,
+// "Reproducing failures").
 func TestRealKeyringNoSecretService(t *testing.T) {
 	requireRealKeyring(t)
 	dir := t.TempDir()
@@ -376,7 +381,8 @@ func TestRealKeyringNoSecretService(t *testing.T) {
 }
 
 // TestRealKeyringLocked: a new session over a HOME whose keyring exists but
-// was not unlocked, and no display for gnome-keyring's prompter (keyring.md).
+// was not unlocked, and no display for gnome-keyring's prompter
+// (docs/keyring.md, "Reproducing failures").
 func TestRealKeyringLocked(t *testing.T) {
 	requireRealKeyring(t)
 	if _, err := exec.LookPath("gnome-keyring-daemon"); err != nil {

@@ -53,7 +53,8 @@ func TestClassify(t *testing.T) {
 		err  error
 		want error
 	}{
-		// The strings of keyring.md's table, as go-keyring returns them.
+		// The strings of the table in docs/keyring.md, "Failure modes", as
+		// go-keyring returns them.
 		{"no bus, no dbus-launch",
 			&exec.Error{Name: "dbus-launch", Err: exec.ErrNotFound}, ErrNoSessionBus},
 		{"no bus, dbus-launch text",

@@ -9,7 +9,7 @@ type DemoFacts struct {
 	IAMOnlyInstanceGUID string // eu-de, external_api_auth: IAM_ONLY
 	DefaultTeamID       int    // default team of InstanceGUID
 	OtherTeamID         int    // the other team of InstanceGUID
-	CRN                 string // CRN of InstanceGUID (spec section 2, "Instance identity")
+	CRN                 string // CRN of InstanceGUID (docs/protocol.md, "Instance CRN")
 	// A trusted profile (profiles.go) trusting CRToken, also the profile linked to the VPC
 	// instance that NewDemo enables (vpc.go). Its tokens act as a user of their own.
 	TrustedProfileID   string
@@ -17,8 +17,8 @@ type DemoFacts struct {
 	CRToken            string // a JWT-shaped compute-resource token, without a trailing newline
 }
 
-// Demo seeds. Team IDs are fixed (26055 is the spec's example); keys, GUIDs and tokens are
-// random on every call.
+// Demo seeds. Team IDs are fixed (26055 is the example of docs/protocol.md, "Teams and current
+// user"); keys, GUIDs and tokens are random on every call.
 const (
 	demoUserID        = 4567890
 	demoUsername      = "demo.user@example.com"
@@ -62,7 +62,8 @@ func NewDemo() (*Emulator, DemoFacts) {
 	return e, facts
 }
 
-// crn builds the CRN of a Monitoring instance: region 6th field, GUID 8th (spec section 2).
+// crn builds the CRN of a Monitoring instance: region 6th field, GUID 8th (docs/protocol.md,
+// "Instance CRN").
 func crn(region, accountID, guid string) string {
 	return fmt.Sprintf("crn:v1:bluemix:public:sysdig-monitor:%s:a/%s:%s::", region, accountID, guid)
 }

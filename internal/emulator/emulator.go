@@ -1,12 +1,12 @@
 // Package emulator is a strict in-process stand-in for IBM Cloud IAM and IBM Cloud Monitoring,
-// field for field as in ../shared/spec/ibm-monitor-api.md, for tests and demos of monitor-token.
+// field for field as in docs/protocol.md, for tests and demos of monitor-token.
 package emulator
 
-// Strictness is the point: a request that the spec does not describe (a missing header, a form
-// field in the URL, an untrimmed key, the old TeamID header) is answered with an error, or
+// Strictness is the point: a request that docs/protocol.md does not describe (a missing header, a
+// form field in the URL, an untrimmed key, the old TeamID header) is answered with an error, or
 // recorded, so that a client bug fails a test instead of passing against a lenient fake. Where
-// the spec says a behaviour is not documented, the choice made here is commented with the
-// section it fills in, and stays stable.
+// docs/protocol.md marks a behaviour as undocumented upstream, the choice made here is commented
+// with the heading it fills in, and stays stable.
 
 import (
 	"context"
@@ -29,7 +29,7 @@ const (
 	RouteMonitorToken = "GET /api/token"
 	RouteTeams        = "GET /api/teams"
 	RouteUsersMe      = "GET /api/users/me"
-	// RouteQuery is the one data route, for demos (spec section 3, PromQL).
+	// RouteQuery is the one data route, for demos (docs/protocol.md, "Using the Monitor token").
 	RouteQuery = "GET /prometheus/api/v1/query"
 	// The two operations of the VPC instance metadata service that go-sdk-core's
 	// VpcInstanceAuthenticator calls (see vpc.go). They answer only after EnableVPC.
@@ -41,10 +41,12 @@ const (
 // under 1 KiB; anything near this limit is a client bug.
 const maxBodyBytes = 64 << 10
 
-// defaultIAMLifetime is the usual IAM token lifetime (spec section 1: "at most 60 minutes").
+// defaultIAMLifetime is the usual IAM token lifetime, the longest there is (docs/protocol.md, "IAM
+// API-key grant").
 const defaultIAMLifetime = time.Hour
 
-// Team is one team of an instance. There is one Monitor API token per team (spec section 2).
+// Team is one team of an instance. There is one Monitor API token per team (docs/protocol.md,
+// "Monitor API token").
 type Team struct {
 	ID      int
 	Name    string
@@ -55,8 +57,8 @@ type Team struct {
 type Instance struct {
 	GUID   string
 	Region string
-	// IAMOnly is external_api_auth: IAM_ONLY (spec section 2): /api/token refuses to hand out
-	// the token and the Monitor tokens of the instance stop working.
+	// IAMOnly is external_api_auth: IAM_ONLY (docs/protocol.md, "IAM_ONLY instances"): /api/token
+	// refuses to hand out the token and the Monitor tokens of the instance stop working.
 	IAMOnly bool
 	Teams   []Team
 }
@@ -140,7 +142,8 @@ func New() *Emulator {
 }
 
 // AddAPIKey registers an API key of an IAM user. The key is compared byte for byte: IAM does
-// not trim keys (spec section 1), so a client that forgets to trim gets BXNIM0415E.
+// not trim keys (docs/protocol.md, "IAM API-key grant"), so a client that forgets to trim gets
+// BXNIM0415E.
 func (e *Emulator) AddAPIKey(apiKey string, userID int, username string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -225,8 +228,9 @@ func (e *Emulator) MonitorToken(guid string, teamID int) string {
 	return ""
 }
 
-// ResetMonitorToken does what the UI's Reset Token does (spec section 2): the old token is
-// invalid at once and a new one is returned. It returns "" for an unknown instance or team.
+// ResetMonitorToken does what the UI's Reset Token does (docs/protocol.md, "Monitor API token"):
+// the old token is invalid at once and a new one is returned. It returns "" for an unknown
+// instance or team.
 func (e *Emulator) ResetMonitorToken(guid string, teamID int) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -246,8 +250,8 @@ func (e *Emulator) ResetMonitorToken(guid string, teamID int) string {
 	return tok
 }
 
-// SetIAMOnly switches external_api_auth: IAM_ONLY on or off (spec section 2). Unknown GUIDs are
-// ignored.
+// SetIAMOnly switches external_api_auth: IAM_ONLY on or off (docs/protocol.md, "IAM_ONLY
+// instances"). Unknown GUIDs are ignored.
 func (e *Emulator) SetIAMOnly(guid string, on bool) {
 	e.setIAMOnly(guid, on)
 }
@@ -262,11 +266,11 @@ func (e *Emulator) setIAMOnly(guid string, on bool) bool {
 	return ok
 }
 
-// SetIAMTokenLifetime sets the lifetime of IAM tokens issued from now on (expires_in, spec
-// section 1: admins can shorten it), whatever the grant: API key, trusted profile with a
-// compute-resource token, or the VPC metadata service's iam_token. A lifetime under one
-// second gives expires_in 0 and a token that is already expired on its next use, for tests
-// of expiry; negative values count as 0.
+// SetIAMTokenLifetime sets the lifetime of IAM tokens issued from now on (expires_in; admins can
+// shorten it, docs/protocol.md, "IAM API-key grant"), whatever the grant: API key, trusted
+// profile with a compute-resource token, or the VPC metadata service's iam_token. A lifetime
+// under one second gives expires_in 0 and a token that is already expired on its next use, for
+// tests of expiry; negative values count as 0.
 func (e *Emulator) SetIAMTokenLifetime(d time.Duration) {
 	if d < 0 {
 		d = 0
@@ -371,7 +375,8 @@ func (e *Emulator) finish(rec *Request, sw *StatusWriter) {
 }
 
 // route dispatches to the handler of a path. Paths are matched exactly, without cleaning:
-// "/api//token" or "/api/api/token" (spec section 2 warns about the latter) are 404.
+// "/api//token" or "/api/api/token" (docs/protocol.md, "Monitor API token", warns about the
+// latter) are 404.
 func (e *Emulator) route(w http.ResponseWriter, r *http.Request, route string, body []byte, bodyErr error) {
 	switch r.URL.Path {
 	case "/identity/token":
@@ -394,7 +399,7 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request, route string, b
 }
 
 // serveGet answers 405 to anything but GET on a Monitoring route. Not documented; the body uses
-// the {"message"} shape of spec section 2.
+// the {"message"} shape of docs/protocol.md, "Error bodies".
 func (e *Emulator) serveGet(w http.ResponseWriter, r *http.Request, h http.HandlerFunc) {
 	if r.Method != http.MethodGet {
 		w.Header().Set("Allow", http.MethodGet)

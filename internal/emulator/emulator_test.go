@@ -25,8 +25,9 @@ import (
 	"github.com/IBM/go-sdk-core/v5/core"
 )
 
-// The tables below are literal requests and the exact answers the spec (or a documented choice
-// of the emulator) demands. Tokens are random, so requests and bodies name them by placeholder:
+// The tables below are literal requests and the exact answers docs/protocol.md (or a documented
+// choice of the emulator) demands. Tokens are random, so requests and bodies name them by
+// placeholder:
 //
 //	{apikey}          the demo API key
 //	{iam}             a valid IAM access token
@@ -47,7 +48,8 @@ const (
 	skipBody  = "<skip>"
 )
 
-// goSDKCoreForm is the body go-sdk-core's IamAuthenticator posts (spec section 1).
+// goSDKCoreForm is the body go-sdk-core's IamAuthenticator posts (docs/protocol.md, "IAM API-key
+// grant").
 const goSDKCoreForm = "grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey&apikey={apikey}&response_type=cloud_iam"
 
 var iamHeaders = []string{"Content-Type: application/x-www-form-urlencoded", "Accept: application/json"}

@@ -11,7 +11,8 @@ import (
 )
 
 // Fault is an answer forced on the next requests of a route, before normal handling: the
-// failures of spec sections 1 and 2 (429 with Retry-After, 5xx, odd bodies, slowness).
+// failures of docs/protocol.md, "IAM errors", "Error bodies" and "Retries and Retry-After" (429
+// with Retry-After, 5xx, odd bodies, slowness).
 type Fault struct {
 	// Status is the HTTP status to answer with. 0 leaves the answer to normal handling and
 	// only makes sense with Delay.
@@ -19,8 +20,8 @@ type Fault struct {
 	// RetryAfter is the value of a Retry-After header; "" sends none. It is sent as given, so a
 	// test can also send an HTTP date or garbage.
 	RetryAfter string
-	// Body is the raw body; "" means a spec-shaped body for the route and status (see
-	// defaultFaultBody) unless Empty is set.
+	// Body is the raw body; "" means a body in one of the shapes of docs/protocol.md for the
+	// route and status (see defaultFaultBody) unless Empty is set.
 	Body string
 	// ContentType overrides the Content-Type; "" means application/json when Body is valid
 	// JSON, else text/plain.
@@ -156,14 +157,15 @@ func (e *Emulator) applyFault(w http.ResponseWriter, r *http.Request, route stri
 }
 
 // defaultFaultBody is the body of a fault without one. Not documented for most statuses; the
-// emulator's choices, each a shape of spec section 1 or 2:
-//   - 5xx on any route: plain text "503 Service Unavailable\n", as a gateway answers (spec
-//     section 2 has seen non-JSON error text);
-//   - 2xx: "{}", a body without the expected fields (spec section 2: a missing key is an error;
-//     beware: on the VPC routes, go-sdk-core v5.25.3's VpcInstanceAuthenticator dereferences
-//     the missing access_token / expires_at and panics, so give such a fault a Body);
-//   - IAM, 400 and 401: the documented BXNIM0415E body (spec section 1: "usually HTTP 400 (some
-//     clients see 401)"); other statuses: IAM's shape with errorCode "EMULATOR-<status>";
+// emulator's choices, each a shape of docs/protocol.md, "IAM errors" or "Error bodies":
+//   - 5xx on any route: plain text "503 Service Unavailable\n", as a gateway answers (non-JSON
+//     error text has been seen: "Error bodies");
+//   - 2xx: "{}", a body without the expected fields (a missing key is an error: "Monitor API
+//     token"; beware: on the VPC routes, go-sdk-core v5.25.3's VpcInstanceAuthenticator
+//     dereferences the missing access_token / expires_at and panics, so give such a fault a
+//     Body);
+//   - IAM, 400 and 401: the documented BXNIM0415E body (usually 400, and some clients see 401:
+//     "IAM errors"); other statuses: IAM's shape with errorCode "EMULATOR-<status>";
 //   - VPC metadata routes: the metadata service's documented shape (respond.go) with code
 //     "emulator_<status>" and the status text as message;
 //   - Monitoring, 401: the bad-credentials body; 403: the IAM_ONLY body (the documented 403);

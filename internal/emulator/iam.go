@@ -12,7 +12,7 @@ import (
 	"time"
 )
 
-// IAM token endpoint, spec section 1:
+// IAM token endpoint, docs/protocol.md, "IAM API-key grant":
 //
 //	POST /identity/token
 //	Content-Type: application/x-www-form-urlencoded
@@ -20,12 +20,14 @@ import (
 //
 //	grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=<API_KEY>[&response_type=cloud_iam]
 //
-// and the trusted-profile grant of go-sdk-core's ContainerAuthenticator (profiles.go):
+// and the trusted-profile grant of go-sdk-core's ContainerAuthenticator (profiles.go;
+// docs/protocol.md, "Trusted profiles"):
 //
 //	grant_type=urn:ibm:params:oauth:grant-type:cr-token&cr_token=<CR token>[&profile_id=<ID>][&profile_name=<name>]
 //
 // Only this path is served: go-sdk-core appends /identity/token to a configured base itself
-// (spec section 1), so a client posting anywhere else has a URL bug and gets 404.
+// (docs/protocol.md, "IAM endpoints"), so a client posting anywhere else has a URL bug and gets
+// 404.
 
 const (
 	grantTypeAPIKey  = "urn:ibm:params:oauth:grant-type:apikey"
@@ -33,11 +35,11 @@ const (
 )
 
 // iamGrantFields are the only form fields accepted, per grant. response_type=cloud_iam is
-// what go-sdk-core's IamAuthenticator adds (spec section 1); its ContainerAuthenticator sends
-// grant_type, cr_token and profile_id and/or profile_name, nothing else (scope only when
-// configured, which monitor-token does not). Anything else (scope, refresh_token, a second
-// apikey, profile_crn, an apikey with the cr-token grant) is a client doing something the
-// spec does not describe, so it is refused rather than ignored.
+// what go-sdk-core's IamAuthenticator adds (docs/protocol.md, "IAM API-key grant"); its
+// ContainerAuthenticator sends grant_type, cr_token and profile_id and/or profile_name, nothing
+// else (scope only when configured, which monitor-token does not). Anything else (scope,
+// refresh_token, a second apikey, profile_crn, an apikey with the cr-token grant) is a client
+// doing something docs/protocol.md does not describe, so it is refused rather than ignored.
 var iamGrantFields = map[string]map[string]bool{
 	grantTypeAPIKey:  {"grant_type": true, "apikey": true, "response_type": true},
 	grantTypeCRToken: {"grant_type": true, "cr_token": true, "profile_id": true, "profile_name": true},
@@ -55,7 +57,8 @@ var iamFormFields = func() map[string]bool {
 	return all
 }()
 
-// iamTokenResponse has exactly the documented success fields (spec section 1).
+// iamTokenResponse has exactly the documented success fields (docs/protocol.md, "IAM API-key
+// grant").
 type iamTokenResponse struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
@@ -90,8 +93,8 @@ func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request, body []
 	}
 	resp, ok := e.issueIAMToken(form.Get("apikey"))
 	if !ok {
-		// Bad or deleted key: "usually HTTP 400" (spec section 1). A test that wants the 401
-		// some clients see injects it as a fault.
+		// Bad or deleted key: usually HTTP 400 (docs/protocol.md, "IAM errors"). A test that
+		// wants the 401 some clients see injects it as a fault.
 		writeJSON(w, http.StatusBadRequest, iamError(iamCodeUnknownKey, iamMessageUnknownKey))
 		return
 	}
@@ -117,8 +120,9 @@ func checkIAMRequest(r *http.Request, body []byte, bodyErr error) *iamReject {
 		return &iamReject{http.StatusBadRequest, iamCodeQueryString, "parameters must be in the form body, not in the URL"}
 	}
 	if _, ok := r.Header["Authorization"]; ok {
-		// Basic auth is only for a client id/secret (spec section 1), which monitor-token does
-		// not have; any Authorization header here means a credential went to the wrong place.
+		// Basic auth is only for a client id/secret (docs/protocol.md, "IAM API-key grant"),
+		// which monitor-token does not have; any Authorization header here means a credential
+		// went to the wrong place.
 		grant := "an apikey"
 		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == grantTypeCRToken {
 			grant = "a cr-token"
@@ -169,7 +173,8 @@ func isMediaType(v, want string) bool {
 }
 
 // acceptsJSON reports whether Accept is present and admits application/json with q > 0. A
-// missing Accept is refused: the spec's requests send it (sections 1 and 2).
+// missing Accept is refused: the requests of docs/protocol.md ("IAM API-key grant", "Monitor API
+// token") send it.
 func acceptsJSON(h http.Header) bool {
 	values := h.Values("Accept")
 	if len(values) == 0 {
@@ -269,7 +274,7 @@ func (e *Emulator) issueIAMToken(apiKey string) (iamTokenResponse, bool) {
 
 // mintIAMToken records and returns a new IAM access token, whatever the grant. expires_in
 // comes from the configured lifetime (SetIAMTokenLifetime) and expiration is now+expires_in
-// in Unix seconds (spec section 1). Caller holds e.mu.
+// in Unix seconds (docs/protocol.md, "IAM API-key grant"). Caller holds e.mu.
 func (e *Emulator) mintIAMToken(p principal, now time.Time) iamTokenResponse {
 	expires := now.Add(e.iamLifetime)
 	expiresIn := int64(e.iamLifetime / time.Second)

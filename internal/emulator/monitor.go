@@ -7,13 +7,15 @@ import (
 	"time"
 )
 
-// IBM Cloud Monitoring, spec sections 2 and 3. A request carries either an IAM token (with
-// IBMInstanceID and optionally SysdigTeamID) or a Monitor API token (alone); resolve turns either
-// into a scope: the instance, team and user the request acts for.
+// IBM Cloud Monitoring, docs/protocol.md from "Monitor API token" to "Using the Monitor token". A
+// request carries either an IAM token (with IBMInstanceID and optionally SysdigTeamID) or a
+// Monitor API token (alone); resolve turns either into a scope: the instance, team and user the
+// request acts for.
 
-// Header names, spec section 2. The older "TeamID" is deliberately not read: a client sending
-// it instead of SysdigTeamID silently gets the default team, as the spec implies the service
-// does, and the recorded request lets a test catch that bug.
+// Header names, docs/protocol.md, "Monitor API token". The older "TeamID" is deliberately not
+// read: a client sending it instead of SysdigTeamID silently gets the default team, which is
+// what docs/protocol.md implies the service does, and the recorded request lets a test catch
+// that bug.
 const (
 	headerInstance = "IBMInstanceID"
 	headerTeam     = "SysdigTeamID"
@@ -62,8 +64,9 @@ func unauthorized(msg string) *reply {
 	return &reply{status: http.StatusUnauthorized, body: badCredentialsBody(msg)}
 }
 
-// expiredIAMReply: spec section 2 reports "plain non-JSON text (seen after a token expired)", so
-// an expired IAM token gets a 401 with a text/plain body, which also makes clients handle it.
+// expiredIAMReply: plain non-JSON error text has been seen after a token expired (docs/protocol.md,
+// "Error bodies"), so an expired IAM token gets a 401 with a text/plain body, which also makes
+// clients handle it.
 var expiredIAMReply = &reply{status: http.StatusUnauthorized, text: "Unauthorized: the IAM token has expired\n"}
 
 // bearerToken extracts the token of the single "Authorization: Bearer <token>" header. The
@@ -115,8 +118,8 @@ func (e *Emulator) classifyAuth(h http.Header) string {
 }
 
 // resolve authenticates a request and works out its scope. With refuseIAMOnly, an IAM token
-// for an IAM_ONLY instance is refused with the documented 403 before the team is looked at
-// (spec section 2; only /api/token does that).
+// for an IAM_ONLY instance is refused with the documented body, as 403, before the team is looked
+// at (docs/protocol.md, "IAM_ONLY instances"; only /api/token does that).
 func (e *Emulator) resolve(r *http.Request, refuseIAMOnly bool) (scope, *reply) {
 	tok, present := bearerToken(r.Header)
 	if !present {
@@ -137,13 +140,15 @@ func (e *Emulator) resolve(r *http.Request, refuseIAMOnly bool) (scope, *reply) 
 		return e.resolveMonitor(r.Header, ref)
 	}
 	// A reset token and a token never issued get the same answer: the real service cannot tell
-	// them apart either (spec section 2, "A reset invalidates the old token at once").
+	// them apart either (a reset invalidates the old token at once: docs/protocol.md, "Monitor API
+	// token").
 	return scope{}, unauthorized("invalid or reset API token")
 }
 
-// resolveMonitor: a Monitor API token goes alone, "no instance header" (spec section 3). A
-// client that adds IBMInstanceID or SysdigTeamID to it is mixing up the two modes, so that is
-// refused with 400 {"message"} (not documented; the emulator's choice). Caller holds e.mu.
+// resolveMonitor: a Monitor API token goes alone, with no instance header (docs/protocol.md,
+// "Using the Monitor token"). A client that adds IBMInstanceID or SysdigTeamID to it is mixing
+// up the two modes, so that is refused with 400 {"message"} (not documented; the emulator's
+// choice). Caller holds e.mu.
 func (e *Emulator) resolveMonitor(h http.Header, ref teamRef) (scope, *reply) {
 	if len(h.Values(headerInstance)) > 0 || len(h.Values(headerTeam)) > 0 {
 		return scope{}, &reply{status: http.StatusBadRequest,
@@ -151,9 +156,9 @@ func (e *Emulator) resolveMonitor(h http.Header, ref teamRef) (scope, *reply) {
 	}
 	in := e.instances[ref.guid]
 	if in.IAMOnly {
-		// Not documented: an IAM_ONLY instance accepts only IAM tokens (spec section 2), so its
-		// Monitor tokens are refused like a bad token, 401. A client with a cached token then
-		// refetches and meets the 403 of /api/token.
+		// Not documented: an IAM_ONLY instance accepts only IAM tokens (docs/protocol.md,
+		// "IAM_ONLY instances"), so its Monitor tokens are refused like a bad token, 401. A
+		// client with a cached token then refetches and meets the 403 of /api/token.
 		return scope{}, unauthorized("API token authentication is disabled on this instance (IAM_ONLY)")
 	}
 	sc := e.snapshot(in, ref.teamID)
@@ -173,8 +178,8 @@ func (e *Emulator) resolveIAM(h http.Header, u user, refuseIAMOnly bool) (scope,
 		return scope{}, rp
 	}
 	if refuseIAMOnly && in.IAMOnly {
-		// Spec section 2 gives the body but not the status; Sysdig's 403 means "Not enough
-		// privileges", which is what the body says, so 403.
+		// docs/protocol.md, "IAM_ONLY instances", gives the body but not the status; Sysdig's 403
+		// means "Not enough privileges", which is what the body says, so 403.
 		return scope{}, &reply{status: http.StatusForbidden, body: iamOnlyBody()}
 	}
 	teamID, rp := teamFromHeader(h, in)
@@ -187,7 +192,8 @@ func (e *Emulator) resolveIAM(h http.Header, u user, refuseIAMOnly bool) (scope,
 	return sc, nil
 }
 
-// instanceFromHeader reads IBMInstanceID, required with an IAM token (spec section 2).
+// instanceFromHeader reads IBMInstanceID, required with an IAM token (docs/protocol.md, "Monitor
+// API token").
 // Not documented: a missing or unknown instance is 401 {"message"}, since without a known
 // instance the IAM token grants nothing here; a repeated header is 400 {"message"}.
 func (e *Emulator) instanceFromHeader(h http.Header) (*instance, *reply) {
@@ -206,11 +212,11 @@ func (e *Emulator) instanceFromHeader(h http.Header) (*instance, *reply) {
 	return in, nil
 }
 
-// teamFromHeader reads SysdigTeamID. Absent means the default team (spec section 2: "not
-// documented; assumed"). Not documented either, the emulator's choices: a value that is not a
-// plain decimal number, or a repeated header, is 400 with the {"type","message","details"}
-// shape; a number that is not a team of the instance is 403 with the {"error"} shape (not the
-// IAM_ONLY body, which clients recognise by its reason).
+// teamFromHeader reads SysdigTeamID. Absent means the default team (undocumented upstream and
+// assumed: docs/protocol.md, "Monitor API token"). Not documented either, the emulator's
+// choices: a value that is not a plain decimal number, or a repeated header, is 400 with the
+// {"type","message","details"} shape; a number that is not a team of the instance is 403 with
+// the {"error"} shape (not the IAM_ONLY body, which clients recognise by its reason).
 func teamFromHeader(h http.Header, in *instance) (int, *reply) {
 	values := h.Values(headerTeam)
 	if len(values) == 0 {
@@ -256,12 +262,14 @@ func (e *Emulator) snapshot(in *instance, teamID int) scope {
 	return sc
 }
 
-// serveMonitorToken is GET /api/token (spec section 2): {"token":{"key":...}} for an IAM token
-// with the instance headers, or the bearer itself for a current Monitor API token.
+// serveMonitorToken is GET /api/token (docs/protocol.md, "Monitor API token" and "Monitor token
+// as bearer"): {"token":{"key":...}} for an IAM token with the instance headers, or the bearer
+// itself for a current Monitor API token.
 func (e *Emulator) serveMonitorToken(w http.ResponseWriter, r *http.Request) {
 	if !acceptsJSON(r.Header) {
-		// The spec's request sends Accept: application/json (section 2). Not documented what
-		// the service does without it; the emulator refuses with 406 {"message"}.
+		// The request of docs/protocol.md, "Monitor API token", sends Accept: application/json.
+		// Not documented what the service does without it; the emulator refuses with 406
+		// {"message"}.
 		writeJSON(w, http.StatusNotAcceptable, messageBody("Accept must allow application/json"))
 		return
 	}
@@ -278,7 +286,7 @@ func (e *Emulator) serveMonitorToken(w http.ResponseWriter, r *http.Request) {
 	}{key{sc.token}})
 }
 
-// teamJSON is one entry of GET /api/teams (spec section 2).
+// teamJSON is one entry of GET /api/teams (docs/protocol.md, "Teams and current user").
 type teamJSON struct {
 	ID       int      `json:"id"`
 	Name     string   `json:"name"`
@@ -287,8 +295,8 @@ type teamJSON struct {
 }
 
 // serveTeams is GET /api/teams: the instance's teams. IAM tokens are accepted for every
-// instance here, IAM_ONLY or not (spec section 2), and so are Monitor tokens (the token's
-// instance).
+// instance here, IAM_ONLY or not (docs/protocol.md, "IAM_ONLY instances"), and so are Monitor
+// tokens (the token's instance).
 func (e *Emulator) serveTeams(w http.ResponseWriter, r *http.Request) {
 	sc, rp := e.resolve(r, false)
 	if rp != nil {
@@ -306,7 +314,7 @@ func (e *Emulator) serveTeams(w http.ResponseWriter, r *http.Request) {
 
 // serveUsersMe is GET /api/users/me. currentTeam is the team the request acts in: the default
 // team for an IAM token without SysdigTeamID, else that team, or the Monitor token's team (not
-// documented beyond "currentTeam: <int>", spec section 2).
+// documented beyond currentTeam being a number: docs/protocol.md, "Teams and current user").
 func (e *Emulator) serveUsersMe(w http.ResponseWriter, r *http.Request) {
 	sc, rp := e.resolve(r, false)
 	if rp != nil {

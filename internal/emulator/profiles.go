@@ -122,9 +122,10 @@ const (
 const msgCRTokenUntrusted = "the compute-resource token is not trusted by the trusted profile"
 
 // issueProfileIAMToken answers a checked cr-token grant. All failures are 400 with IAM's
-// error shape, like an unknown API key (spec section 1): an unknown profile_id or
-// profile_name, both given but naming different profiles (ContainerAuthenticator: "they must
-// map to the same profile"), or a cr_token the profile does not trust.
+// error shape, like an unknown API key (docs/protocol.md, "IAM errors" and "Trusted
+// profiles"): an unknown profile_id or profile_name, both given but naming different profiles
+// (ContainerAuthenticator: "they must map to the same profile"), or a cr_token the profile does
+// not trust.
 func (e *Emulator) issueProfileIAMToken(form url.Values) (iamTokenResponse, *iamReject) {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// The data route, GET /prometheus/api/v1/query (spec section 3): something for a demo to do with
-// the token once it has one. It answers a fixed one-sample vector whatever the PromQL says.
+// The data route, GET /prometheus/api/v1/query (docs/protocol.md, "Using the Monitor token"):
+// something for a demo to do with the token once it has one. It answers a fixed one-sample
+// vector whatever the PromQL says.
 
 // queryParams are the parameters of Prometheus' instant query that the emulator accepts, each
 // at most once; query is required.
@@ -37,11 +38,11 @@ type promError struct {
 	Error     string `json:"error"`
 }
 
-// serveQuery accepts a current Monitor API token on its own (spec section 3: "Only
-// Authorization: Bearer <monitor token>"), or an IAM token with IBMInstanceID for an IAM_ONLY
-// instance, which accepts "the IAM token itself on every call" (spec section 2). An IAM token
-// for any other instance is refused with 401: a client that skips the exchange must fail here,
-// even though the real service might accept it.
+// serveQuery accepts a current Monitor API token on its own (the bearer alone: docs/protocol.md,
+// "Using the Monitor token"), or an IAM token with IBMInstanceID for an IAM_ONLY instance, which
+// accepts the IAM token itself on every call (docs/protocol.md, "IAM_ONLY instances"). An IAM
+// token for any other instance is refused with 401: a client that skips the exchange must fail
+// here, even though the real service might accept it.
 func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request) {
 	sc, rp := e.resolve(r, false)
 	if rp != nil {

@@ -6,8 +6,8 @@ import (
 	"net/http"
 )
 
-// Error body shapes of IBM Cloud Monitoring, all listed in spec section 2 ("Error bodies come in
-// several shapes"). The emulator uses each of them somewhere, so a client must read them all.
+// Error body shapes of IBM Cloud Monitoring, all listed in docs/protocol.md, "Error bodies". The
+// emulator uses each of them somewhere, so a client must read them all.
 
 type sysdigError struct {
 	Reason  string `json:"reason"`
@@ -34,7 +34,8 @@ type typedError struct {
 
 func messageBody(msg string) messageOnly { return messageOnly{Message: msg} }
 
-// iamOnlyBody is the exact body of an IAM_ONLY instance refusing /api/token (spec section 2).
+// iamOnlyBody is the exact body of an IAM_ONLY instance refusing /api/token (docs/protocol.md,
+// "IAM_ONLY instances").
 // Only that refusal uses this reason: clients recognise IAM_ONLY by it.
 func iamOnlyBody() errorsBody {
 	return errorsBody{Errors: []sysdigError{{
@@ -44,14 +45,15 @@ func iamOnlyBody() errorsBody {
 }
 
 // badCredentialsBody answers a bearer that is missing, malformed, unknown, reset or of an
-// IAM_ONLY instance. Not documented: spec section 2 says a reset token is refused with "401
-// expected" and that Sysdig uses 401 for "Access denied", so it is 401 with the {"errors"}
-// shape and reason "Access denied". message says which case it was, to help whoever debugs.
+// IAM_ONLY instance. Not documented: docs/protocol.md expects 401 for a reset token ("Monitor
+// token as bearer") and says Sysdig uses 401 for "access denied" ("IAM_ONLY instances"), so it
+// is 401 with the {"errors"} shape and reason "Access denied". message says which case it was,
+// to help whoever debugs.
 func badCredentialsBody(msg string) errorsBody {
 	return errorsBody{Errors: []sysdigError{{Reason: "Access denied", Message: msg}}}
 }
 
-// iamErrorBody is IAM's error shape (spec section 1):
+// iamErrorBody is IAM's error shape (docs/protocol.md, "IAM errors"):
 // {"errorCode","errorMessage","context":{"requestId",...}}.
 type iamErrorBody struct {
 	ErrorCode    string     `json:"errorCode"`
@@ -64,9 +66,9 @@ type iamContext struct {
 	RequestType string `json:"requestType"`
 }
 
-// Error codes of IAM. Only BXNIM0415E is documented (spec section 1); the others are the
-// emulator's own, marked with an "EMULATOR-" prefix so that nobody mistakes them for IBM's. A
-// client must not depend on them beyond "400 from IAM that is not BXNIM0415E".
+// Error codes of IAM. Only BXNIM0415E is documented (docs/protocol.md, "IAM errors"); the others
+// are the emulator's own, marked with an "EMULATOR-" prefix so that nobody mistakes them for
+// IBM's. A client must not depend on them beyond "400 from IAM that is not BXNIM0415E".
 const (
 	iamCodeUnknownKey         = "BXNIM0415E"
 	iamCodeContentType        = "EMULATOR-CONTENT-TYPE"
@@ -137,7 +139,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeText answers with a plain-text body: spec section 2 has seen non-JSON error text.
+// writeText answers with a plain-text body: non-JSON error text has been seen (docs/protocol.md,
+// "Error bodies").
 func writeText(w http.ResponseWriter, status int, text string) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

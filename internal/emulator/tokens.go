@@ -28,7 +28,8 @@ func newUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// newMonitorToken returns a Monitor API token: "uuid-like" (spec section 2).
+// newMonitorToken returns a Monitor API token, which looks like a UUID (docs/protocol.md, "Monitor
+// API token").
 func newMonitorToken() string { return newUUID() }
 
 // newRequestID is the requestId of an IAM error context.
@@ -45,9 +46,10 @@ type principal struct {
 	grantType string
 }
 
-// newIAMAccessToken returns a JWT-looking access token ("eyJ...", spec section 1): a real
-// base64url JSON header and payload, so that a client that peeks at exp or iat can, and a random
-// signature. The signature is not verifiable; the emulator knows its tokens by value.
+// newIAMAccessToken returns a JWT-looking access token ("eyJ...", docs/protocol.md, "IAM API-key
+// grant"): a real base64url JSON header and payload, so that a client that peeks at exp or iat
+// can, and a random signature. The signature is not verifiable; the emulator knows its tokens by
+// value.
 func newIAMAccessToken(p principal, iat, exp time.Time) string {
 	header := map[string]string{"alg": "RS256", "kid": "emulator", "typ": "JWT"}
 	iamID := fmt.Sprintf("IBMid-emulator-%d", p.user.ID)

@@ -5,7 +5,7 @@
 //
 // Every base URL this package returns is scheme://host[:port] with a lower-case host and no path:
 // callers append "/api/token" or "/identity/token" themselves and can never build
-// "/api/api/token" (spec section 2).
+// "/api/api/token" (docs/protocol.md, "Monitor API token").
 package endpoint
 
 import (
@@ -18,20 +18,20 @@ import (
 )
 
 // DefaultIAM is the public IAM endpoint, PrivateIAM the one reachable from IBM Cloud private
-// networks (VPC, service endpoints enabled). Spec section 1.
+// networks (VPC, service endpoints enabled). docs/protocol.md, "IAM endpoints".
 const (
 	DefaultIAM = "https://iam.cloud.ibm.com"
 	PrivateIAM = "https://private.iam.cloud.ibm.com"
 )
 
-// regions is the authoritative list (spec section 4, in the spec's order). Lookups use this
-// unexported copy so that a caller modifying Regions cannot change what is accepted.
+// regions is the authoritative list (docs/protocol.md, "Regions", in that table's order). Lookups
+// use this unexported copy so that a caller modifying Regions cannot change what is accepted.
 var regions = [...]string{
 	"us-south", "us-east", "eu-de", "eu-gb", "eu-es", "ca-mon",
 	"ca-tor", "br-sao", "au-syd", "jp-tok", "jp-osa", "in-che",
 }
 
-// Regions lists the IBM Cloud Monitoring region ids, in the order of spec section 4.
+// Regions lists the IBM Cloud Monitoring region ids, in the order of docs/protocol.md, "Regions".
 var Regions = slices.Clone(regions[:])
 
 // maxShown caps how much of an input an error message repeats, so that a pasted blob cannot
@@ -62,15 +62,16 @@ func validRegionsText() string {
 	return "valid regions: " + strings.Join(regions[:], ", ")
 }
 
-// IsRegion reports whether s is one of the region ids of spec section 4 (exact, lower-case).
+// IsRegion reports whether s is one of the region ids of docs/protocol.md, "Regions" (exact,
+// lower-case).
 func IsRegion(s string) bool {
 	return slices.Contains(regions[:], s)
 }
 
 // MonitoringURL returns the Monitoring base URL of a region, e.g.
 // "https://us-south.monitoring.cloud.ibm.com", or with private set
-// "https://private.us-south.monitoring.cloud.ibm.com" (spec section 4). The region is matched
-// case-insensitively after trimming spaces.
+// "https://private.us-south.monitoring.cloud.ibm.com" (docs/protocol.md, "Regions"). The region
+// is matched case-insensitively after trimming spaces.
 func MonitoringURL(region string, private bool) (string, error) {
 	r := strings.ToLower(strings.TrimSpace(region))
 	if !IsRegion(r) {
@@ -82,8 +83,8 @@ func MonitoringURL(region string, private bool) (string, error) {
 	return "https://" + r + ".monitoring.cloud.ibm.com", nil
 }
 
-// IAMURL returns the IAM base URL: PrivateIAM when private, else DefaultIAM. Spec section 4 asks
-// to pair private Monitoring endpoints with the private IAM endpoint.
+// IAMURL returns the IAM base URL: PrivateIAM when private, else DefaultIAM. Private Monitoring
+// endpoints go with the private IAM endpoint (docs/protocol.md, "Regions").
 func IAMURL(private bool) string {
 	if private {
 		return PrivateIAM
@@ -102,8 +103,8 @@ type CRN struct {
 const crnShape = "crn:v1:bluemix:public:sysdig-monitor:<region>:a/<account id>:<instance GUID>::"
 
 // ParseCRN parses an IBM Cloud Monitoring instance CRN such as
-// "crn:v1:bluemix:public:sysdig-monitor:us-south:a/<account>:<guid>::" (spec section 2: the
-// region is the 6th field, the instance GUID the 8th).
+// "crn:v1:bluemix:public:sysdig-monitor:us-south:a/<account>:<guid>::" (docs/protocol.md,
+// "Instance CRN": the region is the 6th field, the instance GUID the 8th).
 //
 // It rejects CRNs of other services, a field count other than 10, a scope other than
 // "a/<account>", a malformed GUID, and regions not in Regions: an instance in an unknown region
@@ -189,11 +190,11 @@ func IsGUID(s string) bool {
 }
 
 // NormalizeMonitoring checks a Monitoring endpoint URL and returns its base, scheme://host[:port].
-// IBM's endpoint tables end in "/api" and their examples append "/api/token" to that (spec
-// section 2), so "https://host", "https://host/", "https://host/api" and "https://host/api/" all
-// give "https://host". The host is lower-cased, a default port (443 for https, 80 for http) is
-// dropped and IP addresses are written canonically, so the result is stable: normalizing it again
-// returns it unchanged.
+// IBM's endpoint tables end in "/api" and their examples append "/api/token" to that
+// (docs/protocol.md, "Monitor API token"), so "https://host", "https://host/",
+// "https://host/api" and "https://host/api/" all give "https://host". The host is lower-cased, a
+// default port (443 for https, 80 for http) is dropped and IP addresses are written canonically,
+// so the result is stable: normalizing it again returns it unchanged.
 //
 // Rejected: any other path, a query, a fragment, user info, a scheme other than https (http is
 // accepted only when the host is a loopback address, see IsLoopback), a missing host, and hosts
@@ -204,8 +205,9 @@ func NormalizeMonitoring(raw string) (string, error) {
 }
 
 // NormalizeIAM checks an IAM endpoint URL and returns its base, scheme://host[:port]. Like
-// go-sdk-core (spec section 1) it accepts the base with or without "/identity/token", and with or
-// without a trailing "/". The https, loopback and host rules are those of NormalizeMonitoring.
+// go-sdk-core (docs/protocol.md, "IAM endpoints") it accepts the base with or without
+// "/identity/token", and with or without a trailing "/". The https, loopback and host rules are
+// those of NormalizeMonitoring.
 func NormalizeIAM(raw string) (string, error) {
 	return normalize("IAM endpoint", raw, "https://<host>, optionally followed by /identity/token", "/identity/token", "/identity/token/")
 }

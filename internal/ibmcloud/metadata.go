@@ -1,8 +1,9 @@
 // Package ibmcloud is what monitor-token needs of the IBM Cloud CLI: the
 // plugin metadata the CLI reads when it installs the plugin, and the login
-// session the CLI keeps in its config directory (integrations.md section 1).
-// It does both without the CLI's SDK, which is heavy (cobra, i18n) for what
-// is a JSON print and a JSON read.
+// session the CLI keeps in its config directory (docs/integrations.md,
+// "ibmcloud plugin" and "ibmcloud session"). It does both without the CLI's
+// SDK, which is heavy (cobra, i18n) for what is a JSON print and a JSON
+// read.
 package ibmcloud
 
 import (
@@ -82,7 +83,8 @@ func ParseMetadata(pluginJSON []byte) (Metadata, error) {
 
 // RenderMetadata is what `monitor-token SendMetadata` prints: plugin.json
 // with the build's version, on one line with no trailing newline, and
-// nothing else (the CLI JSON-decodes stdout; integrations.md section 1).
+// nothing else (the CLI JSON-decodes stdout; docs/integrations.md, "ibmcloud
+// plugin").
 func RenderMetadata(pluginJSON []byte, version string) ([]byte, error) {
 	m, err := ParseMetadata(pluginJSON)
 	if err != nil {

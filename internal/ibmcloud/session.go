@@ -26,11 +26,11 @@ type Session struct {
 // ErrNoSession means the CLI is not logged in, or its token has expired.
 var ErrNoSession = errors.New("no usable ibmcloud login session")
 
-// ConfigFile finds the CLI's config.json. integrations.md gives the config
-// dir as $IBMCLOUD_CONFIG_HOME, else ~/.ibmcloud if it exists, else
-// ~/.bluemix. The CLI itself puts a .bluemix directory under
-// IBMCLOUD_CONFIG_HOME; which one a given CLI version uses is not
-// documented, so both are tried there (the first that exists wins).
+// ConfigFile finds the CLI's config.json. The config dir is
+// $IBMCLOUD_CONFIG_HOME, else ~/.ibmcloud if it exists, else ~/.bluemix
+// (docs/integrations.md, "ibmcloud session"). The CLI itself puts a .bluemix
+// directory under IBMCLOUD_CONFIG_HOME; which one a given CLI version uses
+// is not documented, so both are tried there (the first that exists wins).
 func ConfigFile(getenv func(string) string) string {
 	home := getenv("HOME")
 	var candidates []string

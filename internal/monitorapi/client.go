@@ -1,8 +1,8 @@
 // Package monitorapi speaks to IBM Cloud IAM and the IBM Cloud Monitoring
 // REST API: an API key for an IAM token, an IAM token (or a Monitor API
 // token) for the team's Monitor API token, and the instance's teams. The wire
-// facts are in ../shared/spec/ibm-monitor-api.md; this package holds no state
-// between calls and never stores anything.
+// facts are in docs/protocol.md; this package holds no state between calls
+// and never stores anything.
 package monitorapi
 
 import (
@@ -46,7 +46,8 @@ func New(userAgent string) *Client {
 type IAMToken struct {
 	AccessToken string
 	// ExpiresIn is the lifetime IAM granted, in seconds. Account admins can
-	// shorten it, so it is read from every answer (ibm-monitor-api.md section 1).
+	// shorten it, so it is read from every answer (docs/protocol.md, "IAM
+	// API-key grant").
 	ExpiresIn int64
 	// ReceivedAt is the local clock at receipt; expiry is computed from it and
 	// ExpiresIn, not from IAM's absolute "expiration", so a skewed local
@@ -123,8 +124,8 @@ func (p TrustedProfile) isID() bool { return strings.HasPrefix(string(p), "Profi
 // ExchangeCRToken trades a compute-resource token (a projected Kubernetes
 // service-account token, Code Engine's token) for an IAM token of a trusted
 // profile, with go-sdk-core's ContainerAuthenticator (the cr-token grant,
-// ibm-monitor-api.md section 1). crTokenFile "" means go-sdk-core's default
-// paths.
+// docs/protocol.md, "Trusted profiles"). crTokenFile "" means go-sdk-core's
+// default paths.
 func (c *Client) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string, profile TrustedProfile) (IAMToken, error) {
 	const op = "exchange the compute-resource token for an IAM token"
 	httpClient, tr := c.call(ctx)
@@ -244,8 +245,8 @@ func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenReq
 		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the answer has no positive expires_in")}
 	}
-	// IAM grants an hour at most (ibm-monitor-api.md section 1); a larger
-	// number is taken as a day, the longest any cache will keep it.
+	// IAM grants an hour at most (docs/protocol.md, "IAM API-key grant"); a
+	// larger number is taken as a day, the longest any cache will keep it.
 	return IAMToken{AccessToken: resp.AccessToken, ExpiresIn: min(resp.ExpiresIn, maxExpiresIn), ReceivedAt: c.now()}, nil
 }
 
@@ -270,7 +271,7 @@ func iamError(op, url string, resp *core.DetailedResponse, tries int) *Error {
 	e.RetryAfter, _ = parseRetryAfter(resp.Headers.Get("Retry-After"), time.Now())
 	switch {
 	// BXNIM0415E comes with 400, and some clients see 401
-	// (ibm-monitor-api.md section 1).
+	// (docs/protocol.md, "IAM errors").
 	case e.Code == "BXNIM0415E":
 		e.Kind = ErrInvalidAPIKey
 	case resp.StatusCode == http.StatusTooManyRequests:
@@ -292,7 +293,7 @@ func networkError(op, url string, err error, tries int) error {
 // MonitorToken reads the team's Monitor API token: GET {endpoint}/api/token.
 // With an IAM token it sends IBMInstanceID and, when set, SysdigTeamID; with
 // a Monitor API token as bearer it sends neither and so checks that token
-// (ibm-monitor-api.md section 2).
+// (docs/protocol.md, "Monitor token as bearer").
 func (c *Client) MonitorToken(ctx context.Context, endpoint string, cred Credentials) (string, error) {
 	const op = "fetch the Monitor API token"
 	var doc struct {
@@ -345,7 +346,7 @@ type User struct {
 // CurrentUser reads GET {endpoint}/api/users/me. With an IAM token and the
 // instance (and team) headers, it is the check that an IAM_ONLY instance
 // accepts this credential, since such an instance has no /api/token to
-// fetch (ibm-monitor-api.md section 2).
+// fetch (docs/protocol.md, "IAM_ONLY instances").
 func (c *Client) CurrentUser(ctx context.Context, endpoint string, cred Credentials) (User, error) {
 	const op = "check access to the instance"
 	var doc struct {
@@ -378,7 +379,7 @@ func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Cr
 		req.Header.Set("IBMInstanceID", cred.InstanceID)
 	}
 	if cred.TeamID != "" {
-		// SysdigTeamID, not the older TeamID (ibm-monitor-api.md section 2).
+		// SysdigTeamID, not the older TeamID (docs/protocol.md, "Monitor API token").
 		req.Header.Set("SysdigTeamID", cred.TeamID)
 	}
 	resp, err := httpClient.Do(req)
@@ -409,7 +410,7 @@ func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Cr
 }
 
 // iamOnlyReason is the reason an IAM_ONLY instance gives for refusing
-// /api/token (ibm-monitor-api.md section 2; also in the seed document).
+// /api/token (docs/protocol.md, "IAM_ONLY instances").
 const iamOnlyReason = "Not enough privileges to complete the action"
 
 func monitoringError(op, endpoint string, resp *http.Response, body []byte, tries int) *Error {

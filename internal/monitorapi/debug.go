@@ -16,16 +16,17 @@ import (
 const Redacted = "[redacted]"
 
 // secretKeys are the JSON and form fields that hold secrets on these wire
-// formats (ibm-monitor-api.md sections 1 and 2): the API key, IAM's tokens,
-// the Monitor token ("token":{"key":...}), and git-style credentials.
+// formats (docs/protocol.md, "IAM API-key grant" and "Monitor API token"):
+// the API key, IAM's tokens, the Monitor token ("token":{"key":...}), and
+// git-style credentials.
 var secretKeys = map[string]bool{
 	"apikey": true, "access_token": true, "refresh_token": true, "key": true,
 	"token": true, "credential": true, "password": true, "delegated_refresh_token": true,
 }
 
 // debugTransport logs each request and response, secrets redacted, for
-// --debug (issue 4). It sits above the retry loop's transport, so it shows
-// every attempt the client makes.
+// --debug. It sits above the retry loop's transport, so it shows every
+// attempt the client makes.
 type debugTransport struct {
 	base http.RoundTripper
 	log  func(string)

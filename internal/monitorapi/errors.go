@@ -82,7 +82,7 @@ func (e *Error) hint() string {
 		return "check the IAM endpoint (--iam-endpoint, IBMCLOUD_IAM_API_ENDPOINT) and the API key"
 	case ErrIAMOnly:
 		// The same body answers an IAM_ONLY instance and a user without the
-		// api-token.read action (ibm-monitor-api.md section 2): say both.
+		// api-token.read action (docs/protocol.md, "IAM_ONLY instances"): say both.
 		return "the instance is probably set to IAM_ONLY (it accepts only IAM tokens, never a Monitor API token), " +
 			"or your IAM role lacks sysdig-monitor.api-token.read (Reader or higher)"
 	case ErrRefused:
@@ -105,7 +105,7 @@ func (e *Error) hint() string {
 }
 
 // parseErrorBody reads every error shape the services are known to send
-// (ibm-monitor-api.md sections 1 and 2):
+// (docs/protocol.md, "IAM errors" and "Error bodies"):
 //
 //	IAM:        {"errorCode":"BXNIM0415E","errorMessage":"...","context":{...}}
 //	Sysdig:     {"errors":[{"reason":"...","message":"..."}]}

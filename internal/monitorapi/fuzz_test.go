@@ -194,8 +194,8 @@ var monitoringKinds = map[int][]error{
 	500: {ErrServer}, 502: {ErrServer}, 503: {ErrServer},
 }
 
-// checkMonitoringRequest checks that getJSON sent what the spec says (ibm-monitor-api.md section
-// 2), exactly once.
+// checkMonitoringRequest checks that getJSON sent what docs/protocol.md,
+// "Monitor API token" says, exactly once.
 func checkMonitoringRequest(t *testing.T, stub *stubAnswer, path string, team bool) {
 	t.Helper()
 	if len(stub.requests) != 1 {
@@ -354,7 +354,7 @@ func FuzzIAMResponse(f *testing.F) {
 			t.Fatalf("token %+v: want a positive ExpiresIn and ReceivedAt from c.Now", tok)
 		}
 		// Callers turn ExpiresIn into a time.Duration (broker.servedUntil): it must not overflow.
-		// IAM grants at most 3600 s (ibm-monitor-api.md section 1).
+		// IAM grants at most 3600 s (docs/protocol.md, "IAM API-key grant").
 		if tok.ExpiresIn > int64(math.MaxInt64/time.Second) {
 			t.Fatalf("expires_in %d is accepted, but time.Duration(%d)*time.Second overflows", tok.ExpiresIn, tok.ExpiresIn)
 		}

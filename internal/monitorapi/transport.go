@@ -22,7 +22,8 @@ var ErrBodyTooLarge = errors.New("response body larger than 1 MiB")
 
 // RetryPolicy bounds retries of 429 and 5xx answers and of transient network
 // errors. IBM asks clients not to call the token endpoint in a loop
-// (ibm-monitor-api.md section 1), so the count and the total wait are small.
+// (docs/protocol.md, "Retries and Retry-After"), so the count and the total
+// wait are small.
 type RetryPolicy struct {
 	Attempts  int           // total tries, first one included
 	BaseDelay time.Duration // first backoff; doubles each try, with jitter
@@ -136,9 +137,9 @@ func (t *callTransport) transportErr() (error, int) {
 }
 
 // retryable says whether an answer is worth another try and how long to
-// wait first. 429 and 5xx are (ibm-monitor-api.md sections 1 and 2); other
-// 4xx are final. A Retry-After header (seconds, or an HTTP date) wins over the
-// backoff.
+// wait first. 429 and 5xx are (docs/protocol.md, "Retries and
+// Retry-After"); other 4xx are final. A Retry-After header (seconds, or an
+// HTTP date) wins over the backoff.
 func (t *callTransport) retryable(resp *http.Response, err error, attempt int) (time.Duration, bool) {
 	backoff := t.policy.BaseDelay << (attempt - 1)
 	backoff += time.Duration(rand.Int64N(int64(backoff)/2 + 1)) // jitter: callers started together spread out
@@ -159,7 +160,8 @@ func (t *callTransport) retryable(resp *http.Response, err error, attempt int) (
 }
 
 // parseRetryAfter reads a Retry-After value: delay seconds (what IBM sends,
-// ibm-monitor-api.md section 2) or an HTTP date (RFC 9110 section 10.2.3).
+// docs/protocol.md, "Retries and Retry-After") or an HTTP date (RFC 9110
+// section 10.2.3).
 func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	if v == "" {
 		return 0, false

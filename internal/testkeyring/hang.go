@@ -15,7 +15,7 @@ const secretsName = "org.freedesktop.secrets"
 // startHanging puts on the session's bus a stand-in Secret Service that
 // owns org.freedesktop.secrets and never answers a method call: the caller
 // waits until its own deadline, as with a locked keyring whose unlock prompt
-// nobody answers (keyring.md, "blocks forever").
+// nobody answers (docs/keyring.md, "Failure modes": it blocks forever).
 //
 // godbus dispatches every incoming method call in a goroutine of its own
 // (Conn.inWorker: go conn.handleCall(msg)) and sends the reply or the error

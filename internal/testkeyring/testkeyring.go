@@ -1,6 +1,6 @@
 // Package testkeyring gives a test its own real Secret Service: a private
 // D-Bus session bus with gnome-keyring on it, over a throw-away HOME
-// (../shared/spec/keyring.md, "A real Secret Service for tests"). It also
+// (docs/keyring.md, "Test keyring"). It also
 // builds the broken variants the failure tests need: a locked keyring, a bus
 // with no Secret Service, and no bus at all. Only tests import it.
 package testkeyring
@@ -94,8 +94,8 @@ func Start(home string, mode Mode) (*Session, error) {
 	switch mode {
 	case Unlocked:
 		// --unlock alone starts the daemon with the login keyring unlocked;
-		// a second `--start`, as in keyring.md's recipe, would start another
-		// daemon that reads the same keyring locked.
+		// a second `--start` would start another daemon that reads the same
+		// keyring locked (docs/keyring.md, "Test keyring").
 		err = s.daemon(Password, "--unlock", "--components=secrets")
 		if err == nil {
 			err = s.waitUnlocked()
