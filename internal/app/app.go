@@ -17,6 +17,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -93,7 +94,7 @@ func Run(ctx context.Context, env Env) int {
 	p.printError(err)
 	var usage *usageError
 	switch {
-	case errors.As(err, &usage):
+	case errors.As(err, &usage), profile.IsUsage(err):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitCanceled
@@ -108,8 +109,7 @@ type program struct {
 	Env
 	name   string // how the user invoked us, for usage lines
 	getenv func(string) string
-	seen   []string           // secrets handled by this run, scrubbed from messages
-	api    *monitorapi.Client // built on first use, see lazyAPI
+	seen   []string // secrets handled by this run, scrubbed from messages
 	// underIBMCloud: run by `ibmcloud monitor-token ...`, so the CLI's
 	// login session is a credential source.
 	underIBMCloud bool
@@ -131,7 +131,8 @@ func newProgram(env Env) *program {
 	return p
 }
 
-// run picks the personality in the order integrations.md gives: the
+// run picks the personality in the order docs/integrations.md,
+// "Personalities", gives: the
 // ibmcloud install handshake whatever the binary is called, then the name it
 // was called by (git-credential-*, kubectl-*), then the ibmcloud
 // environment, then the plain command line.
@@ -214,69 +215,11 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
 // baseName is the personality key of argv[0]: the base name, lower-cased,
-// without ".exe" (integrations.md: never os.Executable, which resolves links).
+// without ".exe" (docs/integrations.md, "Personalities": never
+// os.Executable, which resolves links).
 func baseName(arg0 string) string {
 	b := strings.ToLower(filepath.Base(arg0))
 	return strings.TrimSuffix(b, ".exe")
-}
-
-// deadlineSecrets gives every keyring call its own deadline. The deadline
-// depends on who waits: a script or git gets an answer within seconds, a
-// person at `login` gets time to type an unlock password (keyring.md:
-// "one deadline does not fit all").
-type deadlineSecrets struct {
-	inner   broker.Secrets
-	timeout time.Duration
-	p       *program
-}
-
-func (d deadlineSecrets) Get(ctx context.Context, item string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	start := time.Now()
-	v, err := d.inner.Get(ctx, item)
-	d.trace("read", item, start, err)
-	return v, err
-}
-
-func (d deadlineSecrets) Set(ctx context.Context, item, secret string) error {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	start := time.Now()
-	err := d.inner.Set(ctx, item, secret)
-	d.trace("write", item, start, err)
-	return err
-}
-
-func (d deadlineSecrets) Delete(ctx context.Context, item string) error {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	start := time.Now()
-	err := d.inner.Delete(ctx, item)
-	d.trace("delete", item, start, err)
-	return err
-}
-
-// trace logs a keyring call for --debug: the item's name, never its value.
-func (d deadlineSecrets) trace(op, item string, start time.Time, err error) {
-	if d.p == nil || !d.p.debug {
-		return
-	}
-	result := "ok"
-	if err != nil {
-		result = err.Error()
-	}
-	d.p.debugf("keyring %s %s: %s in %dms", op, item, result, time.Since(start).Milliseconds())
-}
-
-func (d deadlineSecrets) DeleteAll(ctx context.Context) error {
-	all, ok := d.inner.(interface{ DeleteAll(context.Context) error })
-	if !ok {
-		return errors.New("this keyring cannot delete all items")
-	}
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
-	defer cancel()
-	return all.DeleteAll(ctx)
 }
 
 func isTrue(v string) bool {

@@ -5,17 +5,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/monitor-token/monitor-token/internal/broker"
-	"github.com/monitor-token/monitor-token/internal/config"
-	"github.com/monitor-token/monitor-token/internal/fetchlock"
-	"github.com/monitor-token/monitor-token/internal/filecache"
-	"github.com/monitor-token/monitor-token/internal/ibmcloud"
-	"github.com/monitor-token/monitor-token/internal/monitorapi"
-	"github.com/monitor-token/monitor-token/store"
+	"github.com/monitor-token/monitor-token/internal/endpoint"
 )
 
 // runCLI builds the urfave/cli application and runs args through it.
@@ -35,13 +28,16 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		ExitErrHandler: func(*cli.Context, error) {},
 		// Its default -v/--version flag would shadow `version`; one way is enough.
 		HideVersion:          true,
+		HideHelpCommand:      true, // helpCommand is added per run instead (helpflag.go)
 		EnableBashCompletion: true,
 		OnUsageError:         p.onUsageError,
+		// No flag declares EnvVars: urfave/cli would read them from the
+		// process environment, not from Env. The variables are read by
+		// newProgram and internal/profile, through Env.
 		Flags: []cli.Flag{&cli.BoolFlag{
-			Name:    "debug",
-			Usage:   "log requests, responses and keyring calls on stderr, secrets redacted",
-			EnvVars: []string{"MONITOR_TOKEN_DEBUG"},
-		}},
+			Name:  "debug",
+			Usage: "log requests, responses and keyring calls on stderr, secrets redacted (or MONITOR_TOKEN_DEBUG=1)",
+		}, helpFlag{}},
 		Before: func(c *cli.Context) error {
 			p.debug = p.debug || c.Bool("debug")
 			return nil
@@ -49,7 +45,7 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		CommandNotFound: func(c *cli.Context, name string) {
 			notFound = usagef("unknown command %q; run `%s --help` for the list", name, p.name)
 		},
-		Commands: p.commands(),
+		Commands: append(p.commands(), helpCommand()),
 	}
 	err := app.RunContext(ctx, args)
 	if notFound != nil {
@@ -68,10 +64,8 @@ func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
 
 func profileFlag() cli.Flag {
 	return &cli.StringFlag{
-		Name:    "profile",
-		Usage:   "the profile to use",
-		EnvVars: []string{"MONITOR_TOKEN_PROFILE"},
-		Value:   "default",
+		Name:  "profile",
+		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else \"default\")",
 	}
 }
 
@@ -84,13 +78,13 @@ func (p *program) commands() []*cli.Command {
 				"   [--trusted-profile NAME|ID [--cr-token-file PATH] | --vpc-instance [--trusted-profile NAME|ID]] [--auth token|iam] [--cache keyring|none|file] [--no-verify] < API_KEY_FILE",
 			Flags: []cli.Flag{
 				profileFlag(),
-				&cli.StringFlag{Name: "region", Usage: "Monitoring region: " + strings.Join(regionList(), ", ")},
+				&cli.StringFlag{Name: "region", Usage: "Monitoring region: " + strings.Join(endpoint.Regions, ", ")},
 				&cli.BoolFlag{Name: "private", Usage: "use the private (VPC) Monitoring and IAM endpoints"},
 				&cli.StringFlag{Name: "endpoint", Usage: "Monitoring endpoint URL, instead of --region"},
 				&cli.StringFlag{Name: "instance", Usage: "the Monitoring instance: its GUID or its CRN"},
 				&cli.StringFlag{Name: "team", Usage: "numeric team id (default: the user's default team)"},
 				&cli.StringFlag{Name: "team-name", Usage: "the team's name, looked up in /api/teams, instead of --team"},
-				&cli.StringFlag{Name: "iam-endpoint", Usage: "IAM endpoint URL", EnvVars: []string{"IBMCLOUD_IAM_API_ENDPOINT"}},
+				&cli.StringFlag{Name: "iam-endpoint", Usage: "IAM endpoint URL (default: $IBMCLOUD_IAM_API_ENDPOINT, else IBM's public or private one)"},
 				&cli.BoolFlag{Name: "no-verify", Usage: "store without fetching the token first"},
 				&cli.StringFlag{Name: "trusted-profile", Usage: "use a trusted profile (name or Profile-ID) instead of an API key"},
 				&cli.StringFlag{Name: "cr-token-file", Usage: "with --trusted-profile: the compute-resource token file (default: go-sdk-core's paths)"},
@@ -207,6 +201,7 @@ func (p *program) commands() []*cli.Command {
 	}
 	for _, c := range cmds {
 		c.OnUsageError = p.onUsageError
+		c.HideHelpCommand = true // see helpCommand
 		if c.Before == nil {
 			c.Before = noArgs
 		}
@@ -224,144 +219,6 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
-// Keyring deadlines: short for calls made on behalf of another program, long
-// for an interactive login (keyring.md, issue 4).
-func (p *program) secrets(interactive bool) (broker.Secrets, error) {
-	timeout := store.DefaultTimeout
-	if interactive {
-		timeout = store.InteractiveTimeout
-	}
-	timeout, err := store.TimeoutFromEnv(p.getenv, timeout)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	return deadlineSecrets{inner: p.OpenSecrets(), timeout: timeout, p: p}, nil
-}
-
-func (p *program) broker(interactive bool) (*broker.Broker, error) {
-	sec, err := p.secrets(interactive)
-	if err != nil {
-		return nil, err
-	}
-	b := &broker.Broker{
-		Secrets:  sec,
-		API:      lazyAPI{p: p},
-		Getenv:   p.getenv,
-		Warn:     p.warn,
-		OnSecret: p.remember,
-	}
-	if p.underIBMCloud {
-		b.Session = p.ibmcloudSession
-	}
-	b.Lock = p.fetchLock
-	return b, nil
-}
-
-// lockWait bounds how long a process waits for another one's fetch: longer
-// than one fetch can take with its retries, short of forever.
-const lockWait = 3 * time.Minute
-
-func (p *program) fetchLock(ctx context.Context, profile string) (func(), error) {
-	dir, err := fetchlock.Dir(p.getenv)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithTimeout(ctx, lockWait)
-	defer cancel()
-	return fetchlock.Acquire(ctx, dir, profile)
-}
-
-// ibmcloudSession reads the ibmcloud CLI's login token (integrations.md
-// section 1: a plugin has no other channel to it). Its lifetime is what is
-// left until its exp claim (0, not cached, when it has none).
-func (p *program) ibmcloudSession() (monitorapi.IAMToken, error) {
-	now := p.Now()
-	s, err := ibmcloud.ReadSession(ibmcloud.ConfigFile(p.getenv), now)
-	if err != nil {
-		return monitorapi.IAMToken{}, err
-	}
-	tok := monitorapi.IAMToken{AccessToken: s.IAMToken, ReceivedAt: now}
-	if !s.Expiry.IsZero() {
-		tok.ExpiresIn = int64(s.Expiry.Sub(now) / time.Second)
-	}
-	return tok, nil
-}
-
-func (p *program) warn(err error) {
-	fmt.Fprintf(p.Stderr, "%s: warning: %v\n", p.name, err)
-}
-
-// loadProfile reads the config file and the named profile. A missing
-// profile says how to create one.
-func (p *program) loadProfile(name string) (*config.File, string, config.Profile, error) {
-	if err := config.ValidProfileName(name); err != nil {
-		return nil, "", config.Profile{}, usagef("--profile: %v", err)
-	}
-	if p.getenv("MONITOR_TOKEN_INSTANCE") != "" {
-		prof, err := p.profileFromEnv(name)
-		return &config.File{}, "(environment)", prof, err
-	}
-	path, err := config.DefaultPath(p.getenv)
-	if err != nil {
-		return nil, "", config.Profile{}, err
-	}
-	f, err := config.Load(path)
-	if err != nil {
-		return nil, path, config.Profile{}, err
-	}
-	prof, ok := f.Profiles[name]
-	if !ok {
-		return f, path, config.Profile{}, fmt.Errorf("no profile %q yet: run `%s login --profile %s --region REGION --instance GUID` (the API key is read from stdin or a prompt)", name, p.name, name)
-	}
-	return f, path, prof, nil
-}
-
-// profileRun is what a command that works on one profile needs: the
-// profile, where its file is, and a broker with the non-interactive keyring
-// deadline.
-type profileRun struct {
-	name   string
-	path   string
-	prof   config.Profile
-	broker *broker.Broker
-	target broker.Target
-}
-
-// openProfile loads the --profile of c and builds its broker.
-func (p *program) openProfile(c *cli.Context) (profileRun, error) {
-	name := profileOf(c)
-	_, path, prof, err := p.loadProfile(name)
-	if err != nil {
-		return profileRun{}, err
-	}
-	b, err := p.broker(false)
-	if err != nil {
-		return profileRun{}, err
-	}
-	if err := p.chooseCache(b, name, prof); err != nil {
-		return profileRun{}, err
-	}
-	return profileRun{name: name, path: path, prof: prof, broker: b, target: target(name, prof)}, nil
-}
-
-// chooseCache sets where the broker caches the profile's token: the
-// keyring (the default), nowhere, or a file the user opted into.
-func (p *program) chooseCache(b *broker.Broker, name string, prof config.Profile) error {
-	switch prof.Cache {
-	case config.CacheNone:
-		b.Cache = filecache.None{}
-	case config.CacheFile:
-		dir, err := fetchlock.Dir(p.getenv)
-		if err != nil {
-			return err
-		}
-		b.Cache = &filecache.Cache{Dir: dir, Announce: func(path string) {
-			fmt.Fprintf(p.Stderr, "%s: caching the token of profile %q in plain text at %s (cache=file)\n", p.name, name, path)
-		}}
-	}
-	return nil
-}
-
 // formatOf reads --format and checks it against the command's choices.
 func formatOf(c *cli.Context, choices ...string) (string, error) {
 	format := c.String("format")
@@ -370,45 +227,4 @@ func formatOf(c *cli.Context, choices ...string) (string, error) {
 		return "", usagef("%s: unknown --format %q; use %s or %s", c.Command.Name, format, strings.Join(choices[:last], ", "), choices[last])
 	}
 	return format, nil
-}
-
-func target(name string, prof config.Profile) broker.Target {
-	return broker.Target{
-		Profile:        name,
-		Endpoint:       prof.Endpoint,
-		IAMEndpoint:    prof.IAMEndpoint,
-		InstanceID:     prof.InstanceID,
-		TeamID:         prof.TeamID,
-		Auth:           prof.Auth,
-		Credential:     prof.Credential,
-		TrustedProfile: prof.TrustedProfile,
-		CRTokenFile:    prof.CRTokenFile,
-		MetadataURL:    prof.MetadataURL,
-		Cache:          prof.Cache,
-	}
-}
-
-// profileOf is the --profile flag, else MONITOR_TOKEN_PROFILE, else
-// "default". An empty variable counts as unset, as `VAR= cmd` means to users.
-func profileOf(c *cli.Context) string {
-	if name := c.String("profile"); name != "" {
-		return name
-	}
-	return "default"
-}
-
-// flagOnCommandLine says whether the user typed --name (urfave/cli's IsSet
-// is also true when the flag's environment variable is set, and a profile
-// chosen by MONITOR_TOKEN_PROFILE does not contradict `logout --all`).
-func (p *program) flagOnCommandLine(name string) bool {
-	for _, a := range p.Args[1:] {
-		if a == "--" {
-			break
-		}
-		a = strings.TrimLeft(a, "-")
-		if a == name || strings.HasPrefix(a, name+"=") {
-			return true
-		}
-	}
-	return false
 }

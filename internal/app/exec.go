@@ -12,22 +12,22 @@ import (
 )
 
 // exec runs a command with the token in its environment, under the names
-// existing tools read (ibm-monitor-api.md section 3). The token goes only
+// existing tools read (docs/protocol.md, "Environment variables"). The token goes only
 // into the child's environment, never onto a command line; stdin, stdout and
 // stderr are the child's, and its exit status is ours.
 func (p *program) exec(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("exec: give the command to run: %s exec -- COMMAND [ARG...]", p.name)
 	}
-	r, err := p.openProfile(c)
+	prof, b, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	tok, err := r.broker.Token(c.Context, r.target)
+	tok, err := b.Token(c.Context, prof)
 	if err != nil {
 		return err
 	}
-	vars := envVars(newTokenOutput(r.name, r.prof, tok))
+	vars := envVars(newTokenOutput(prof, tok))
 	env := make([]string, 0, len(p.Environ)+len(vars))
 	for _, kv := range p.Environ {
 		if !overridden(kv, vars) {

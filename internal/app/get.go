@@ -10,7 +10,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
-	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
 // outputFormats are what `get --format` prints.
@@ -41,46 +41,66 @@ func (p *program) get(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := p.openProfile(c)
+	if c.Bool("refresh") && c.Bool("verify") {
+		return usagef("get: give --refresh or --verify, not both")
+	}
+	prof, b, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
 	var tok broker.Token
 	switch {
-	case c.Bool("refresh") && c.Bool("verify"):
-		return usagef("get: give --refresh or --verify, not both")
 	case c.Bool("refresh"):
-		tok, err = r.broker.Refresh(c.Context, r.target)
+		tok, err = b.Refresh(c.Context, prof)
+		if err == nil && tok.NotCached != nil {
+			// The token is in hand and is what was asked for: a
+			// credential helper must not fail because caching failed.
+			p.warn(tok.NotCached)
+		}
 	case c.Bool("verify"):
-		tok, err = r.broker.Verify(c.Context, r.target)
+		tok, err = b.Verify(c.Context, prof)
 		if err == nil && tok.Replaced {
-			fmt.Fprintf(p.Stderr, "The cached token was refused (reset in the UI?); a new one was fetched and cached.\n")
+			kept := "and cached"
+			if tok.CachedIn == "" {
+				kept = "(not cached)"
+			}
+			fmt.Fprintf(p.Stderr, "The cached token was refused (reset in the UI?); a new one was fetched %s.\n", kept)
 		}
 	default:
-		tok, err = r.broker.Token(c.Context, r.target)
+		tok, err = b.Token(c.Context, prof)
 	}
 	if err != nil {
 		return err
 	}
-	return outputFormats[format](p.Stdout, newTokenOutput(r.name, r.prof, tok))
+	return outputFormats[format](p.Stdout, newTokenOutput(prof, tok))
 }
 
+// refresh replaces the cached token with the current one. A new token that
+// could not be cached is a failure: the cache would go on serving the token
+// that was reset.
 func (p *program) refresh(c *cli.Context) error {
-	r, err := p.openProfile(c)
+	prof, b, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	if _, err := r.broker.Refresh(c.Context, r.target); err != nil {
+	tok, err := b.Refresh(c.Context, prof)
+	switch {
+	case err != nil:
 		return fmt.Errorf("refresh failed, the cached token was kept: %w", err)
+	case tok.NotCached != nil:
+		return fmt.Errorf("refresh failed: %w", tok.NotCached)
+	case tok.CachedIn == "":
+		fmt.Fprintf(p.Stderr, "Fetched the current token of profile %q; it is not cached (cache=none), so every get fetches it.\n", prof.Name)
+	default:
+		fmt.Fprintf(p.Stderr, "The cached token of profile %q was replaced with the current one, in %s.\n", prof.Name, tok.CachedIn)
 	}
-	fmt.Fprintf(p.Stderr, "The cached Monitor API token of profile %q was replaced with the current one.\n", r.name)
 	return nil
 }
 
-func newTokenOutput(name string, prof config.Profile, tok broker.Token) tokenOutput {
+func newTokenOutput(prof profile.Profile, tok broker.Token) tokenOutput {
 	o := tokenOutput{
 		Token: tok.Value, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
-		TeamID: prof.TeamID, Profile: name, Cached: tok.FromCache, Auth: "token",
+		TeamID: prof.TeamID, Profile: prof.Name, Cached: tok.FromCache, Auth: "token",
 	}
 	if tok.IAM {
 		o.Auth, o.IAMEndpoint = "iam", prof.IAMEndpoint
@@ -97,9 +117,10 @@ func writeToken(w io.Writer, o tokenOutput) error {
 }
 
 // writeHeader prints the header the Monitor token is used with
-// (ibm-monitor-api.md section 3), for `curl -H @<(monitor-token get --format header)`.
-// An IAM token needs the instance, and the team when there is one, with it
-// (section 2: how IAM_ONLY instances are called).
+// (docs/protocol.md, "Using the token"), for
+// `curl -H @<(monitor-token get --format header)`. An IAM token needs the
+// instance, and the team when there is one, with it (docs/protocol.md,
+// "IAM_ONLY instances").
 func writeHeader(w io.Writer, o tokenOutput) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Authorization: Bearer %s\n", o.Token)
@@ -119,8 +140,9 @@ func writeJSON(w io.Writer, o tokenOutput) error {
 	return enc.Encode(o)
 }
 
-// envVars are the variables existing tools read (ibm-monitor-api.md section
-// 3): Sysdig's Terraform provider and the Sysdig Python client and scripts.
+// envVars are the variables existing tools read (docs/protocol.md,
+// "Environment variables"): Sysdig's Terraform provider and the Sysdig
+// Python client and scripts.
 func envVars(o tokenOutput) [][2]string {
 	if o.Auth == "iam" {
 		// An IAM_ONLY instance has no Monitor API token: the variables of

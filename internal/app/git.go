@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -16,6 +15,7 @@ import (
 	"github.com/monitor-token/monitor-token/helper"
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
 // gitCredentialMain is the git-credential-monitor-token personality: git
@@ -44,8 +44,8 @@ func (p *program) gitCredentialMain(ctx context.Context, args []string) error {
 	return p.gitCredential(ctx, pinned, action)
 }
 
-// gitCredential answers git through the helper package, with the profiles
-// as the token source.
+// gitCredential answers git through the helper package, with the resolved
+// profiles as the token source and the same broker as get.
 func (p *program) gitCredential(ctx context.Context, pinned, action string) error {
 	if pinned != "" {
 		if err := config.ValidProfileName(pinned); err != nil {
@@ -56,66 +56,72 @@ func (p *program) gitCredential(ctx context.Context, pinned, action string) erro
 	if err != nil {
 		return err
 	}
-	return helper.Run(ctx, action, p.Stdin, p.Stdout, &gitSource{p: p, b: b, pinned: pinned})
+	return helper.Run(ctx, action, p.Stdin, p.Stdout, &gitSource{resolver: p.resolver(nil), b: b, pinned: pinned})
 }
 
-// gitSource serves the hosts of the configured profiles, and only those:
-// the request's protocol and host (with its port) must equal the profile
-// endpoint's scheme and host exactly, so a token never goes to a host it was
-// not configured for (issue 3).
+// gitSource serves the hosts of the profiles, and only those: the request's
+// protocol and host (with its port) must equal the profile endpoint's scheme
+// and host exactly, so a token never goes to a host it was not configured
+// for (docs/integrations.md, "git credential helper").
 type gitSource struct {
-	p      *program
-	b      *broker.Broker
-	pinned string
+	resolver profile.Resolver
+	b        *broker.Broker
+	pinned   string
 }
 
-// profileFor finds the profile serving protocol://host. The config file is
-// read only here, so `store` and unknown actions never touch it.
-func (s *gitSource) profileFor(protocol, host string) (broker.Target, bool, error) {
-	path, err := config.DefaultPath(s.p.getenv)
-	if err != nil {
-		return broker.Target{}, false, err
-	}
-	f, err := config.Load(path)
-	if err != nil {
-		return broker.Target{}, false, err
-	}
-	var names []string
-	for name, prof := range f.Profiles {
-		if s.pinned != "" && name != s.pinned {
-			continue
+// profileFor finds the profile serving protocol://host among the config
+// file's and the environment's. Profiles are resolved only here, so `store`
+// and unknown actions never read the config file.
+func (s *gitSource) profileFor(protocol, host string) (profile.Profile, bool, error) {
+	var candidates []profile.Profile
+	if s.pinned != "" {
+		p, err := s.resolver.Named(s.pinned, "--profile")
+		if err != nil {
+			return profile.Profile{}, false, err
 		}
-		u, err := url.Parse(prof.Endpoint)
-		if err == nil && u.Scheme == protocol && u.Host == host {
-			names = append(names, name)
+		candidates = []profile.Profile{p}
+	} else {
+		all, err := s.resolver.All()
+		if err != nil {
+			return profile.Profile{}, false, err
+		}
+		candidates = all
+	}
+	var serving []profile.Profile
+	for _, p := range candidates {
+		if u, err := url.Parse(p.Endpoint); err == nil && u.Scheme == protocol && u.Host == host {
+			serving = append(serving, p)
 		}
 	}
-	switch len(names) {
+	switch len(serving) {
 	case 0:
-		return broker.Target{}, false, nil
+		return profile.Profile{}, false, nil
 	case 1:
-		return target(names[0], f.Profiles[names[0]]), true, nil
+		return serving[0], true, nil
 	}
 	// Several profiles (other instances or teams) on one host: the one
 	// MONITOR_TOKEN_PROFILE names, or "default", else the user must pin.
-	slices.Sort(names)
-	want := s.p.getenv("MONITOR_TOKEN_PROFILE")
-	if want == "" {
-		want = "default"
+	want, _, err := s.resolver.Name()
+	if err != nil {
+		return profile.Profile{}, false, err
 	}
-	if slices.Contains(names, want) {
-		return target(want, f.Profiles[want]), true, nil
+	var names []string
+	for _, p := range serving {
+		if p.Name == want {
+			return p, true, nil
+		}
+		names = append(names, p.Name)
 	}
-	return broker.Target{}, false, fmt.Errorf("profiles %s all serve %s://%s; pin one in the helper: `%s setup-git --profile NAME`",
+	return profile.Profile{}, false, fmt.Errorf("profiles %s all serve %s://%s; pin one in the helper: `%s setup-git --profile NAME`",
 		strings.Join(names, ", "), protocol, host, "monitor-token")
 }
 
 func (s *gitSource) Token(ctx context.Context, protocol, host string) (string, bool, error) {
-	t, ok, err := s.profileFor(protocol, host)
+	p, ok, err := s.profileFor(protocol, host)
 	if err != nil || !ok {
 		return "", false, err
 	}
-	tok, err := s.b.Token(ctx, t)
+	tok, err := s.b.Token(ctx, p)
 	if err != nil {
 		return "", false, err
 	}
@@ -123,24 +129,24 @@ func (s *gitSource) Token(ctx context.Context, protocol, host string) (string, b
 }
 
 func (s *gitSource) Forget(ctx context.Context, protocol, host, rejected string) error {
-	t, ok, err := s.profileFor(protocol, host)
+	p, ok, err := s.profileFor(protocol, host)
 	if err != nil || !ok {
 		return err
 	}
-	return s.b.Forget(ctx, t, rejected)
+	return s.b.Forget(ctx, p, rejected)
 }
 
 // setupGit writes, or with --unset removes, the per-host git configuration
 // that sends git to this binary for the profile's endpoint: an empty helper
 // line first, so no other helper (a store or cache) also answers and saves
-// the token, then this binary by absolute path (style-by-example.md: cli/cli
-// helper_config.go).
+// the token, then this binary by absolute path (docs/integrations.md, "git
+// credential helper"; GitHub's CLI does the same in helper_config.go).
 func (p *program) setupGit(c *cli.Context) error {
-	name := profileOf(c)
-	_, _, prof, err := p.loadProfile(name)
+	prof, err := p.resolver(c).Profile()
 	if err != nil {
 		return err
 	}
+	name := prof.Name
 	key := "credential." + prof.Endpoint + ".helper"
 	// git (2.39 and still today, http.c init_curl_http_auth) sends no
 	// credentials at all when the username is empty, and then erases the

@@ -12,11 +12,18 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
 // statusReport is what `status` shows. It never holds a secret.
 type statusReport struct {
-	Profile      string `json:"profile"`
+	Profile string `json:"profile"`
+	// ProfileFrom says who chose the profile: "--profile",
+	// "MONITOR_TOKEN_PROFILE", or "" for the name "default".
+	ProfileFrom string `json:"profile_from"`
+	// SettingsFrom says where the settings live: "config file" or
+	// "environment".
+	SettingsFrom string `json:"settings_from"`
 	ConfigFile   string `json:"config_file"`
 	Endpoint     string `json:"endpoint"`
 	IAMEndpoint  string `json:"iam_endpoint"`
@@ -24,6 +31,7 @@ type statusReport struct {
 	TeamID       string `json:"team_id"`
 	APIKeySource string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "ibmcloud login session", "" = none
 	TokenCached  bool   `json:"token_cached"`
+	CachedIn     string `json:"cached_in,omitempty"` // "the keyring", "plain text at PATH"
 	// TokenCheck is set by --verify: "valid", or "replaced" when the
 	// service refused the cached token and a new one was fetched.
 	TokenCheck   string `json:"token_check,omitempty"`
@@ -38,17 +46,17 @@ func (p *program) status(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	run, err := p.openProfile(c)
+	prof, b, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	r, keyringErr := inspect(c.Context, run)
+	r, keyringErr := inspect(c.Context, prof, b)
 	if keyringErr == nil && c.Bool("verify") {
-		tok, err := run.broker.Verify(c.Context, run.target)
+		tok, err := b.Verify(c.Context, prof)
 		if err != nil {
 			return err
 		}
-		r.TokenCached, r.TokenCheck = true, "valid"
+		r.TokenCached, r.CachedIn, r.TokenCheck = tok.CachedIn != "", tok.CachedIn, "valid"
 		if !tok.Verified {
 			r.TokenCheck = "replaced"
 		}
@@ -68,30 +76,29 @@ func (p *program) status(c *cli.Context) error {
 	return keyringErr
 }
 
-func inspect(ctx context.Context, run profileRun) (statusReport, error) {
-	b, prof := run.broker, run.prof
+func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statusReport, error) {
 	r := statusReport{
-		Profile: run.name, ConfigFile: run.path, Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint,
-		InstanceID: prof.InstanceID, TeamID: prof.TeamID,
+		Profile: prof.Name, ProfileFrom: prof.NameFrom, SettingsFrom: prof.From, ConfigFile: prof.ConfigFile,
+		Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint, InstanceID: prof.InstanceID, TeamID: prof.TeamID,
+		Auth: "token", Cache: "keyring",
 	}
-	r.Auth, r.Cache = "token", "keyring"
-	if prof.Auth == config.AuthIAM {
+	if prof.IAMMode() {
 		r.Auth = "iam"
 	}
-	if prof.Cache != "" {
+	if prof.Cache != config.CacheKeyring {
 		r.Cache = prof.Cache
 	}
 	var keyringErr error
-	if source, err := b.CredentialSource(ctx, run.target); err == nil {
+	if source, err := b.CredentialSource(ctx, prof); err == nil {
 		r.APIKeySource = source
 	} else if !errors.Is(err, broker.ErrNoAPIKey) {
 		keyringErr = err
 	}
 	if keyringErr == nil {
-		_, cached, err := b.Cached(ctx, run.target)
-		r.TokenCached = cached
+		cached, where, err := b.Cached(ctx, prof)
+		r.TokenCached, r.CachedIn = cached, where
 		switch {
-		case err != nil && !b.KeyringCredential(run.target):
+		case err != nil && prof.CredentialKind() != profile.KeyringAPIKey:
 			// The credential needs no keyring (a CI job, a pod): the
 			// cache being out of reach is worth saying, not a failure.
 			r.CacheError = err.Error()
@@ -116,11 +123,11 @@ func writeStatusText(w io.Writer, r statusReport) error {
 		key = "none: run `monitor-token login`, or set IBMCLOUD_API_KEY"
 	}
 	token := "not cached: the next get fetches it"
+	if r.Cache == config.CacheNone {
+		token = "not cached (cache=none): every get fetches it"
+	}
 	if r.TokenCached {
-		token = "cached in the keyring"
-		if r.Cache != "keyring" {
-			token = "cached (" + r.Cache + ")"
-		}
+		token = "cached in " + r.CachedIn
 	}
 	switch r.TokenCheck {
 	case "valid":
@@ -138,8 +145,16 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	if r.Auth == "iam" {
 		auth = "IAM token (IAM_ONLY mode)"
 	}
+	profileName := r.Profile
+	if r.ProfileFrom != "" {
+		profileName += " (from " + r.ProfileFrom + ")"
+	}
+	settings := r.SettingsFrom
+	if r.SettingsFrom == profile.FromFile {
+		settings += " " + r.ConfigFile
+	}
 	rows := [][2]string{
-		{"profile", r.Profile}, {"config file", r.ConfigFile}, {"endpoint", r.Endpoint},
+		{"profile", profileName}, {"settings", settings}, {"endpoint", r.Endpoint},
 		{"IAM endpoint", r.IAMEndpoint}, {"instance", r.InstanceID}, {"team", team},
 		{"credential", key}, {"hands out", auth}, {"cache", r.Cache}, {"token", token},
 	}
@@ -151,7 +166,7 @@ func writeStatusText(w io.Writer, r statusReport) error {
 
 func (p *program) logout(c *cli.Context) error {
 	all := c.Bool("all")
-	if all && p.flagOnCommandLine("profile") {
+	if all && c.IsSet("profile") {
 		return usagef("logout: give --profile or --all, not both")
 	}
 	b, err := p.broker(false)
@@ -159,28 +174,21 @@ func (p *program) logout(c *cli.Context) error {
 		return err
 	}
 	if all {
-		if err := p.logoutAll(c.Context, b); err != nil {
-			return err
+		if err := b.LogoutAll(c.Context); err != nil {
+			return fmt.Errorf("logout --all: %w", err)
 		}
-		fmt.Fprintln(p.Stderr, "Removed every monitor-token item from the keyring; profile settings were kept.")
+		fmt.Fprintln(p.Stderr, "Removed every monitor-token item from the keyring, and every cached token file; profile settings were kept.")
 		return nil
 	}
-	name := profileOf(c)
-	if err := config.ValidProfileName(name); err != nil {
-		return usagef("--profile: %v", err)
-	}
-	if err := b.Logout(c.Context, name); err != nil {
+	// The name only: a profile that is no longer in the config file (or
+	// never was) may still have secrets to remove.
+	name, _, err := p.resolver(c).Name()
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(p.Stderr, "Removed the API key and cached token of profile %q from the keyring; its settings were kept.\n", name)
-	return nil
-}
-
-// logoutAll removes every item of the service, so items of profiles that are
-// no longer in the config file go too.
-func (p *program) logoutAll(ctx context.Context, b *broker.Broker) error {
-	if all, ok := b.Secrets.(interface{ DeleteAll(context.Context) error }); ok {
-		return all.DeleteAll(ctx)
+	if err := b.Logout(c.Context, name); err != nil {
+		return fmt.Errorf("logout: %w", err)
 	}
-	return errors.New("logout --all: this keyring cannot delete all items")
+	fmt.Fprintf(p.Stderr, "Removed the API key and cached token of profile %q (keyring and token file); its settings were kept.\n", name)
+	return nil
 }

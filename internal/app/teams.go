@@ -15,11 +15,11 @@ func (p *program) teams(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := p.openProfile(c)
+	prof, b, err := p.openProfile(c)
 	if err != nil {
 		return err
 	}
-	teams, err := r.broker.Teams(c.Context, r.target)
+	teams, err := b.Teams(c.Context, prof)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,12 @@
-// Package broker hands out a profile's Monitor API token: from the keyring
+// Package broker hands out a profile's Monitor API token: from the profile's
 // cache when the cached token was fetched for the same endpoint, instance and
-// team, otherwise fetched through IAM with the profile's API key and cached.
-// It also owns the order of writes that makes login and refresh all or
-// nothing.
+// team, otherwise fetched through IAM with the profile's credential and
+// cached. It owns the cache (keyring, none or file, as the profile says) on
+// every path, the fetch lock, and the order of writes that makes login and
+// refresh all or nothing.
+//
+// It takes the resolved profile (internal/profile) and nothing else: no
+// flags, no environment, no config file.
 package broker
 
 import (
@@ -13,6 +17,7 @@ import (
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -33,27 +38,6 @@ type API interface {
 	ExchangeVPCIdentity(ctx context.Context, metadataURL string, profile monitorapi.TrustedProfile) (monitorapi.IAMToken, error)
 }
 
-// Target says which token is wanted: a profile, the service coordinates
-// its token is bound to, where its IAM token comes from, what is handed out
-// and where it is cached (issue 5).
-type Target struct {
-	Profile     string
-	Endpoint    string
-	IAMEndpoint string
-	InstanceID  string
-	TeamID      string
-
-	Auth           string // config.AuthToken ("") or config.AuthIAM
-	Credential     string // config.CredentialAPIKey (""), ...TrustedProfile, ...VPC
-	TrustedProfile string
-	CRTokenFile    string
-	MetadataURL    string
-	Cache          string // config.CacheKeyring (""), ...None, ...File
-}
-
-// iamMode says whether t hands out IAM tokens (IAM_ONLY instances).
-func (t Target) iamMode() bool { return t.Auth == "iam" }
-
 // Item names in the keyring. The profile name is validated by the config
 // package, so "/" cannot occur in it and the names cannot collide.
 func APIKeyItem(profile string) string { return profile + "/api-key" }
@@ -67,40 +51,41 @@ type Token struct {
 	Replaced  bool      // Verify: the service refused it; this is a new one
 	IAM       bool      // an IAM token (IAM_ONLY mode), not a Monitor token
 	ExpiresAt time.Time // IAM tokens only: when it is no longer served
+	// CachedIn says where the token is now kept ("the keyring", "plain
+	// text at PATH"); "" when it is kept nowhere.
+	CachedIn string
+	// NotCached is why a token that should have been cached was not (the
+	// keyring refused it, the cache could not be reached).
+	NotCached error
 }
 
 // Broker is safe for one command's use; it keeps no state of its own.
 type Broker struct {
-	Secrets Secrets
+	// Keyring holds API keys, and the tokens of profiles that cache in
+	// the keyring (the default).
+	Keyring Secrets
 	API     API
-	// Getenv reads the environment (IBMCLOUD_API_KEY); injected for tests.
-	Getenv func(string) string
+	// CacheDir holds the fetch locks and the token files of profiles that
+	// opted into cache=file. "" means there is none (no HOME): fetches go
+	// without the lock and cache=file fails, saying CacheDirErr.
+	CacheDir    string
+	CacheDirErr error
+	// Announce, when set, is told the path of a cache=file token file the
+	// first time it is written, so the user learns where plain text lives.
+	Announce func(profile, path string)
 	// Warn reports a problem that does not fail the command, such as a
-	// token that could not be cached (the token is still printed: a
+	// token that could not be cached (the token is still handed out: a
 	// credential helper must not fail because caching failed).
 	Warn func(error)
 	// OnSecret is told every secret the broker handles (API key, IAM token,
 	// Monitor token), so the caller can keep them out of any message.
 	OnSecret func(string)
 	// Session, when set, yields the ibmcloud CLI's IAM token; it is the
-	// credential of a profile that has no API key (issue 3). It returns an
-	// error wrapping ibmcloud.ErrNoSession when there is none.
+	// credential of a profile that has no API key. It returns an error
+	// wrapping ibmcloud.ErrNoSession when there is none.
 	Session func() (monitorapi.IAMToken, error)
-	// Lock, when set, takes the profile's fetch lock across processes
-	// (internal/fetchlock) and returns its release.
-	Lock func(ctx context.Context, profile string) (unlock func(), err error)
-	// Cache holds cached tokens; nil means Secrets (the keyring). The app
-	// picks it from the profile's cache setting (none, file).
-	Cache Secrets
 	// Now is the clock for IAM token expiry; nil means time.Now.
 	Now func() time.Time
-}
-
-func (b *Broker) cache() Secrets {
-	if b.Cache != nil {
-		return b.Cache
-	}
-	return b.Secrets
 }
 
 func (b *Broker) now() time.Time {
@@ -116,11 +101,18 @@ func (b *Broker) secret(s string) {
 	}
 }
 
+func (b *Broker) warn(err error) {
+	if b.Warn != nil {
+		b.Warn(err)
+	}
+}
+
 // cacheEntry is what the cache holds for a token. The token is bound to
-// what it was fetched for, so a changed profile never serves the old token
-// (issue 2). An IAM token (IAM_ONLY mode) also carries when it stops being
-// served: its expires_in counted from receipt on the local clock, less a
-// margin, never IBM's absolute "expiration" (issue 5).
+// what it was fetched for, so a changed profile never serves the old token.
+// An IAM token (IAM_ONLY mode) also carries when it stops being served: its
+// expires_in counted from receipt on the local clock, less a margin, never
+// IBM's absolute "expiration" (docs/protocol.md, "IAM: API key to IAM
+// token").
 type cacheEntry struct {
 	Endpoint   string `json:"endpoint"`
 	InstanceID string `json:"instance_id"`
@@ -130,15 +122,15 @@ type cacheEntry struct {
 	Token      string `json:"token"`
 }
 
-func (e cacheEntry) matches(t Target, now time.Time) bool {
-	if e.Token == "" || e.Endpoint != t.Endpoint || e.InstanceID != t.InstanceID || e.TeamID != t.TeamID || e.Auth != t.Auth {
+func (e cacheEntry) matches(p profile.Profile, now time.Time) bool {
+	if e.Token == "" || e.Endpoint != p.Endpoint || e.InstanceID != p.InstanceID || e.TeamID != p.TeamID || e.Auth != p.Auth {
 		return false
 	}
-	return !t.iamMode() || now.Unix() < e.ExpiresAt
+	return !p.IAMMode() || now.Unix() < e.ExpiresAt
 }
 
-func encodeEntry(t Target, token string, expiresAt time.Time) string {
-	e := cacheEntry{Endpoint: t.Endpoint, InstanceID: t.InstanceID, TeamID: t.TeamID, Auth: t.Auth, Token: token}
+func encodeEntry(p profile.Profile, token string, expiresAt time.Time) string {
+	e := cacheEntry{Endpoint: p.Endpoint, InstanceID: p.InstanceID, TeamID: p.TeamID, Auth: p.Auth, Token: token}
 	if !expiresAt.IsZero() {
 		e.ExpiresAt = expiresAt.Unix()
 	}
@@ -155,15 +147,22 @@ func servedUntil(iam monitorapi.IAMToken) time.Time {
 	return iam.ReceivedAt.Add(life - margin)
 }
 
-// Cached returns the cached token for t, if there is one bound to t (and,
-// for an IAM token, not yet expired). It is the whole warm path: one read.
-func (b *Broker) Cached(ctx context.Context, t Target) (string, bool, error) {
-	tok, ok, _, err := b.cached(ctx, t)
-	return tok, ok, err
+// Cached says whether a token bound to p (and, for an IAM token, not yet
+// expired) is cached, and where. It is the whole warm path: one read.
+func (b *Broker) Cached(ctx context.Context, p profile.Profile) (bool, string, error) {
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return false, "", err
+	}
+	_, ok, _, err := b.cached(ctx, p, c)
+	if !ok {
+		return false, "", err
+	}
+	return true, c.where, nil
 }
 
-func (b *Broker) cached(ctx context.Context, t Target) (string, bool, time.Time, error) {
-	raw, err := b.cache().Get(ctx, TokenItem(t.Profile))
+func (b *Broker) cached(ctx context.Context, p profile.Profile, c tokenCache) (string, bool, time.Time, error) {
+	raw, err := c.Get(ctx, TokenItem(p.Name))
 	if errors.Is(err, store.ErrNotFound) {
 		return "", false, time.Time{}, nil
 	}
@@ -171,7 +170,7 @@ func (b *Broker) cached(ctx context.Context, t Target) (string, bool, time.Time,
 		return "", false, time.Time{}, err
 	}
 	var e cacheEntry
-	if json.Unmarshal([]byte(raw), &e) != nil || !e.matches(t, b.now()) {
+	if json.Unmarshal([]byte(raw), &e) != nil || !e.matches(p, b.now()) {
 		// Stale binding, an expired IAM token, or an unreadable entry:
 		// a miss; the next fetch overwrites it.
 		return "", false, time.Time{}, nil
@@ -184,182 +183,184 @@ func (b *Broker) cached(ctx context.Context, t Target) (string, bool, time.Time,
 	return e.Token, true, exp, nil
 }
 
+func fromCache(p profile.Profile, c tokenCache, tok string, exp time.Time) Token {
+	return Token{Value: tok, FromCache: true, IAM: p.IAMMode(), ExpiresAt: exp, CachedIn: c.where}
+}
+
 // Token returns the cached token, or fetches, caches and returns it. On a
 // miss it takes the profile's fetch lock and looks again, so that of many
 // processes started together on a cold cache one fetches and the others
-// read its result (issue 4). A cache that cannot be reached (no keyring on
-// a CI runner or in a pod) does not stop a credential that needs no keyring:
-// the token is fetched and handed out uncached, with a warning (issue 5).
-func (b *Broker) Token(ctx context.Context, t Target) (Token, error) {
-	tok, ok, exp, cacheErr := b.cached(ctx, t)
-	if ok {
-		return Token{Value: tok, FromCache: true, IAM: t.iamMode(), ExpiresAt: exp}, nil
+// read its result. A cache that cannot be reached (no keyring on a CI
+// runner or in a pod) does not stop a credential that needs no keyring: the
+// token is fetched and handed out uncached, with a warning.
+func (b *Broker) Token(ctx context.Context, p profile.Profile) (Token, error) {
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return Token{}, err
 	}
-	if cacheErr != nil && b.cache() == b.Secrets && b.KeyringCredential(t) {
+	tok, ok, exp, cacheErr := b.cached(ctx, p, c)
+	if ok {
+		return fromCache(p, c, tok, exp), nil
+	}
+	if cacheErr != nil && c.keyring && p.CredentialKind() == profile.KeyringAPIKey {
 		// The credential is in the same keyring that just failed: asking
 		// again would fail the same way (or wait out a second deadline).
 		return Token{}, cacheErr
 	}
-	unlock, err := b.lock(ctx, t.Profile)
+	unlock, err := b.lock(ctx, p.Name)
 	if err != nil {
 		return Token{}, err
 	}
 	defer unlock()
 	if cacheErr == nil {
-		if tok, ok, exp, err := b.cached(ctx, t); err == nil && ok {
-			return Token{Value: tok, FromCache: true, IAM: t.iamMode(), ExpiresAt: exp}, nil
+		if tok, ok, exp, err := b.cached(ctx, p, c); err == nil && ok {
+			return fromCache(p, c, tok, exp), nil
 		}
 	}
-	return b.fetchAndCache(ctx, t, cacheErr)
+	t, err := b.fetchAndCache(ctx, p, c, cacheErr)
+	if err == nil && t.NotCached != nil {
+		b.warn(t.NotCached)
+	}
+	return t, err
 }
 
 // Refresh fetches the current token (after a reset in the UI) and replaces
-// the cached one only once the new one is in hand.
-func (b *Broker) Refresh(ctx context.Context, t Target) (Token, error) {
-	unlock, err := b.lock(ctx, t.Profile)
+// the cached one only once the new one is in hand. A new token that could
+// not be cached is reported in Token.NotCached, not warned about: refresh
+// fails on it, get --refresh warns. The old token is then removed, so that
+// no one is served the token that was reset.
+func (b *Broker) Refresh(ctx context.Context, p profile.Profile) (Token, error) {
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return Token{}, err
+	}
+	unlock, err := b.lock(ctx, p.Name)
 	if err != nil {
 		return Token{}, err
 	}
 	defer unlock()
-	return b.fetchAndCache(ctx, t, nil)
+	tok, err := b.fetchAndCache(ctx, p, c, nil)
+	if err != nil || tok.NotCached == nil {
+		return tok, err
+	}
+	if derr := deleteIfPresent(ctx, c, TokenItem(p.Name)); derr != nil {
+		tok.NotCached = fmt.Errorf("%w; the old token could not be removed either, and is still served: %v", tok.NotCached, derr)
+	} else {
+		tok.NotCached = fmt.Errorf("%w; the old token was removed, so the next get fetches again", tok.NotCached)
+	}
+	return tok, nil
 }
 
 // Verify checks the cached token against the service (GET /api/token with
-// the Monitor token as bearer, ibm-monitor-api.md section 2). A token the
-// service refuses (reset in the UI) is fetched again through IAM, once, and
-// replaced; if that fails the cache is left as it was. With no token cached
-// it is the same as Token.
-func (b *Broker) Verify(ctx context.Context, t Target) (Token, error) {
-	cached, ok, err := b.Cached(ctx, t)
-	if err != nil || !ok || t.iamMode() {
-		// Nothing to check (IAM tokens are served only while unexpired).
-		return b.Token(ctx, t)
+// the Monitor token as bearer, docs/protocol.md, "Monitor API token"). A
+// token the service refuses (reset in the UI) is fetched again through IAM,
+// once, and replaced; if that fails the cache is left as it was. With no
+// token cached it is the same as Token.
+func (b *Broker) Verify(ctx context.Context, p profile.Profile) (Token, error) {
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return Token{}, err
 	}
-	_, err = b.API.MonitorToken(ctx, t.Endpoint, monitorapi.Credentials{Bearer: cached})
+	cached, ok, _, err := b.cached(ctx, p, c)
+	if err != nil || !ok || p.IAMMode() {
+		// Nothing to check (IAM tokens are served only while unexpired).
+		return b.Token(ctx, p)
+	}
+	_, err = b.API.MonitorToken(ctx, p.Endpoint, monitorapi.Credentials{Bearer: cached})
 	switch {
 	case err == nil:
-		return Token{Value: cached, FromCache: true, Verified: true}, nil
+		t := fromCache(p, c, cached, time.Time{})
+		t.Verified = true
+		return t, nil
 	case !errors.Is(err, monitorapi.ErrRefused):
 		return Token{}, fmt.Errorf("could not check the cached token: %w", err)
 	}
-	unlock, err := b.lock(ctx, t.Profile)
+	unlock, err := b.lock(ctx, p.Name)
 	if err != nil {
 		return Token{}, err
 	}
 	defer unlock()
 	// Another process may have replaced it while we checked.
-	if now, ok, err := b.Cached(ctx, t); err == nil && ok && now != cached {
-		return Token{Value: now, FromCache: true}, nil
+	if now, ok, _, err := b.cached(ctx, p, c); err == nil && ok && now != cached {
+		return fromCache(p, c, now, time.Time{}), nil
 	}
-	tok, err := b.fetchAndCache(ctx, t, nil)
+	tok, err := b.fetchAndCache(ctx, p, c, nil)
 	if err != nil {
 		return Token{}, fmt.Errorf("the cached token was refused (reset?) and fetching a new one failed; the cache is unchanged: %w", err)
+	}
+	if tok.NotCached != nil {
+		b.warn(tok.NotCached)
 	}
 	tok.Replaced = true
 	return tok, nil
 }
 
-// lock takes the profile's fetch lock when the broker has one. A lock that
-// cannot be set up (a read-only cache directory) costs only the
-// deduplication, so it warns and goes on; a wait that ran out is an error.
-func (b *Broker) lock(ctx context.Context, profile string) (func(), error) {
-	if b.Lock == nil {
-		return func() {}, nil
-	}
-	unlock, err := b.Lock(ctx, profile)
-	if err == nil {
-		return unlock, nil
-	}
-	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
-		return nil, err
-	}
-	if b.Warn != nil {
-		b.Warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", err))
-	}
-	return func() {}, nil
-}
-
-// fetchAndCache fetches t's token and caches it, unless cacheErr says the
-// cache cannot be reached. A failed write warns and still answers: a
-// credential helper must not fail because caching failed.
-func (b *Broker) fetchAndCache(ctx context.Context, t Target, cacheErr error) (Token, error) {
-	iam, _, err := b.IAMToken(ctx, t)
+// fetchAndCache fetches p's token and caches it, unless cacheErr says the
+// cache cannot be reached. A write that failed is in Token.NotCached.
+func (b *Broker) fetchAndCache(ctx context.Context, p profile.Profile, c tokenCache, cacheErr error) (Token, error) {
+	iam, _, err := b.IAMToken(ctx, p)
 	if err != nil {
 		return Token{}, err
 	}
-	tok := Token{IAM: t.iamMode()}
-	if t.iamMode() {
+	tok := Token{IAM: p.IAMMode()}
+	if p.IAMMode() {
 		tok.Value, tok.ExpiresAt = iam.AccessToken, servedUntil(iam)
-	} else if tok.Value, err = b.monitorToken(ctx, t, iam.AccessToken); err != nil {
+	} else if tok.Value, err = b.monitorToken(ctx, p, iam.AccessToken); err != nil {
 		return Token{}, err
 	}
 	switch {
 	case cacheErr != nil:
-		b.warn(fmt.Errorf("the token was not cached, the cache could not be reached (%v); set the profile's cache to none or file to skip it", cacheErr))
-	case t.iamMode() && iam.ExpiresIn <= 0:
+		tok.NotCached = fmt.Errorf("the token was not cached, the cache could not be reached (%v); set the profile's cache to none or file to skip it", cacheErr)
+	case c.where == "":
+		// cache=none: nothing to write.
+	case p.IAMMode() && iam.ExpiresIn <= 0:
 		// No known lifetime (an ibmcloud session token without exp): not cached.
 	default:
-		if err := b.cache().Set(ctx, TokenItem(t.Profile), encodeEntry(t, tok.Value, tok.ExpiresAt)); err != nil {
-			b.warn(fmt.Errorf("the token was fetched but not cached: %w", err))
+		if err := c.Set(ctx, TokenItem(p.Name), encodeEntry(p, tok.Value, tok.ExpiresAt)); err != nil {
+			tok.NotCached = fmt.Errorf("the token was fetched but not cached: %w", err)
+		} else {
+			tok.CachedIn = c.where
 		}
 	}
 	return tok, nil
 }
 
-func (b *Broker) warn(err error) {
-	if b.Warn != nil {
-		b.Warn(err)
-	}
-}
-
-// exchange trades an API key for an IAM token: the first of the two
-// requests of a cold start (ibm-monitor-api.md section 5).
-func (b *Broker) exchange(ctx context.Context, t Target, apiKey string) (monitorapi.IAMToken, error) {
-	b.secret(apiKey)
-	iam, err := b.API.ExchangeAPIKey(ctx, t.IAMEndpoint, apiKey)
-	b.secret(iam.AccessToken)
-	return iam, err
-}
-
-func (b *Broker) monitorToken(ctx context.Context, t Target, iam string) (string, error) {
-	tok, err := b.API.MonitorToken(ctx, t.Endpoint, monitorapi.Credentials{
-		Bearer: iam, InstanceID: t.InstanceID, TeamID: t.TeamID,
+func (b *Broker) monitorToken(ctx context.Context, p profile.Profile, iam string) (string, error) {
+	tok, err := b.API.MonitorToken(ctx, p.Endpoint, monitorapi.Credentials{
+		Bearer: iam, InstanceID: p.InstanceID, TeamID: p.TeamID,
 	})
 	b.secret(tok)
 	return tok, err
 }
 
 // Teams lists the instance's teams, with the profile's credential.
-func (b *Broker) Teams(ctx context.Context, t Target) ([]monitorapi.Team, error) {
-	iam, _, err := b.IAMToken(ctx, t)
+func (b *Broker) Teams(ctx context.Context, p profile.Profile) ([]monitorapi.Team, error) {
+	iam, _, err := b.IAMToken(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	return b.API.Teams(ctx, t.Endpoint, monitorapi.Credentials{Bearer: iam.AccessToken, InstanceID: t.InstanceID})
+	return b.API.Teams(ctx, p.Endpoint, monitorapi.Credentials{Bearer: iam.AccessToken, InstanceID: p.InstanceID})
 }
 
-// Forget drops t's cached token if, and only if, it equals rejected: a
+// Forget drops p's cached token if, and only if, it equals rejected: a
 // stale rejection (an old token a caller still held) must not throw away a
-// fresh one (integrations.md section 3, as git's own helpers do since 2.42).
-func (b *Broker) Forget(ctx context.Context, t Target, rejected string) error {
-	cached, ok, err := b.Cached(ctx, t)
+// fresh one (docs/integrations.md, "git credential helper": git's own
+// helpers do the same since 2.42).
+func (b *Broker) Forget(ctx context.Context, p profile.Profile, rejected string) error {
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return err
+	}
+	cached, ok, _, err := b.cached(ctx, p, c)
 	if err != nil || !ok || cached != rejected {
 		return err
 	}
-	return deleteIfPresent(ctx, b.cache(), TokenItem(t.Profile))
+	return deleteIfPresent(ctx, c, TokenItem(p.Name))
 }
 
-// Logout removes the profile's secrets. Items already gone are fine.
-func (b *Broker) Logout(ctx context.Context, profile string) error {
-	if b.Cache != nil {
-		if err := deleteIfPresent(ctx, b.Cache, TokenItem(profile)); err != nil {
-			return err
-		}
-	}
-	for _, item := range []string{TokenItem(profile), APIKeyItem(profile)} {
-		if err := deleteIfPresent(ctx, b.Secrets, item); err != nil {
-			return err
-		}
+func deleteIfPresent(ctx context.Context, s Secrets, item string) error {
+	if err := s.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	return nil
 }

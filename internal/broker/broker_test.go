@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -98,20 +100,40 @@ func (f *fakeAPI) MonitorToken(ctx context.Context, endpoint string, c monitorap
 	return "mon(" + c.Bearer + "," + c.InstanceID + "," + c.TeamID + ")", nil
 }
 
-var target = Target{Profile: "p", Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: "7"}
+// prof is a resolved profile with the given settings.
+func prof(name string, s config.Settings) profile.Profile {
+	return profile.Profile{Name: name, Settings: s, From: profile.FromFile}
+}
 
-func newBroker(env map[string]string) (*Broker, *recordingSecrets, *fakeAPI, *[]error) {
+var target = prof("p", config.Settings{Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: "7"})
+
+// withEnvKey is p with IBMCLOUD_API_KEY set to v.
+func withEnvKey(p profile.Profile, v string) profile.Profile {
+	p.EnvAPIKey = v
+	return p
+}
+
+func newBroker(t *testing.T) (*Broker, *recordingSecrets, *fakeAPI, *[]error) {
 	sec := &recordingSecrets{inner: store.NewMemory("test")}
 	api := &fakeAPI{}
 	var warnings []error
-	b := &Broker{Secrets: sec, API: api, Getenv: func(k string) string { return env[k] },
-		Warn: func(err error) { warnings = append(warnings, err) }}
+	b := &Broker{Keyring: sec, API: api, CacheDir: t.TempDir(), Warn: func(err error) { warnings = append(warnings, err) }}
 	return b, sec, api, &warnings
+}
+
+// cachedValue is the token cached for p, if any.
+func cachedValue(b *Broker, p profile.Profile) (string, bool) {
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return "", false
+	}
+	tok, ok, _, _ := b.cached(context.Background(), p, c)
+	return tok, ok
 }
 
 func TestColdThenWarm(t *testing.T) {
 	ctx := context.Background()
-	b, sec, api, _ := newBroker(nil)
+	b, sec, api, _ := newBroker(t)
 	sec.inner.Set(ctx, APIKeyItem("p"), " key-1\n")
 
 	tok, err := b.Token(ctx, target)
@@ -134,15 +156,15 @@ func TestColdThenWarm(t *testing.T) {
 
 func TestCachedTokenIsBoundToItsTarget(t *testing.T) {
 	ctx := context.Background()
-	b, sec, api, _ := newBroker(nil)
+	b, sec, api, _ := newBroker(t)
 	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
 	if _, err := b.Token(ctx, target); err != nil {
 		t.Fatal(err)
 	}
-	for _, changed := range []Target{
-		{Profile: "p", Endpoint: "https://other", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: "7"},
-		{Profile: "p", Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid2", TeamID: "7"},
-		{Profile: "p", Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: ""},
+	for _, changed := range []profile.Profile{
+		prof("p", config.Settings{Endpoint: "https://other", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: "7"}),
+		prof("p", config.Settings{Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid2", TeamID: "7"}),
+		prof("p", config.Settings{Endpoint: "https://e", IAMEndpoint: "https://iam", InstanceID: "guid", TeamID: ""}),
 	} {
 		before := api.fetches
 		tok, err := b.Token(ctx, changed)
@@ -154,7 +176,7 @@ func TestCachedTokenIsBoundToItsTarget(t *testing.T) {
 
 func TestCacheWriteFailureStillAnswers(t *testing.T) {
 	ctx := context.Background()
-	b, sec, _, warnings := newBroker(nil)
+	b, sec, _, warnings := newBroker(t)
 	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
 	sec.failOn = "Set#1"
 	tok, err := b.Token(ctx, target)
@@ -184,22 +206,22 @@ func TestAPIKeySources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, sec, _, _ := newBroker(map[string]string{"IBMCLOUD_API_KEY": tt.env})
+			b, sec, api, _ := newBroker(t)
 			sec.inner.Set(ctx, APIKeyItem("p"), "ring-key\n")
-			key, source, err := b.APIKey(ctx, "p")
+			iam, source, err := b.IAMToken(ctx, withEnvKey(target, tt.env))
 			if tt.err != "" {
-				if err == nil || err.Error() != tt.err {
-					t.Fatalf("err = %v, want %q", err, tt.err)
+				if err == nil || err.Error() != tt.err || api.exchanges != 0 {
+					t.Fatalf("err = %v after %d exchanges, want %q and none", err, api.exchanges, tt.err)
 				}
 				return
 			}
-			if err != nil || key != tt.key || source != tt.source {
-				t.Fatalf("APIKey = %q, %q, %v; want %q, %q", key, source, err, tt.key, tt.source)
+			if err != nil || iam.AccessToken != "iam("+tt.key+")" || source != tt.source {
+				t.Fatalf("IAMToken = %q, %q, %v; want the key %q from %q", iam.AccessToken, source, err, tt.key, tt.source)
 			}
 		})
 	}
-	b, _, _, _ := newBroker(nil)
-	if _, _, err := b.APIKey(ctx, "p"); !errors.Is(err, ErrNoAPIKey) {
+	b, _, _, _ := newBroker(t)
+	if _, _, err := b.IAMToken(ctx, target); !errors.Is(err, ErrNoAPIKey) {
 		t.Fatalf("no key anywhere: err = %v, want ErrNoAPIKey", err)
 	}
 }
@@ -209,7 +231,7 @@ func TestAPIKeySources(t *testing.T) {
 // committed.
 func TestLoginIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	newTarget := Target{Profile: "p", Endpoint: "https://new", IAMEndpoint: "https://iam", InstanceID: "guid9", TeamID: "9"}
+	newTarget := prof("p", config.Settings{Endpoint: "https://new", IAMEndpoint: "https://iam", InstanceID: "guid9", TeamID: "9"})
 	tests := []struct {
 		name      string
 		failOn    string
@@ -226,13 +248,13 @@ func TestLoginIsAllOrNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, sec, api, _ := newBroker(nil)
+			b, sec, api, _ := newBroker(t)
 			sec.inner.Set(ctx, APIKeyItem("p"), "old-key")
 			sec.inner.Set(ctx, TokenItem("p"), encodeEntry(target, "old-token", time.Time{}))
 			sec.failOn = tt.failOn
 			api.err = tt.apiErr
 			committed := false
-			err := b.Login(ctx, newTarget, "new-key", LoginOptions{Verify: tt.verify}, func(Target) error {
+			_, err := b.Login(ctx, newTarget, "new-key", LoginOptions{Verify: tt.verify}, func(profile.Profile) error {
 				committed = true
 				return tt.commitErr
 			})
@@ -246,7 +268,7 @@ func TestLoginIsAllOrNothing(t *testing.T) {
 				t.Errorf("API key after failed login = %q, want the old one", key)
 			}
 			sec.failOn = ""
-			if tok, ok, _ := b.Cached(ctx, target); !ok || tok != "old-token" {
+			if tok, ok := cachedValue(b, target); !ok || tok != "old-token" {
 				t.Errorf("cached token after failed login = %q, %v; want the old one", tok, ok)
 			}
 		})
@@ -255,8 +277,8 @@ func TestLoginIsAllOrNothing(t *testing.T) {
 
 func TestLoginFromNothingLeavesNothingOnFailure(t *testing.T) {
 	ctx := context.Background()
-	b, sec, _, _ := newBroker(nil)
-	err := b.Login(ctx, target, "new-key", LoginOptions{Verify: true}, func(Target) error { return errors.New("disk full") })
+	b, sec, _, _ := newBroker(t)
+	_, err := b.Login(ctx, target, "new-key", LoginOptions{Verify: true}, func(profile.Profile) error { return errors.New("disk full") })
 	if err == nil {
 		t.Fatal("want failure")
 	}
@@ -269,7 +291,7 @@ func TestLoginFromNothingLeavesNothingOnFailure(t *testing.T) {
 
 func TestLogoutToleratesMissingItems(t *testing.T) {
 	ctx := context.Background()
-	b, sec, _, _ := newBroker(nil)
+	b, sec, _, _ := newBroker(t)
 	sec.inner.Set(ctx, APIKeyItem("p"), "k")
 	if err := b.Logout(ctx, "p"); err != nil {
 		t.Fatal(err)
@@ -284,10 +306,10 @@ func TestLogoutToleratesMissingItems(t *testing.T) {
 
 func TestLoginResolvesTeamName(t *testing.T) {
 	ctx := context.Background()
-	b, sec, api, _ := newBroker(nil)
-	var committed Target
-	err := b.Login(ctx, Target{Profile: "p", Endpoint: "https://e", InstanceID: "g"}, "k",
-		LoginOptions{Verify: true, TeamName: "Dev team"}, func(t Target) error { committed = t; return nil })
+	b, sec, api, _ := newBroker(t)
+	var committed profile.Profile
+	_, err := b.Login(ctx, prof("p", config.Settings{Endpoint: "https://e", InstanceID: "g"}), "k",
+		LoginOptions{Verify: true, TeamName: "Dev team"}, func(p profile.Profile) error { committed = p; return nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,12 +317,12 @@ func TestLoginResolvesTeamName(t *testing.T) {
 		t.Fatalf("committed team %q after %d exchanges, %d team lists, %d fetches; want 22, 1, 1, 1",
 			committed.TeamID, api.exchanges, api.teams, api.fetches)
 	}
-	if tok, ok, _ := b.Cached(ctx, committed); !ok || tok != "mon(iam(k),g,22)" {
+	if tok, ok := cachedValue(b, committed); !ok || tok != "mon(iam(k),g,22)" {
 		t.Fatalf("cached %q, %v: want the token of team 22", tok, ok)
 	}
 
-	err = b.Login(ctx, Target{Profile: "q", Endpoint: "https://e", InstanceID: "g"}, "k",
-		LoginOptions{Verify: true, TeamName: "dev team"}, func(Target) error { t.Fatal("committed"); return nil })
+	_, err = b.Login(ctx, prof("q", config.Settings{Endpoint: "https://e", InstanceID: "g"}), "k",
+		LoginOptions{Verify: true, TeamName: "dev team"}, func(profile.Profile) error { t.Fatal("committed"); return nil })
 	want := `--team-name: the instance has no team named "dev team"; its teams are "Ops", "Dev team"`
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
@@ -312,7 +334,7 @@ func TestLoginResolvesTeamName(t *testing.T) {
 
 func TestSessionIsTheLastSource(t *testing.T) {
 	ctx := context.Background()
-	b, sec, api, _ := newBroker(nil)
+	b, sec, api, _ := newBroker(t)
 	sessions := 0
 	b.Session = func() (monitorapi.IAMToken, error) {
 		sessions++
@@ -344,7 +366,7 @@ func TestSessionIsTheLastSource(t *testing.T) {
 // local clock, then fetched again.
 func TestIAMModeCachesUntilExpiry(t *testing.T) {
 	ctx := context.Background()
-	b, sec, api, _ := newBroker(nil)
+	b, sec, api, _ := newBroker(t)
 	clock := time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 	api.now = clock
 	b.Now = func() time.Time { return clock }
@@ -368,7 +390,7 @@ func TestIAMModeCachesUntilExpiry(t *testing.T) {
 		t.Fatalf("at 55 min: %+v after %d exchanges; want a new IAM token", tok, api.exchanges)
 	}
 	// A Monitor-token entry is never served in IAM mode, nor the reverse.
-	if _, ok, _ := b.Cached(ctx, target); ok {
+	if _, ok := cachedValue(b, target); ok {
 		t.Fatal("an IAM token was served as a Monitor token")
 	}
 }
@@ -383,8 +405,8 @@ func TestCredentialKinds(t *testing.T) {
 		{"trusted-profile", "monitor-reader", "env-key", "mon(iam(env-key),guid,7)", SourceEnv},
 	}
 	for _, tt := range tests {
-		b, _, _, _ := newBroker(map[string]string{"IBMCLOUD_API_KEY": tt.env})
-		tg := target
+		b, _, _, _ := newBroker(t)
+		tg := withEnvKey(target, tt.env)
 		tg.Credential, tg.TrustedProfile = tt.credential, tt.profile
 		tok, err := b.Token(ctx, tg)
 		if err != nil || tok.Value != tt.want {
@@ -401,7 +423,7 @@ func TestCredentialKinds(t *testing.T) {
 // warning that it was not cached.
 func TestUnreachableCacheDoesNotStopOtherCredentials(t *testing.T) {
 	ctx := context.Background()
-	b, sec, _, warnings := newBroker(nil)
+	b, sec, _, warnings := newBroker(t)
 	sec.failOn = "Get#1"
 	tg := target
 	tg.Credential, tg.TrustedProfile = "trusted-profile", "monitor-reader"

@@ -6,15 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
-// Where an API key came from, as status reports it.
+// Where an IAM token came from, as status reports it.
 const (
 	SourceEnv            = "IBMCLOUD_API_KEY"
 	SourceEnvFile        = "IBMCLOUD_API_KEY (@file)"
@@ -31,92 +30,102 @@ var ErrNoAPIKey = errors.New("no API key")
 // characters, so anything near this size is the wrong file.
 const maxKeyFile = 64 << 10
 
-// APIKey returns the API key the profile uses and where it came from.
-// IBMCLOUD_API_KEY, when set, wins over the keyring, as in IBM's own CLI; its
-// "@path" form reads the key from a file (ibm-monitor-api.md section 3).
-func (b *Broker) APIKey(ctx context.Context, profile string) (key, source string, err error) {
-	if v := b.getenv("IBMCLOUD_API_KEY"); v != "" {
-		if path, ok := strings.CutPrefix(v, "@"); ok {
-			key, err := readKeyFile(path)
-			return key, SourceEnvFile, err
-		}
-		return strings.TrimSpace(v), SourceEnv, nil
-	}
-	key, err = b.Secrets.Get(ctx, APIKeyItem(profile))
-	if errors.Is(err, store.ErrNotFound) {
-		return "", "", fmt.Errorf("%w for profile %q: run `monitor-token login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, profile)
-	}
-	if err != nil {
-		return "", "", err
-	}
-	// Keys are not trimmed by go-sdk-core (ibm-monitor-api.md section 1).
-	return strings.TrimSpace(key), SourceKeyring, nil
+// credential is how one profile gets its IAM token: where from (for status
+// and messages) and the exchange itself.
+type credential struct {
+	source string
+	iam    func(context.Context) (monitorapi.IAMToken, error)
 }
 
-// IAMToken gets an IAM token for t from the profile's credential, in one
-// documented order (issue 5): IBMCLOUD_API_KEY (and its @file form); then
-// what the profile names: a trusted profile through a compute-resource
-// token, a VSI's instance identity, or (the default) the keyring's API key
-// and, under ibmcloud, the CLI's login session. It returns where the token
-// came from, as status shows it.
-func (b *Broker) IAMToken(ctx context.Context, t Target) (monitorapi.IAMToken, string, error) {
-	if b.getenv("IBMCLOUD_API_KEY") == "" {
-		switch t.Credential {
-		case "trusted-profile":
-			iam, err := b.API.ExchangeCRToken(ctx, t.IAMEndpoint, t.CRTokenFile, monitorapi.TrustedProfile(t.TrustedProfile))
-			b.secret(iam.AccessToken)
-			return iam, SourceTrustedProfile, err
-		case "vpc-instance":
-			iam, err := b.API.ExchangeVPCIdentity(ctx, t.MetadataURL, monitorapi.TrustedProfile(t.TrustedProfile))
-			b.secret(iam.AccessToken)
-			return iam, SourceVPC, err
+// credential is the one place that turns the profile's kind of credential
+// (decided by profile.Profile.Credential) into an IAM token. Finding the
+// credential may read it (the keyring's key, an @file key) but exchanges
+// nothing.
+func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential, error) {
+	switch p.CredentialKind() {
+	case profile.TrustedProfile:
+		return credential{source: SourceTrustedProfile + " " + p.TrustedProfile, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+			return b.API.ExchangeCRToken(ctx, p.IAMEndpoint, p.CRTokenFile, monitorapi.TrustedProfile(p.TrustedProfile))
+		}}, nil
+	case profile.VPCIdentity:
+		return credential{source: SourceVPC, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+			return b.API.ExchangeVPCIdentity(ctx, p.MetadataURL, monitorapi.TrustedProfile(p.TrustedProfile))
+		}}, nil
+	case profile.EnvAPIKey:
+		key, source, err := envAPIKey(p.EnvAPIKey)
+		if err != nil {
+			return credential{}, err
 		}
+		return credential{source: source, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+			iam, err := b.exchange(ctx, p, key)
+			if err != nil {
+				// Say which key was refused: the variable wins over the
+				// keyring, and a stale export is easy to forget.
+				return iam, fmt.Errorf("with the API key from %s: %w", source, err)
+			}
+			return iam, nil
+		}}, nil
 	}
-	key, source, err := b.APIKey(ctx, t.Profile)
-	if errors.Is(err, ErrNoAPIKey) && b.Session != nil {
-		iam, serr := b.Session()
-		if serr != nil {
-			return monitorapi.IAMToken{}, "", fmt.Errorf("%w; and %w", err, serr)
-		}
-		b.secret(iam.AccessToken)
-		return iam, SourceSession, nil
+	key, err := b.Keyring.Get(ctx, APIKeyItem(p.Name))
+	switch {
+	case err == nil:
+		// Keys are not trimmed by go-sdk-core (docs/protocol.md, "go-sdk-core").
+		key = strings.TrimSpace(key)
+		return credential{source: SourceKeyring, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+			return b.exchange(ctx, p, key)
+		}}, nil
+	case !errors.Is(err, store.ErrNotFound):
+		return credential{}, err
 	}
+	noKey := fmt.Errorf("%w for profile %q: run `monitor-token login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name)
+	if b.Session == nil {
+		return credential{}, noKey
+	}
+	session, serr := b.Session()
+	if serr != nil {
+		return credential{}, fmt.Errorf("%w; and %w", noKey, serr)
+	}
+	return credential{source: SourceSession, iam: func(context.Context) (monitorapi.IAMToken, error) { return session, nil }}, nil
+}
+
+// IAMToken gets an IAM token for p from its credential, and says where it
+// came from.
+func (b *Broker) IAMToken(ctx context.Context, p profile.Profile) (monitorapi.IAMToken, string, error) {
+	c, err := b.credential(ctx, p)
 	if err != nil {
 		return monitorapi.IAMToken{}, "", err
 	}
-	iam, err := b.exchange(ctx, t, key)
-	if err != nil && source != SourceKeyring {
-		// Say which key was refused: the variable wins over the keyring,
-		// and a stale export is easy to forget.
-		return monitorapi.IAMToken{}, "", fmt.Errorf("with the API key from %s: %w", source, err)
-	}
-	return iam, source, err
+	iam, err := c.iam(ctx)
+	b.secret(iam.AccessToken)
+	return iam, c.source, err
 }
 
-// KeyringCredential says whether t's credential is the keyring's API key,
-// so that a keyring out of reach also means no credential.
-func (b *Broker) KeyringCredential(t Target) bool {
-	return b.getenv("IBMCLOUD_API_KEY") == "" && t.Credential == ""
-}
-
-// CredentialSource says where t's IAM token would come from, without
+// CredentialSource says where p's IAM token would come from, without
 // fetching anything: for status.
-func (b *Broker) CredentialSource(ctx context.Context, t Target) (string, error) {
-	if b.getenv("IBMCLOUD_API_KEY") == "" {
-		switch t.Credential {
-		case "trusted-profile":
-			return SourceTrustedProfile + " " + t.TrustedProfile, nil
-		case "vpc-instance":
-			return SourceVPC, nil
-		}
+func (b *Broker) CredentialSource(ctx context.Context, p profile.Profile) (string, error) {
+	c, err := b.credential(ctx, p)
+	return c.source, err
+}
+
+// exchange trades an API key for an IAM token: the first of the two
+// requests of a cold start (docs/protocol.md, "On the wire").
+func (b *Broker) exchange(ctx context.Context, p profile.Profile, apiKey string) (monitorapi.IAMToken, error) {
+	b.secret(apiKey)
+	iam, err := b.API.ExchangeAPIKey(ctx, p.IAMEndpoint, apiKey)
+	b.secret(iam.AccessToken)
+	return iam, err
+}
+
+// envAPIKey reads IBMCLOUD_API_KEY's value: the key itself, or "@path", a
+// file holding it, as IBM's own CLI takes it (docs/protocol.md,
+// "Environment variables").
+func envAPIKey(v string) (key, source string, err error) {
+	path, ok := strings.CutPrefix(v, "@")
+	if !ok {
+		return strings.TrimSpace(v), SourceEnv, nil
 	}
-	_, source, err := b.APIKey(ctx, t.Profile)
-	if errors.Is(err, ErrNoAPIKey) && b.Session != nil {
-		if _, serr := b.Session(); serr == nil {
-			return SourceSession, nil
-		}
-	}
-	return source, err
+	key, err = readKeyFile(path)
+	return key, SourceEnvFile, err
 }
 
 func readKeyFile(path string) (string, error) {
@@ -137,178 +146,4 @@ func readKeyFile(path string) (string, error) {
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is empty", path)
 	}
 	return key, nil
-}
-
-func (b *Broker) getenv(name string) string {
-	if b.Getenv == nil {
-		return ""
-	}
-	return b.Getenv(name)
-}
-
-// LoginOptions are the choices of a login.
-type LoginOptions struct {
-	// Verify fetches the token before anything is stored, so a wrong key,
-	// instance or team fails the login (issue 2).
-	Verify bool
-	// TeamName, when set, is resolved to the team id through /api/teams.
-	TeamName string
-}
-
-// Login stores the API key (and the token, when verified) for t and then
-// calls commit with the final target (the team resolved), which writes the
-// profile. Either all of it happens or, on any failure, the keyring is put
-// back as it was (issue 2: "a failed login changes nothing that was there
-// before"). An empty apiKey means the profile uses the ibmcloud login
-// session: a key stored earlier is removed, so it cannot win over it.
-func (b *Broker) Login(ctx context.Context, t Target, apiKey string, opts LoginOptions, commit func(Target) error) error {
-	var token string
-	var expiresAt time.Time
-	if opts.Verify || opts.TeamName != "" {
-		iam, err := b.loginIAMToken(ctx, t, apiKey)
-		if err != nil {
-			return err
-		}
-		if opts.TeamName != "" {
-			if t.TeamID, err = b.resolveTeam(ctx, t, iam.AccessToken, opts.TeamName); err != nil {
-				return err
-			}
-		}
-		if opts.Verify {
-			if token, expiresAt, err = b.verifyLogin(ctx, t, iam); err != nil {
-				return err
-			}
-		}
-	}
-	keyItem, tokenItem := APIKeyItem(t.Profile), TokenItem(t.Profile)
-	// The key item is the keyring's business only for an API-key profile:
-	// a trusted profile or a VSI identity works where there is no keyring.
-	keys, tokens := b.Secrets, b.cache()
-	touchKey := apiKey != "" || t.Credential == ""
-	// Read what is there, so it can be put back. A store that cannot be
-	// read fails the login here, before anything changed.
-	var prevKey previous
-	var err error
-	if touchKey {
-		if prevKey, err = snapshot(ctx, keys, keyItem); err != nil {
-			return err
-		}
-	}
-	prevToken, err := snapshot(ctx, tokens, tokenItem)
-	if err != nil {
-		return err
-	}
-	switch {
-	case apiKey != "":
-		err = keys.Set(ctx, keyItem, apiKey)
-	case touchKey:
-		// A session login: an old key must not win over the session.
-		err = deleteIfPresent(ctx, keys, keyItem)
-	}
-	if err == nil {
-		if opts.Verify {
-			err = tokens.Set(ctx, tokenItem, encodeEntry(t, token, expiresAt))
-		} else {
-			// An unverified login must not leave a token bound to the old
-			// settings behind; the next get fetches one.
-			err = deleteIfPresent(ctx, tokens, tokenItem)
-		}
-	}
-	if err == nil {
-		err = commit(t)
-	}
-	if err != nil {
-		// Put back in reverse order. A failure here is reported with the
-		// original error; there is nothing better to do with it.
-		rerr := restore(ctx, tokens, tokenItem, prevToken)
-		if touchKey {
-			rerr = errors.Join(rerr, restore(ctx, keys, keyItem, prevKey))
-		}
-		if rerr != nil {
-			b.warn(fmt.Errorf("could not put the keyring back as it was: %w", rerr))
-		}
-		return err
-	}
-	return nil
-}
-
-// loginIAMToken is the IAM token a login verifies with: from the key it
-// was given, else from the profile's other credential.
-func (b *Broker) loginIAMToken(ctx context.Context, t Target, apiKey string) (monitorapi.IAMToken, error) {
-	if apiKey != "" {
-		return b.exchange(ctx, t, apiKey)
-	}
-	if t.Credential != "" {
-		iam, _, err := b.IAMToken(ctx, t)
-		return iam, err
-	}
-	if b.Session == nil {
-		return monitorapi.IAMToken{}, ErrNoAPIKey
-	}
-	iam, err := b.Session()
-	if err != nil {
-		return monitorapi.IAMToken{}, err
-	}
-	b.secret(iam.AccessToken)
-	return iam, nil
-}
-
-// verifyLogin proves the settings work: the Monitor token is fetched; in
-// IAM mode, where there is none, the IAM token is used on /api/users/me
-// with the instance (and team) headers, and is what gets cached.
-func (b *Broker) verifyLogin(ctx context.Context, t Target, iam monitorapi.IAMToken) (string, time.Time, error) {
-	if !t.iamMode() {
-		tok, err := b.monitorToken(ctx, t, iam.AccessToken)
-		return tok, time.Time{}, err
-	}
-	_, err := b.API.CurrentUser(ctx, t.Endpoint, monitorapi.Credentials{Bearer: iam.AccessToken, InstanceID: t.InstanceID, TeamID: t.TeamID})
-	return iam.AccessToken, servedUntil(iam), err
-}
-
-// resolveTeam finds a team by its exact name.
-func (b *Broker) resolveTeam(ctx context.Context, t Target, iam, name string) (string, error) {
-	teams, err := b.API.Teams(ctx, t.Endpoint, monitorapi.Credentials{Bearer: iam, InstanceID: t.InstanceID})
-	if err != nil {
-		return "", err
-	}
-	var names []string
-	for _, team := range teams {
-		if team.Name == name {
-			return strconv.FormatInt(team.ID, 10), nil
-		}
-		names = append(names, strconv.Quote(team.Name))
-	}
-	return "", fmt.Errorf("--team-name: the instance has no team named %q; its teams are %s", name, strings.Join(names, ", "))
-}
-
-func deleteIfPresent(ctx context.Context, s Secrets, item string) error {
-	if err := s.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	return nil
-}
-
-// previous is an item's value before a change; absent means the item did
-// not exist.
-type previous struct {
-	value  string
-	exists bool
-}
-
-func snapshot(ctx context.Context, s Secrets, item string) (previous, error) {
-	v, err := s.Get(ctx, item)
-	if errors.Is(err, store.ErrNotFound) {
-		return previous{}, nil
-	}
-	if err != nil {
-		return previous{}, err
-	}
-	return previous{value: v, exists: true}, nil
-}
-
-func restore(ctx context.Context, s Secrets, item string, p previous) error {
-	if p.exists {
-		return s.Set(ctx, item, p.value)
-	}
-	return deleteIfPresent(ctx, s, item)
 }

@@ -12,10 +12,17 @@ import (
 	"testing"
 )
 
+// The messages of the rules in check.go that tests compare whole.
+const (
+	msgNotGUID = "instance_id is not an instance GUID (expected 8-4-4-4-12 hex digits; `ibmcloud resource service-instance NAME --output json` shows it)"
+	msgNoGUID  = "instance_id is missing (expected the instance GUID, 8-4-4-4-12 hex digits; `ibmcloud resource service-instance NAME --output json` shows it)"
+	msgTeam    = "team_id is not a team id (expected a positive decimal number such as 26055, or none for the user's default team; `monitor-token teams` lists them)"
+)
+
 const guid = "0123abcd-4567-89ab-cdef-0123456789ab"
 
 func sample() *File {
-	return &File{Version: 1, Profiles: map[string]Profile{
+	return &File{Version: 1, Profiles: map[string]Settings{
 		"default": {
 			Endpoint:    "https://us-south.monitoring.cloud.ibm.com",
 			IAMEndpoint: "https://iam.cloud.ibm.com",
@@ -59,7 +66,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestSaveNormalizes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.json")
-	f := &File{Profiles: map[string]Profile{"p": {
+	f := &File{Profiles: map[string]Settings{"p": {
 		Endpoint:    "https://EU-DE.monitoring.cloud.ibm.com/api/",
 		IAMEndpoint: "https://iam.cloud.ibm.com/identity/token",
 		InstanceID:  strings.ToUpper(guid),
@@ -75,7 +82,7 @@ func TestSaveNormalizes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Profile{Endpoint: "https://eu-de.monitoring.cloud.ibm.com", IAMEndpoint: "https://iam.cloud.ibm.com", InstanceID: guid}
+	want := Settings{Endpoint: "https://eu-de.monitoring.cloud.ibm.com", IAMEndpoint: "https://iam.cloud.ibm.com", InstanceID: guid}
 	if got.Version != 1 || got.Profiles["p"] != want {
 		t.Errorf("Load = %+v, want version 1 and %+v", got, want)
 	}
@@ -94,9 +101,9 @@ func TestSaveRejectsInvalid(t *testing.T) {
 	}{
 		{nil, "no config to save"},
 		{&File{Version: 2}, "version 2 is not supported"},
-		{&File{Profiles: map[string]Profile{"bad name": {}}}, `profile name "bad name" is not valid`},
-		{&File{Profiles: map[string]Profile{"p": {Endpoint: "http://example.com", InstanceID: guid}}}, `profile "p": endpoint plain http is only allowed for loopback addresses`},
-		{&File{Profiles: map[string]Profile{"p": {Endpoint: "https://example.com", InstanceID: "x"}}}, `profile "p": instance_id is not a GUID (expected 8-4-4-4-12 hex digits)`},
+		{&File{Profiles: map[string]Settings{"bad name": {}}}, `profile name "bad name" is not valid`},
+		{&File{Profiles: map[string]Settings{"p": {Endpoint: "http://example.com", InstanceID: guid}}}, `profile "p": endpoint plain http is only allowed for loopback addresses`},
+		{&File{Profiles: map[string]Settings{"p": {Endpoint: "https://example.com", InstanceID: "x"}}}, `profile "p": ` + msgNotGUID},
 	}
 	for _, tt := range tests {
 		err := tt.f.Save(path)
@@ -220,7 +227,7 @@ func TestLoadMissing(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load(%s): %v", path, err)
 		}
-		want := &File{Version: 1, Profiles: map[string]Profile{}}
+		want := &File{Version: 1, Profiles: map[string]Settings{}}
 		if !reflect.DeepEqual(f, want) {
 			t.Errorf("Load(%s) = %+v, want %+v", path, f, want)
 		}
@@ -236,12 +243,12 @@ func TestLoadValid(t *testing.T) {
 		data string
 		want *File
 	}{
-		{"empty object", `{}`, &File{Version: 1, Profiles: map[string]Profile{}}},
-		{"null profiles", `{"version":1,"profiles":null}`, &File{Version: 1, Profiles: map[string]Profile{}}},
+		{"empty object", `{}`, &File{Version: 1, Profiles: map[string]Settings{}}},
+		{"null profiles", `{"version":1,"profiles":null}`, &File{Version: 1, Profiles: map[string]Settings{}}},
 		{"unknown fields ignored", `{"version":1,"future":{"x":[1,2]},"profiles":{"p":{"endpoint":"https://host","instance_id":"` + guid + `","color":"blue"}}}`,
-			&File{Version: 1, Profiles: map[string]Profile{"p": {Endpoint: "https://host", InstanceID: guid}}}},
+			&File{Version: 1, Profiles: map[string]Settings{"p": {Endpoint: "https://host", InstanceID: guid}}}},
 		{"normalized on load", `  {"profiles":{"p":{"endpoint":"https://Host:443/api/","iam_endpoint":"http://localhost:1/identity/token","instance_id":"` + strings.ToUpper(guid) + `","team_id":"7","region":"xx-new"}}}`,
-			&File{Version: 1, Profiles: map[string]Profile{"p": {Endpoint: "https://host", IAMEndpoint: "http://localhost:1", InstanceID: guid, TeamID: "7", Region: "xx-new"}}}},
+			&File{Version: 1, Profiles: map[string]Settings{"p": {Endpoint: "https://host", IAMEndpoint: "http://localhost:1", InstanceID: guid, TeamID: "7", Region: "xx-new"}}}},
 	}
 	for _, tt := range tests {
 		path := filepath.Join(t.TempDir(), "config.json")
@@ -291,12 +298,12 @@ func TestLoadInvalid(t *testing.T) {
 		{"http endpoint", `{"profiles":{"p":{"endpoint":"http://10.0.0.1","instance_id":"` + guid + `"}}}`, `profile "p": endpoint plain http is only allowed for loopback addresses; use https://`},
 		{"endpoint path", `{"profiles":{"p":{"endpoint":"https://h/api/token","instance_id":"` + guid + `"}}}`, `profile "p": endpoint has path "/api/token"; expected https://<host>, optionally followed by /api`},
 		{"iam http", `{"profiles":{"p":{` + validProfile + `,"iam_endpoint":"http://iam.cloud.ibm.com"}}}`, `profile "p": iam_endpoint plain http is only allowed for loopback addresses; use https://`},
-		{"missing instance", `{"profiles":{"p":{"endpoint":"https://host"}}}`, `profile "p": instance_id is missing (expected the instance GUID, 8-4-4-4-12 hex digits)`},
-		{"bad instance", `{"profiles":{"p":{"endpoint":"https://host","instance_id":"SECRETKEY"}}}`, `profile "p": instance_id is not a GUID (expected 8-4-4-4-12 hex digits)`},
-		{"escaped NUL in instance", `{"profiles":{"p":{"endpoint":"https://host","instance_id":"\u0000"}}}`, `profile "p": instance_id is not a GUID (expected 8-4-4-4-12 hex digits)`},
-		{"team_id not numeric", `{"profiles":{"p":{` + validProfile + `,"team_id":"SECRETKEY"}}}`, `profile "p": team_id is not valid (expected a positive decimal number as a string, e.g. "26055", or no team_id for the default team)`},
-		{"team_id zero", `{"profiles":{"p":{` + validProfile + `,"team_id":"0"}}}`, `profile "p": team_id is not valid (expected a positive decimal number as a string, e.g. "26055", or no team_id for the default team)`},
-		{"team_id too big", `{"profiles":{"p":{` + validProfile + `,"team_id":"99999999999999999999"}}}`, `profile "p": team_id is not valid (expected a positive decimal number as a string, e.g. "26055", or no team_id for the default team)`},
+		{"missing instance", `{"profiles":{"p":{"endpoint":"https://host"}}}`, `profile "p": ` + msgNoGUID},
+		{"bad instance", `{"profiles":{"p":{"endpoint":"https://host","instance_id":"SECRETKEY"}}}`, `profile "p": ` + msgNotGUID},
+		{"escaped NUL in instance", `{"profiles":{"p":{"endpoint":"https://host","instance_id":"\u0000"}}}`, `profile "p": ` + msgNotGUID},
+		{"team_id not numeric", `{"profiles":{"p":{` + validProfile + `,"team_id":"SECRETKEY"}}}`, `profile "p": ` + msgTeam},
+		{"team_id zero", `{"profiles":{"p":{` + validProfile + `,"team_id":"0"}}}`, `profile "p": ` + msgTeam},
+		{"team_id too big", `{"profiles":{"p":{` + validProfile + `,"team_id":"99999999999999999999"}}}`, `profile "p": ` + msgTeam},
 		{"duplicate profile", `{"profiles":{"p":{` + validProfile + `},` + "\n" + `"p":{` + validProfile + `}}}`, `at line 2, column 5: profile "p" appears twice`},
 		{"duplicate profiles key", `{"profiles":{},"Profiles":{}}`, `near line 1, column 25: key "Profiles" appears twice (keys are not case-sensitive)`},
 		{"bad profile after null profiles", `{"profiles":null,"x":1,"profiles":{"p":{}}}`, `near line 1, column 33: key "profiles" appears twice (keys are not case-sensitive)`},

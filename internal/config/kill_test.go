@@ -23,9 +23,9 @@ const killChildEnv = "MONITOR_TOKEN_TEST_KILL_SAVE_PATH"
 // normalized form, so what Load returns must be DeepEqual to one of them.
 func killFile(variant int) *File {
 	region := [2]string{"us-south", "eu-de"}[variant]
-	f := &File{Version: Version, Profiles: make(map[string]Profile, 200)}
+	f := &File{Version: Version, Profiles: make(map[string]Settings, 200)}
 	for i := range 200 {
-		f.Profiles[fmt.Sprintf("profile-%03d.%s", i, region)] = Profile{
+		f.Profiles[fmt.Sprintf("profile-%03d.%s", i, region)] = Settings{
 			Endpoint:    fmt.Sprintf("https://%s-%03d.monitoring.cloud.ibm.com", region, i),
 			IAMEndpoint: "https://iam.cloud.ibm.com",
 			InstanceID:  fmt.Sprintf("%08x-4567-89ab-cdef-%012x", i, variant),

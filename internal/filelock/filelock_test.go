@@ -1,4 +1,4 @@
-package fetchlock
+package filelock
 
 import (
 	"context"
@@ -6,34 +6,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 )
-
-func TestDir(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("the table is for the XDG rules")
-	}
-	tests := []struct {
-		env  map[string]string
-		want string
-		err  bool
-	}{
-		{map[string]string{"XDG_CACHE_HOME": "/c", "HOME": "/h"}, "/c/monitor-token", false},
-		{map[string]string{"XDG_CACHE_HOME": "rel", "HOME": "/h"}, "/h/.cache/monitor-token", false},
-		{map[string]string{"HOME": "/h"}, "/h/.cache/monitor-token", false},
-		{map[string]string{}, "", true},
-	}
-	for _, tt := range tests {
-		got, err := Dir(func(k string) string { return tt.env[k] })
-		if got != tt.want || (err != nil) != tt.err {
-			t.Errorf("Dir(%v) = %q, %v; want %q", tt.env, got, err, tt.want)
-		}
-	}
-}
 
 // TestOneHolderAtATime: goroutines with their own Flock each (as separate
 // processes would have) never hold the lock together.
@@ -99,8 +76,8 @@ func TestWaitEndsWithTheContext(t *testing.T) {
 // TestKilledHolderReleases: a holder killed with SIGKILL does not block the
 // next one, because the kernel drops the flock with the process.
 func TestKilledHolderReleases(t *testing.T) {
-	if os.Getenv("FETCHLOCK_CHILD_DIR") != "" {
-		if _, err := Acquire(context.Background(), os.Getenv("FETCHLOCK_CHILD_DIR"), "p"); err != nil {
+	if os.Getenv("FILELOCK_CHILD_DIR") != "" {
+		if _, err := Acquire(context.Background(), os.Getenv("FILELOCK_CHILD_DIR"), "p"); err != nil {
 			os.Exit(3)
 		}
 		os.Stdout.WriteString("locked\n")
@@ -109,7 +86,7 @@ func TestKilledHolderReleases(t *testing.T) {
 	}
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledHolderReleases$")
-	cmd.Env = append(os.Environ(), "FETCHLOCK_CHILD_DIR="+dir)
+	cmd.Env = append(os.Environ(), "FILELOCK_CHILD_DIR="+dir)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

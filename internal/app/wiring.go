@@ -1,0 +1,185 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/ibmcloud"
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// This file wires one run together: the resolved profile, and the broker
+// with this run's keyring deadline, service client, cache directory and
+// messages. Each command calls these and decides nothing they decide.
+
+// cliFlags gives internal/profile the flags the user typed on a command.
+// IsSet is true only for the command line: no flag declares EnvVars.
+type cliFlags struct{ c *cli.Context }
+
+func (f cliFlags) Lookup(name string) (string, bool) {
+	if !f.c.IsSet(name) {
+		return "", false
+	}
+	if on, ok := f.c.Value(name).(bool); ok {
+		if on {
+			return "true", true
+		}
+		return "", false
+	}
+	return f.c.String(name), true
+}
+
+// resolver resolves profiles from c's flags and this run's environment.
+func (p *program) resolver(c *cli.Context) profile.Resolver {
+	r := profile.Resolver{Getenv: p.getenv, Program: p.name}
+	if c != nil {
+		r.Flags = cliFlags{c}
+	}
+	return r
+}
+
+// openProfile resolves the profile c works on and builds its broker, with
+// the keyring deadline for calls made on behalf of another program.
+func (p *program) openProfile(c *cli.Context) (profile.Profile, *broker.Broker, error) {
+	prof, err := p.resolver(c).Profile()
+	if err != nil {
+		return profile.Profile{}, nil, err
+	}
+	b, err := p.broker(false)
+	if err != nil {
+		return profile.Profile{}, nil, err
+	}
+	return prof, b, nil
+}
+
+// secrets opens the keyring with a deadline on every call. The deadline
+// depends on who waits: a script or git gets an answer within seconds, a
+// person at `login` gets time to type an unlock password
+// (docs/keyring.md, "Deadlines").
+func (p *program) secrets(interactive bool) (broker.Secrets, error) {
+	timeout := store.DefaultTimeout
+	if interactive {
+		timeout = store.InteractiveTimeout
+	}
+	timeout, err := store.TimeoutFromEnv(p.getenv, timeout)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return deadlineSecrets{inner: p.OpenSecrets(), timeout: timeout, p: p}, nil
+}
+
+func (p *program) broker(interactive bool) (*broker.Broker, error) {
+	sec, err := p.secrets(interactive)
+	if err != nil {
+		return nil, err
+	}
+	b := &broker.Broker{
+		Keyring: sec,
+		API: &monitorapi.Lazy{Log: p.Stderr, New: func() *monitorapi.Client {
+			c := p.NewAPI("monitor-token/" + Version())
+			if p.debug {
+				c.Debug = func(line string) { p.debugf("%s", line) }
+			}
+			return c
+		}},
+		Warn:     p.warn,
+		OnSecret: p.remember,
+		Now:      p.Now,
+		Announce: func(name, path string) {
+			fmt.Fprintf(p.Stderr, "%s: caching the token of profile %q in plain text at %s (cache=file)\n", p.name, name, path)
+		},
+	}
+	b.CacheDir, b.CacheDirErr = config.CacheDir(p.getenv)
+	if p.underIBMCloud {
+		b.Session = p.ibmcloudSession
+	}
+	return b, nil
+}
+
+// ibmcloudSession reads the ibmcloud CLI's login token
+// (docs/integrations.md, "ibmcloud plugin": a plugin has no other channel
+// to it). Its lifetime is what is left until its exp claim (0, not cached,
+// when it has none).
+func (p *program) ibmcloudSession() (monitorapi.IAMToken, error) {
+	now := p.Now()
+	s, err := ibmcloud.ReadSession(ibmcloud.ConfigFile(p.getenv), now)
+	if err != nil {
+		return monitorapi.IAMToken{}, err
+	}
+	tok := monitorapi.IAMToken{AccessToken: s.IAMToken, ReceivedAt: now}
+	if !s.Expiry.IsZero() {
+		tok.ExpiresIn = int64(s.Expiry.Sub(now) / time.Second)
+	}
+	return tok, nil
+}
+
+func (p *program) warn(err error) {
+	fmt.Fprintf(p.Stderr, "%s: warning: %s\n", p.name, p.scrub(err.Error()))
+}
+
+// deadlineSecrets gives every keyring call its own deadline, and logs it
+// for --debug.
+type deadlineSecrets struct {
+	inner   broker.Secrets
+	timeout time.Duration
+	p       *program
+}
+
+func (d deadlineSecrets) Get(ctx context.Context, item string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	start := time.Now()
+	v, err := d.inner.Get(ctx, item)
+	d.trace("read", item, start, err)
+	return v, err
+}
+
+func (d deadlineSecrets) Set(ctx context.Context, item, secret string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	start := time.Now()
+	err := d.inner.Set(ctx, item, secret)
+	d.trace("write", item, start, err)
+	return err
+}
+
+func (d deadlineSecrets) Delete(ctx context.Context, item string) error {
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	start := time.Now()
+	err := d.inner.Delete(ctx, item)
+	d.trace("delete", item, start, err)
+	return err
+}
+
+func (d deadlineSecrets) DeleteAll(ctx context.Context) error {
+	all, ok := d.inner.(interface{ DeleteAll(context.Context) error })
+	if !ok {
+		return fmt.Errorf("this keyring cannot delete all items")
+	}
+	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	start := time.Now()
+	err := all.DeleteAll(ctx)
+	d.trace("delete all", "", start, err)
+	return err
+}
+
+// trace logs a keyring call for --debug: the item's name, never its value.
+func (d deadlineSecrets) trace(op, item string, start time.Time, err error) {
+	if !d.p.debug {
+		return
+	}
+	result := "ok"
+	if err != nil {
+		result = err.Error()
+	}
+	d.p.debugf("keyring %s %s: %s in %dms", op, item, result, time.Since(start).Milliseconds())
+}

@@ -1,0 +1,168 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/filecache"
+	"github.com/monitor-token/monitor-token/internal/filelock"
+	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// tokenCache is where one profile's token is cached, and how to say so.
+type tokenCache struct {
+	Secrets
+	// where is what messages call it: "the keyring", "plain text at
+	// PATH"; "" for cache=none.
+	where string
+	// keyring: the cache is the keyring that also holds the API key.
+	keyring bool
+}
+
+// cacheOf is the cache p's setting names: the keyring (the default),
+// nowhere, or a file the user opted into (docs/keyring.md: plain text only
+// by choice, and announced).
+func (b *Broker) cacheOf(p profile.Profile) (tokenCache, error) {
+	switch p.Cache {
+	case config.CacheNone:
+		return tokenCache{Secrets: filecache.None{}}, nil
+	case config.CacheFile:
+		fc, err := b.fileCache(p.Name)
+		if err != nil {
+			return tokenCache{}, fmt.Errorf("profile %q caches its token in a file (cache=file), but %w; set XDG_CACHE_HOME or HOME", p.Name, err)
+		}
+		return tokenCache{Secrets: fc, where: "plain text at " + fc.Path(TokenItem(p.Name))}, nil
+	}
+	return tokenCache{Secrets: b.Keyring, where: "the keyring", keyring: true}, nil
+}
+
+func (b *Broker) fileCache(name string) (*filecache.Cache, error) {
+	if b.CacheDir == "" {
+		return nil, b.noCacheDir()
+	}
+	fc := &filecache.Cache{Dir: b.CacheDir}
+	if b.Announce != nil {
+		fc.Announce = func(path string) { b.Announce(name, path) }
+	}
+	return fc, nil
+}
+
+func (b *Broker) noCacheDir() error {
+	if b.CacheDirErr != nil {
+		return b.CacheDirErr
+	}
+	return errors.New("there is no user cache directory")
+}
+
+// lockWait bounds how long a process waits for another one's fetch: longer
+// than one fetch can take with its retries, short of forever.
+const lockWait = 3 * time.Minute
+
+// lock takes the profile's fetch lock (internal/filelock). A lock that
+// cannot be set up (no cache directory, a read-only one) costs only the
+// deduplication, so it warns and goes on; a wait that ran out, or was
+// interrupted, is an error.
+func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
+	if b.CacheDir == "" {
+		b.warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", b.noCacheDir()))
+		return func() {}, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	unlock, err := filelock.Acquire(ctx, b.CacheDir, name)
+	if err == nil {
+		return unlock, nil
+	}
+	if ctx.Err() != nil {
+		return nil, err
+	}
+	b.warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", err))
+	return func() {}, nil
+}
+
+// Logout removes every secret of the profile called name: its API key, and
+// its cached token wherever it may be (the keyring and the token file, as a
+// profile may have changed its cache setting since), then its lock file.
+// It holds the fetch lock meanwhile, so a fetch in flight cannot cache a
+// token after the logout. Items already gone are fine. Every removal is
+// tried; the error says which failed.
+func (b *Broker) Logout(ctx context.Context, name string) error {
+	unlock, err := b.lock(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	var errs []error
+	for _, item := range []string{TokenItem(name), APIKeyItem(name)} {
+		errs = append(errs, deleteIfPresent(ctx, b.Keyring, item))
+	}
+	if b.CacheDir != "" {
+		fc := &filecache.Cache{Dir: b.CacheDir}
+		errs = append(errs, deleteIfPresent(ctx, fc, TokenItem(name)))
+		errs = append(errs, removeIfPresent(filelock.Path(b.CacheDir, name)))
+	}
+	return errors.Join(errs...)
+}
+
+// LogoutAll removes every item of the keyring service, so items of profiles
+// no longer in the config file go too, and every token file and lock file
+// in the cache directory.
+func (b *Broker) LogoutAll(ctx context.Context) error {
+	all, ok := b.Keyring.(interface{ DeleteAll(context.Context) error })
+	if !ok {
+		return errors.New("this keyring cannot delete all items")
+	}
+	errs := []error{all.DeleteAll(ctx)}
+	if b.CacheDir != "" {
+		entries, err := os.ReadDir(b.CacheDir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+		tokenFile := filepath.Base((&filecache.Cache{}).Path(TokenItem("")))
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), tokenFile) || strings.HasSuffix(e.Name(), ".lock") {
+				errs = append(errs, removeIfPresent(filepath.Join(b.CacheDir, e.Name())))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func removeIfPresent(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// dropOtherCaches removes the profile's token from the caches its setting
+// no longer names: a profile switched to cache=none must not leave a copy
+// in the keyring, nor one switched to the keyring a plain-text file.
+func (b *Broker) dropOtherCaches(ctx context.Context, p profile.Profile) {
+	var errs []error
+	if p.Cache != config.CacheKeyring {
+		// No keyring at all (a pod, a CI runner) holds no copy either.
+		if err := deleteIfPresent(ctx, b.Keyring, TokenItem(p.Name)); !unreachable(err) {
+			errs = append(errs, err)
+		}
+	}
+	if p.Cache != config.CacheFile && b.CacheDir != "" {
+		errs = append(errs, deleteIfPresent(ctx, &filecache.Cache{Dir: b.CacheDir}, TokenItem(p.Name)))
+	}
+	if err := errors.Join(errs...); err != nil {
+		b.warn(fmt.Errorf("a token cached under the profile's old cache setting could not be removed: %w", err))
+	}
+}
+
+// unreachable says whether err means there is no keyring to ask at all.
+func unreachable(err error) bool {
+	return errors.Is(err, store.ErrNoSessionBus) || errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrUnsupported)
+}

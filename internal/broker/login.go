@@ -1,0 +1,200 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// LoginOptions are the choices of a login.
+type LoginOptions struct {
+	// Verify fetches the token before anything is stored, so a wrong key,
+	// instance or team fails the login.
+	Verify bool
+	// TeamName, when set, is resolved to the team id through /api/teams.
+	TeamName string
+}
+
+// LoginResult says what a login stored.
+type LoginResult struct {
+	// Team is the team id the profile was stored with ("" for the user's
+	// default team).
+	Team string
+	// CachedIn is where the verified token was cached; "" when nowhere
+	// (cache=none, or nothing was fetched).
+	CachedIn string
+}
+
+// Login stores the API key (and the token, when verified) for p and then
+// calls commit with the final profile (the team resolved), which writes the
+// config file. Either all of it happens or, on any failure, the keyring and
+// the token cache are put back as they were: a failed login changes nothing.
+// The writes happen under the profile's fetch lock, so that of two logins of
+// one profile at once each leaves its key, token and settings together, and
+// a get in between cannot cache a token for settings about to change.
+//
+// An empty apiKey means the profile uses the ibmcloud login session: a key
+// stored earlier is removed, so it cannot win over the session.
+func (b *Broker) Login(ctx context.Context, p profile.Profile, apiKey string, opts LoginOptions, commit func(profile.Profile) error) (LoginResult, error) {
+	var token string
+	var expiresAt time.Time
+	if opts.Verify || opts.TeamName != "" {
+		iam, err := b.loginIAMToken(ctx, p, apiKey)
+		if err != nil {
+			return LoginResult{}, err
+		}
+		if opts.TeamName != "" {
+			if p.TeamID, err = b.resolveTeam(ctx, p, iam.AccessToken, opts.TeamName); err != nil {
+				return LoginResult{}, err
+			}
+		}
+		if opts.Verify {
+			if token, expiresAt, err = b.verifyLogin(ctx, p, iam); err != nil {
+				return LoginResult{}, err
+			}
+		}
+	}
+	tokens, err := b.cacheOf(p)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	unlock, err := b.lock(ctx, p.Name)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	defer unlock()
+
+	keyItem, tokenItem := APIKeyItem(p.Name), TokenItem(p.Name)
+	// The key item is the keyring's business only for an API-key profile:
+	// a trusted profile or a VSI identity works where there is no keyring.
+	touchKey := apiKey != "" || p.CredentialKind() == profile.KeyringAPIKey
+	// Read what is there, so it can be put back. A store that cannot be
+	// read fails the login here, before anything changed.
+	var prevKey previous
+	if touchKey {
+		if prevKey, err = snapshot(ctx, b.Keyring, keyItem); err != nil {
+			return LoginResult{}, err
+		}
+	}
+	prevToken, err := snapshot(ctx, tokens, tokenItem)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	switch {
+	case apiKey != "":
+		err = b.Keyring.Set(ctx, keyItem, apiKey)
+	case touchKey:
+		// A session login: an old key must not win over the session.
+		err = deleteIfPresent(ctx, b.Keyring, keyItem)
+	}
+	cachedIn := ""
+	if err == nil {
+		if opts.Verify && tokens.where != "" {
+			err = tokens.Set(ctx, tokenItem, encodeEntry(p, token, expiresAt))
+			cachedIn = tokens.where
+		} else {
+			// An unverified login must not leave a token bound to the old
+			// settings behind; the next get fetches one.
+			err = deleteIfPresent(ctx, tokens, tokenItem)
+		}
+	}
+	if err == nil {
+		err = commit(p)
+	}
+	if err != nil {
+		// Put back in reverse order. A failure here is reported with the
+		// original error; there is nothing better to do with it.
+		rerr := restore(ctx, tokens, tokenItem, prevToken)
+		if touchKey {
+			rerr = errors.Join(rerr, restore(ctx, b.Keyring, keyItem, prevKey))
+		}
+		if rerr != nil {
+			b.warn(fmt.Errorf("could not put the keyring back as it was: %w", rerr))
+		}
+		return LoginResult{}, err
+	}
+	b.dropOtherCaches(ctx, p)
+	return LoginResult{Team: p.TeamID, CachedIn: cachedIn}, nil
+}
+
+// loginIAMToken is the IAM token a login verifies with: from the key it
+// was given, else from the profile's other credential. A key stored by an
+// earlier login is not one: the login replaces it.
+func (b *Broker) loginIAMToken(ctx context.Context, p profile.Profile, apiKey string) (monitorapi.IAMToken, error) {
+	if apiKey != "" {
+		return b.exchange(ctx, p, apiKey)
+	}
+	if p.CredentialKind() != profile.KeyringAPIKey {
+		iam, _, err := b.IAMToken(ctx, p)
+		return iam, err
+	}
+	if b.Session == nil {
+		return monitorapi.IAMToken{}, ErrNoAPIKey
+	}
+	iam, err := b.Session()
+	if err != nil {
+		return monitorapi.IAMToken{}, err
+	}
+	b.secret(iam.AccessToken)
+	return iam, nil
+}
+
+// verifyLogin proves the settings work: the Monitor token is fetched; in
+// IAM mode, where there is none, the IAM token is used on /api/users/me
+// with the instance (and team) headers, and is what gets cached.
+func (b *Broker) verifyLogin(ctx context.Context, p profile.Profile, iam monitorapi.IAMToken) (string, time.Time, error) {
+	if !p.IAMMode() {
+		tok, err := b.monitorToken(ctx, p, iam.AccessToken)
+		return tok, time.Time{}, err
+	}
+	_, err := b.API.CurrentUser(ctx, p.Endpoint, monitorapi.Credentials{Bearer: iam.AccessToken, InstanceID: p.InstanceID, TeamID: p.TeamID})
+	return iam.AccessToken, servedUntil(iam), err
+}
+
+// resolveTeam finds a team by its exact name.
+func (b *Broker) resolveTeam(ctx context.Context, p profile.Profile, iam, name string) (string, error) {
+	teams, err := b.API.Teams(ctx, p.Endpoint, monitorapi.Credentials{Bearer: iam, InstanceID: p.InstanceID})
+	if err != nil {
+		return "", err
+	}
+	var names []string
+	for _, team := range teams {
+		if team.Name == name {
+			return strconv.FormatInt(team.ID, 10), nil
+		}
+		names = append(names, strconv.Quote(team.Name))
+	}
+	return "", fmt.Errorf("--team-name: the instance has no team named %q; its teams are %s", name, strings.Join(names, ", "))
+}
+
+// previous is an item's value before a change; absent means the item did
+// not exist.
+type previous struct {
+	value  string
+	exists bool
+}
+
+func snapshot(ctx context.Context, s Secrets, item string) (previous, error) {
+	v, err := s.Get(ctx, item)
+	if errors.Is(err, store.ErrNotFound) {
+		return previous{}, nil
+	}
+	if err != nil {
+		return previous{}, err
+	}
+	return previous{value: v, exists: true}, nil
+}
+
+func restore(ctx context.Context, s Secrets, item string, p previous) error {
+	if p.exists {
+		return s.Set(ctx, item, p.value)
+	}
+	return deleteIfPresent(ctx, s, item)
+}

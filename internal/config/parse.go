@@ -1,0 +1,216 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"unicode/utf8"
+)
+
+// Load reads the config file at path.
+//
+// A missing file gives an empty File (Version 1, no profiles) and no error: a first run has no
+// config. Anything else that goes wrong (unreadable, not a regular file, larger than MaxSize,
+// invalid UTF-8, malformed JSON, wrong types, a newer version, an invalid profile name or profile)
+// gives a nil *File and a *ParseError naming the file; JSON errors carry the line and column.
+// Field values are not repeated in messages (only an invalid profile name, or the offending part
+// of an endpoint such as its scheme or path), so a secret pasted into the wrong field does not end
+// up in a log.
+//
+// Endpoints and the instance GUID are returned normalized (see Profile), so a hand-edited
+// "https://host/api" loads as "https://host". Load never writes.
+func Load(path string) (*File, error) {
+	fail := func(err error) (*File, error) { return nil, &ParseError{Path: path, Err: err} }
+	if path == "" {
+		return fail(errors.New("no config file path was given"))
+	}
+
+	// Stat before opening: opening a FIFO or a device could block or read forever.
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &File{Version: Version, Profiles: map[string]Settings{}}, nil
+	}
+	if err != nil {
+		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
+	}
+	if !fi.Mode().IsRegular() {
+		return fail(fmt.Errorf("it is %s, not a regular file", describeType(fi.Mode())))
+	}
+	if fi.Size() > MaxSize {
+		return fail(fmt.Errorf("it is %d bytes, larger than the %d bytes limit", fi.Size(), MaxSize))
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
+	}
+	defer fh.Close()
+	// Read at most MaxSize+1 bytes: the file may have grown since the Stat.
+	data, err := io.ReadAll(io.LimitReader(fh, MaxSize+1))
+	if err != nil {
+		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
+	}
+	if len(data) > MaxSize {
+		return fail(fmt.Errorf("it is larger than the %d bytes limit", MaxSize))
+	}
+	f, err := parse(data)
+	if err != nil {
+		return fail(err)
+	}
+	return f, nil
+}
+
+// describeType names the kind of a file that is not a regular file.
+func describeType(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "a special file"
+}
+
+// pathErrReason drops the path that *fs.PathError repeats: ParseError already names the file.
+func pathErrReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// parse decodes and validates the file contents.
+func parse(data []byte) (*File, error) {
+	if !utf8.Valid(data) {
+		// encoding/json would silently turn invalid UTF-8 in strings into U+FFFD.
+		off := 0
+		for off < len(data) {
+			r, n := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			off += n
+		}
+		line, col := position(data, off+1)
+		return nil, fmt.Errorf("invalid UTF-8 at line %d, column %d", line, col)
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, errors.New("it is empty (expected a JSON object)")
+	}
+	if trimmed[0] != '{' {
+		// Checked by hand because json.Unmarshal accepts "null" into a struct without complaint.
+		line, col := position(data, len(data)-len(trimmed)+1)
+		return nil, fmt.Errorf("at line %d, column %d: expected a JSON object starting with {", line, col)
+	}
+	// First pass: syntax only. json.Unmarshal checks the syntax of the whole input before
+	// decoding, so its errors carry offsets into the file; an empty struct decodes nothing.
+	if err := json.Unmarshal(data, &struct{}{}); err != nil {
+		return nil, jsonError(data, 0, "", err)
+	}
+	// Second pass: walk the document, decoding each part on its own so that errors name the
+	// profile and point at the right place, and duplicate names are caught (json.Unmarshal would
+	// silently keep the last one).
+	f := &File{Profiles: map[string]Settings{}}
+	err := walk(data, func(start int, raw []byte) error {
+		if err := json.Unmarshal(raw, &f.Version); err != nil {
+			return jsonError(data, start, "version", err)
+		}
+		switch {
+		case f.Version < 0:
+			return fmt.Errorf("version %d is not valid (expected %d)", f.Version, Version)
+		case f.Version > Version:
+			return fmt.Errorf("version %d was written by a newer monitor-token; this one reads version %d", f.Version, Version)
+		}
+		return nil
+	}, func(name string, start int, raw []byte) error {
+		if _, dup := f.Profiles[name]; dup {
+			line, col := position(data, start+1)
+			return fmt.Errorf("at line %d, column %d: profile %q appears twice", line, col, name)
+		}
+		if err := ValidProfileName(name); err != nil {
+			return err
+		}
+		var p Settings
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return jsonError(data, start, fmt.Sprintf("profile %q", name), err)
+		}
+		np, err := Check(p, FileField)
+		if err != nil {
+			return fmt.Errorf("profile %q: %w", name, err)
+		}
+		f.Profiles[name] = np
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if f.Version == 0 {
+		f.Version = Version // a hand-written file may omit it
+	}
+	return f, nil
+}
+
+// jsonError rewrites an encoding/json error as one line with a position and without Go type
+// names. base is the offset in data of the bytes that were decoded, what names them ("version",
+// `profile "p"`; "" for the whole file).
+func jsonError(data []byte, base int, what string, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		line, col := position(data, base+int(se.Offset))
+		return fmt.Errorf("JSON syntax error at line %d, column %d: %s", line, col, se.Error())
+	case errors.As(err, &te):
+		line, col := position(data, base+int(te.Offset))
+		switch {
+		case what == "" && te.Field == "":
+			what = "the value"
+		case what == "":
+			what = te.Field
+		case te.Field != "":
+			what += ": " + te.Field
+		}
+		return fmt.Errorf("near line %d, column %d: %s must be %s, not a JSON %s", line, col, what, jsonKind(te), te.Value)
+	}
+	return fmt.Errorf("JSON error: %w", err)
+}
+
+// jsonKind names the JSON kind a Go type decodes from.
+func jsonKind(te *json.UnmarshalTypeError) string {
+	if te.Type == nil {
+		return "another type"
+	}
+	switch te.Type.Kind().String() {
+	case "string":
+		return "a string"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "an integer"
+	case "map", "struct":
+		return "an object"
+	}
+	return "a " + te.Type.String()
+}
+
+// position turns a byte offset as reported by encoding/json (the number of bytes read when the
+// error was found, so the offending byte is at offset-1) into a 1-based line and column.
+func position(data []byte, offset int) (line, col int) {
+	if offset > len(data) {
+		offset = len(data)
+	}
+	if offset < 1 {
+		return 1, 1
+	}
+	before := data[:offset-1]
+	line = 1 + bytes.Count(before, []byte{'\n'})
+	col = offset - bytes.LastIndexByte(before, '\n') - 1
+	return line, col
+}

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
+	"github.com/monitor-token/monitor-token/internal/filelock"
+)
+
+// lockWait bounds how long Update waits for another writer. A writer holds the lock for one
+// read, change and write of a small file; a wait this long means a holder that is stuck, not
+// one that is slow.
+const lockWait = 30 * time.Second
+
+// Update changes the file at path: under the file's lock, it loads the file, lets change edit
+// it, and saves the result atomically. Concurrent Updates of different profiles all survive,
+// which a load-change-rename without the lock cannot promise (the last rename wins). Readers
+// take no lock: the rename means they see the old file or the new one, whole.
+//
+// The lock is <path>.lock beside the file, an OS file lock (internal/filelock): a writer that
+// was killed releases it with its death. A file that does not load is not written; change is
+// not called. An error from change leaves the file as it was.
+func Update(ctx context.Context, path string, change func(*File) error) error {
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	target, err := resolveLink(path)
+	if err != nil {
+		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+	}
+	unlock, err := filelock.Acquire(ctx, filepath.Dir(target), filepath.Base(target))
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("config not saved to %s: another monitor-token is still changing it; try again: %w", showPath(path), err)
+		}
+		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+	}
+	defer unlock()
+	f, err := Load(path)
+	if err != nil {
+		return err
+	}
+	if err := change(f); err != nil {
+		return err
+	}
+	return f.Save(path)
+}
+
+// Validate checks f as Load would check a file, without changing it.
+func (f *File) Validate() error {
+	_, err := f.normalized()
+	return err
+}
+
+// normalized returns a validated copy of f with normalized profiles and the current version.
+func (f *File) normalized() (*File, error) {
+	if f == nil {
+		return nil, errors.New("no config to save")
+	}
+	if f.Version < 0 || f.Version > Version {
+		return nil, fmt.Errorf("version %d is not supported (expected %d)", f.Version, Version)
+	}
+	out := &File{Version: Version, Profiles: make(map[string]Settings, len(f.Profiles))}
+	for name, p := range f.Profiles {
+		if err := ValidProfileName(name); err != nil {
+			return nil, err
+		}
+		np, err := Check(p, FileField)
+		if err != nil {
+			return nil, fmt.Errorf("profile %q: %w", name, err)
+		}
+		out.Profiles[name] = np
+	}
+	return out, nil
+}
+
+// Save validates f and writes it to path, replacing any existing file atomically
+// (internal/atomicfile says why each step). f itself is not modified; what is written is the
+// normalized form Load would return. The file is 0600; missing directories are created 0700. If
+// path is a symbolic link, the file it points to is replaced and the link kept (dotfile managers
+// link config files).
+//
+// Save alone does not protect a read-modify-write: use Update, which holds the lock.
+func (f *File) Save(path string) error {
+	nf, err := f.normalized()
+	if err != nil {
+		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+	}
+	data, err := json.MarshalIndent(nf, "", "  ")
+	if err != nil {
+		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+	}
+	data = append(data, '\n')
+	if len(data) > MaxSize {
+		return fmt.Errorf("config not saved to %s: it would be %d bytes, larger than the %d bytes limit", showPath(path), len(data), MaxSize)
+	}
+	target, err := resolveLink(path)
+	if err != nil {
+		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+	}
+	if err := atomicfile.Write(target, data, 0o600); err != nil {
+		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+	}
+	return nil
+}
+
+// resolveLink returns the file a symbolic link at path points to, or path itself.
+func resolveLink(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("it is a symbolic link that cannot be followed: %w", pathErrReason(err))
+	}
+	return target, nil
+}

@@ -1,0 +1,396 @@
+package profile
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/endpoint"
+)
+
+// The variables the resolver reads besides MONITOR_TOKEN_<SETTING>.
+const (
+	VarProfile     = "MONITOR_TOKEN_PROFILE"
+	VarInstance    = "MONITOR_TOKEN_INSTANCE" // set: the profile lives in the environment
+	VarAPIKey      = "IBMCLOUD_API_KEY"
+	VarIAMEndpoint = "IBMCLOUD_IAM_API_ENDPOINT" // IBM tools' override of the IAM endpoint
+)
+
+// Flags is what the resolver needs of a command's flags: the value of a flag
+// the user typed, by its name without dashes. A bool flag that is on gives
+// "true". A flag that was not typed is not set, whatever its default.
+type Flags interface {
+	Lookup(name string) (value string, set bool)
+}
+
+// noFlags is the Flags of a caller that has none (the git helper).
+type noFlags struct{}
+
+func (noFlags) Lookup(string) (string, bool) { return "", false }
+
+// Resolver resolves profiles from one run's flags and environment.
+type Resolver struct {
+	Getenv func(string) string
+	// Flags are the command's flags; nil means none.
+	Flags Flags
+	// Program is how the user invoked monitor-token ("kubectl
+	// monitor-token"), for the commands that messages suggest.
+	Program string
+}
+
+// Error is a setting that could not be resolved. FromFlag says the value
+// came from the command line, so the mistake is one of usage.
+type Error struct {
+	msg      string
+	FromFlag bool
+}
+
+func (e *Error) Error() string { return e.msg }
+
+func (r Resolver) flags() Flags {
+	if r.Flags == nil {
+		return noFlags{}
+	}
+	return r.Flags
+}
+
+func (r Resolver) program() string {
+	if r.Program == "" {
+		return "monitor-token"
+	}
+	return r.Program
+}
+
+// Name is the profile a command works on: --profile, else
+// $MONITOR_TOKEN_PROFILE, else "default". An empty variable counts as
+// unset, as `VAR= cmd` means to users. from names the source ("" for the
+// default).
+func (r Resolver) Name() (name, from string, err error) {
+	name, from = "default", ""
+	if v, ok := r.flags().Lookup("profile"); ok {
+		name, from = v, "--profile"
+	} else if v := r.Getenv(VarProfile); v != "" {
+		name, from = v, VarProfile
+	}
+	if err := config.ValidProfileName(name); err != nil {
+		return "", "", &Error{msg: fmt.Sprintf("%s: %v", orDefault(from, "profile"), err), FromFlag: from == "--profile"}
+	}
+	return name, from, nil
+}
+
+func orDefault(s, dflt string) string {
+	if s == "" {
+		return dflt
+	}
+	return s
+}
+
+// ConfigFile is where the config file lives (internal/config.DefaultPath).
+func (r Resolver) ConfigFile() (string, error) { return config.DefaultPath(r.Getenv) }
+
+// Profile resolves the profile the command works on: from the environment
+// when MONITOR_TOKEN_INSTANCE is set (a CI job or a pod, with no login and
+// no file), else from the config file. A profile that does not exist says
+// how to create one.
+func (r Resolver) Profile() (Profile, error) {
+	name, from, err := r.Name()
+	if err != nil {
+		return Profile{}, err
+	}
+	return r.profile(name, from)
+}
+
+func (r Resolver) profile(name, from string) (Profile, error) {
+	path, err := r.ConfigFile()
+	if err != nil {
+		return Profile{}, err
+	}
+	if r.Getenv(VarInstance) != "" {
+		p, err := r.fromSource(name, envSource(r.Getenv), FromEnvironment)
+		if err != nil {
+			return Profile{}, fmt.Errorf("profile from the environment: %w", err)
+		}
+		p.NameFrom, p.ConfigFile, p.EnvAPIKey = from, path, r.Getenv(VarAPIKey)
+		return p, nil
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return Profile{}, err
+	}
+	s, ok := f.Profiles[name]
+	if !ok {
+		return Profile{}, fmt.Errorf("no profile %q yet: run `%s login --profile %s --region REGION --instance GUID` (the API key is read from stdin or a prompt)", name, r.program(), name)
+	}
+	return r.fromFile(name, from, path, s), nil
+}
+
+func (r Resolver) fromFile(name, from, path string, s config.Settings) Profile {
+	return Profile{Name: name, Settings: s, NameFrom: from, From: FromFile, ConfigFile: path, EnvAPIKey: r.Getenv(VarAPIKey)}
+}
+
+// Login resolves the profile a login is about to store, from its flags.
+// IBMCLOUD_API_KEY plays no part: login stores the key it is given.
+func (r Resolver) Login() (Profile, error) {
+	name, from, err := r.Name()
+	if err != nil {
+		return Profile{}, err
+	}
+	path, err := r.ConfigFile()
+	if err != nil {
+		return Profile{}, err
+	}
+	p, err := r.fromSource(name, flagSource(r.flags(), r.Getenv), FromFlags)
+	if err != nil {
+		return Profile{}, err
+	}
+	p.NameFrom, p.ConfigFile, p.EnvAPIKey = from, path, ""
+	return p, nil
+}
+
+// All resolves every profile: those in the config file and, when
+// MONITOR_TOKEN_INSTANCE is set, the environment's, which takes the place of
+// a file profile of the same name. They are sorted by name.
+func (r Resolver) All() ([]Profile, error) {
+	path, err := r.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	var envName string
+	var all []Profile
+	if r.Getenv(VarInstance) != "" {
+		name, from, err := r.Name()
+		if err != nil {
+			return nil, err
+		}
+		p, err := r.profile(name, from)
+		if err != nil {
+			return nil, err
+		}
+		envName, all = name, append(all, p)
+	}
+	for name, s := range f.Profiles {
+		if name != envName {
+			all = append(all, r.fromFile(name, "", path, s))
+		}
+	}
+	slices.SortFunc(all, func(a, b Profile) int { return strings.Compare(a.Name, b.Name) })
+	return all, nil
+}
+
+// Named resolves the profile called name, chosen by from (the git helper's
+// --profile).
+func (r Resolver) Named(name, from string) (Profile, error) {
+	if err := config.ValidProfileName(name); err != nil {
+		return Profile{}, &Error{msg: fmt.Sprintf("%s: %v", from, err), FromFlag: strings.HasPrefix(from, "-")}
+	}
+	return r.profile(name, from)
+}
+
+// source is where settings are read from: login's flags, or the
+// MONITOR_TOKEN_* variables of a profile that lives in the environment. A
+// setting is named by login's flag for it ("team-name").
+type source struct {
+	// value returns the setting's trimmed value and the name of the flag
+	// or variable that gave it; "" when not given.
+	value func(setting string) (value, origin string)
+	// name is how the user would write setting in this source, for
+	// messages about a setting that was not given.
+	name     func(setting string) string
+	fromFlag bool
+}
+
+// switches are the on/off settings: bool flags, and variables that take
+// 1/true/yes/on or 0/false/no/off.
+var switches = map[string]bool{"private": true, "vpc-instance": true}
+
+func flagSource(flags Flags, getenv func(string) string) source {
+	return source{
+		value: func(s string) (string, string) {
+			if v, ok := flags.Lookup(s); ok && strings.TrimSpace(v) != "" {
+				return strings.TrimSpace(v), "--" + s
+			}
+			if s == "iam-endpoint" {
+				if v := strings.TrimSpace(getenv(VarIAMEndpoint)); v != "" {
+					return v, VarIAMEndpoint
+				}
+			}
+			return "", ""
+		},
+		name:     func(s string) string { return "--" + s },
+		fromFlag: true,
+	}
+}
+
+// EnvVar names the variable of a setting: iam-endpoint is
+// MONITOR_TOKEN_IAM_ENDPOINT.
+func EnvVar(setting string) string {
+	return "MONITOR_TOKEN_" + strings.ToUpper(strings.ReplaceAll(setting, "-", "_"))
+}
+
+func envSource(getenv func(string) string) source {
+	return source{
+		value: func(s string) (string, string) {
+			if v := strings.TrimSpace(getenv(EnvVar(s))); v != "" {
+				return v, EnvVar(s)
+			}
+			if s == "iam-endpoint" {
+				if v := strings.TrimSpace(getenv(VarIAMEndpoint)); v != "" {
+					return v, VarIAMEndpoint
+				}
+			}
+			return "", ""
+		},
+		name: EnvVar,
+	}
+}
+
+// settingOf is the setting (login's flag) that gives a config field.
+var settingOf = map[string]string{
+	config.FieldEndpoint:       "endpoint",
+	config.FieldIAMEndpoint:    "iam-endpoint",
+	config.FieldInstanceID:     "instance",
+	config.FieldTeamID:         "team",
+	config.FieldRegion:         "region",
+	config.FieldAuth:           "auth",
+	config.FieldCredential:     "trusted-profile",
+	config.FieldTrustedProfile: "trusted-profile",
+	config.FieldCRTokenFile:    "cr-token-file",
+	config.FieldMetadataURL:    "metadata-endpoint",
+	config.FieldCache:          "cache",
+
+	config.CredentialIs + config.CredentialTrustedProfile: "trusted-profile",
+	config.CredentialIs + config.CredentialVPC:            "vpc-instance",
+}
+
+// fromSource turns a source's settings into a profile: the instance from a
+// GUID or a CRN, the endpoints from a region or URLs, the credential from
+// the flags that choose one. Each value is then checked by config.Check,
+// the rule the file's values meet too.
+func (r Resolver) fromSource(name string, src source, from string) (Profile, error) {
+	origins := map[string]string{}
+	val := func(s string) string {
+		v, origin := src.value(s)
+		if origin != "" {
+			origins[s] = origin
+		}
+		return v
+	}
+	// n names a setting as the user gave it, or would give it here.
+	n := func(s string) string {
+		if o, ok := origins[s]; ok {
+			return o
+		}
+		return src.name(s)
+	}
+	fail := func(format string, a ...any) (Profile, error) {
+		return Profile{}, &Error{msg: fmt.Sprintf(format, a...), FromFlag: src.fromFlag}
+	}
+	on := func(s string) (bool, error) {
+		v := val(s)
+		if v == "" || src.fromFlag {
+			return v != "", nil
+		}
+		switch strings.ToLower(v) {
+		case "1", "true", "yes", "on":
+			return true, nil
+		case "0", "false", "no", "off":
+			return false, nil
+		}
+		return false, fmt.Errorf("%s takes 1, true, yes or on (or 0, false, no, off)", n(s))
+	}
+
+	var s config.Settings
+	instance := val("instance")
+	if instance == "" {
+		return fail("%s is required: the GUID or CRN of the Monitoring instance (`ibmcloud resource service-instance NAME --output json` shows both)", n("instance"))
+	}
+	region, monRaw := val("region"), val("endpoint")
+	if strings.HasPrefix(instance, "crn:") {
+		crn, err := endpoint.ParseCRN(instance)
+		if err != nil {
+			return fail("%s: %v", n("instance"), err)
+		}
+		if region != "" && region != crn.Region {
+			return fail("%s %s contradicts the CRN, whose region is %s; drop %s", n("region"), region, crn.Region, n("region"))
+		}
+		s.InstanceID = crn.InstanceGUID
+		if monRaw == "" {
+			region = crn.Region
+		}
+	} else {
+		s.InstanceID = instance
+	}
+	private, err := on("private")
+	if err != nil {
+		return fail("%v", err)
+	}
+	endpointSetting := "endpoint"
+	switch {
+	case monRaw != "" && origins["region"] != "":
+		return fail("give %s or %s, not both", n("region"), n("endpoint"))
+	case monRaw != "" && private:
+		return fail("%s picks the private endpoint of a %s; with %s give the private URL itself", n("private"), n("region"), n("endpoint"))
+	case monRaw != "":
+		s.Endpoint = monRaw
+	case region != "":
+		u, err := endpoint.MonitoringURL(region, private)
+		if err != nil {
+			return fail("%s: %v", n("region"), err)
+		}
+		s.Endpoint, s.Region, endpointSetting = u, region, "region"
+	default:
+		return fail("give %s (one of %s) or %s URL, or a CRN as %s", n("region"), strings.Join(endpoint.Regions, ", "), n("endpoint"), n("instance"))
+	}
+	s.IAMEndpoint = val("iam-endpoint")
+	if s.IAMEndpoint == "" {
+		s.IAMEndpoint = endpoint.IAMURL(private)
+	}
+	s.TeamID = val("team")
+	s.Auth, s.Cache = val("auth"), val("cache")
+
+	vpc, err := on("vpc-instance")
+	if err != nil {
+		return fail("%v", err)
+	}
+	s.TrustedProfile, s.CRTokenFile, s.MetadataURL = val("trusted-profile"), val("cr-token-file"), val("metadata-endpoint")
+	switch {
+	case vpc:
+		s.Credential = config.CredentialVPC
+	case s.TrustedProfile != "":
+		s.Credential = config.CredentialTrustedProfile
+	}
+	if s.CRTokenFile != "" {
+		// Relative to where the user typed it; stored absolute so it means
+		// the same file from any directory.
+		abs, err := filepath.Abs(s.CRTokenFile)
+		if err != nil {
+			return fail("%s: %v", n("cr-token-file"), err)
+		}
+		s.CRTokenFile = abs
+	}
+
+	checked, err := config.Check(s, func(field string) string {
+		setting := settingOf[field]
+		if field == config.FieldEndpoint {
+			setting = endpointSetting
+		}
+		return n(setting)
+	})
+	if err != nil {
+		return fail("%v", err)
+	}
+	return Profile{Name: name, Settings: checked, From: from, Origins: origins}, nil
+}
+
+// IsUsage says whether err is a mistake on the command line.
+func IsUsage(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.FromFlag
+}
