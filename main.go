@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	"github.com/monitor-token/monitor-token/internal/app"
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/sdkgrant"
 )
 
 // pluginJSON is the ibmcloud plugin metadata; plugin.json is its one source.
@@ -28,7 +30,16 @@ func main() {
 		Stderr:     os.Stderr,
 		Environ:    os.Environ(),
 		PluginJSON: pluginJSON,
+		NewAPI:     newAPI,
 	})
 	stop()
 	os.Exit(code)
+}
+
+// newAPI builds the service client with go-sdk-core's IAM grants: main is
+// the one place that links go-sdk-core into the program.
+func newAPI(userAgent string) *monitorapi.Client {
+	c := monitorapi.New(userAgent)
+	c.Grants = sdkgrant.Grants{}
+	return c
 }

@@ -59,7 +59,9 @@ type Env struct {
 
 	// OpenSecrets opens the keyring. Tests swap in store.NewMemory.
 	OpenSecrets func() broker.Secrets
-	// NewAPI builds the service client. Tests point it at an emulator.
+	// NewAPI builds the service client. main gives it go-sdk-core's IAM
+	// grants (internal/sdkgrant), so that this package does not link
+	// go-sdk-core; without NewAPI only the Monitoring calls work.
 	NewAPI func(userAgent string) *monitorapi.Client
 	// PluginJSON is plugin.json, the ibmcloud plugin metadata, embedded
 	// by main.
@@ -132,7 +134,7 @@ func newProgram(env Env) *program {
 }
 
 // run picks the personality in the order docs/integrations.md,
-// "Personalities", gives: the
+// "Personality detection", gives: the
 // ibmcloud install handshake whatever the binary is called, then the name it
 // was called by (git-credential-*, kubectl-*), then the ibmcloud
 // environment, then the plain command line.
@@ -215,7 +217,7 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
 
 // baseName is the personality key of argv[0]: the base name, lower-cased,
-// without ".exe" (docs/integrations.md, "Personalities": never
+// without ".exe" (docs/integrations.md, "Personality detection": never
 // os.Executable, which resolves links).
 func baseName(arg0 string) string {
 	b := strings.ToLower(filepath.Base(arg0))

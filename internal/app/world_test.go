@@ -18,6 +18,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/emulator"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/sdkgrant"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -81,6 +82,7 @@ func (w *world) runAs(arg0, stdin string, args ...string) result {
 		OpenSecrets: func() broker.Secrets { return w.keyring },
 		NewAPI: func(userAgent string) *monitorapi.Client {
 			c := monitorapi.New(userAgent)
+			c.Grants = sdkgrant.Grants{}
 			c.Retry = monitorapi.RetryPolicy{Attempts: 1}
 			return c
 		},
@@ -160,7 +162,10 @@ func (w *world) profilesInConfig() map[string]json.RawMessage {
 func (w *world) ibmcloudSession() {
 	w.t.Helper()
 	form := url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:apikey"}, "apikey": {w.facts.APIKey}}
-	resp, err := http.PostForm(w.url+"/identity/token", form)
+	req, _ := http.NewRequest("POST", w.url+"/identity/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		w.t.Fatal(err)
 	}

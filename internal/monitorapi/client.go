@@ -13,8 +13,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/IBM/go-sdk-core/v5/core"
 )
 
 // Client makes the calls. The zero value is not usable: build it with New.
@@ -29,6 +27,9 @@ type Client struct {
 	// Debug, when set, receives one line per request and per response,
 	// with every secret redacted (--debug).
 	Debug func(line string)
+	// Grants make the IAM token requests (internal/sdkgrant in the
+	// binary). Without them only the Monitoring calls work.
+	Grants Grants
 }
 
 // New returns a client with the production HTTP settings and retry policy.
@@ -96,23 +97,20 @@ func (c *Client) call(ctx context.Context) (*http.Client, *callTransport) {
 // redirect would carry the bearer token or the API key to another address.
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
-// ExchangeAPIKey trades an API key for an IAM access token with
-// go-sdk-core's IamAuthenticator: one POST {iam}/identity/token.
+// ExchangeAPIKey trades an API key for an IAM access token: one POST
+// {iam}/identity/token (docs/protocol.md, "IAM API-key grant").
 func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAMToken, error) {
 	const op = "exchange the API key for an IAM token"
 	httpClient, tr := c.call(ctx)
-	auth, err := core.NewIamAuthenticatorBuilder().
-		SetApiKey(apiKey).
-		SetURL(iamURL).
-		SetClient(httpClient).
-		Build()
+	grants, err := c.grants(op, iamURL)
 	if err != nil {
-		// Validate() rejects a key in quotes or braces; its message names
-		// the property, never the value.
-		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey,
-			Err: errors.New("the API key is malformed (surrounding quotes or braces?)")}
+		return IAMToken{}, err
 	}
-	return c.requestToken(ctx, op, iamURL, auth, tr, apiKey)
+	req, err := grants.APIKey(iamURL, apiKey, httpClient)
+	if err != nil {
+		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey, Err: errors.New(Scrub(err.Error()))}
+	}
+	return c.requestToken(ctx, op, iamURL, req, tr, apiKey)
 }
 
 // TrustedProfile names a trusted profile by name or by ID. IDs start with
@@ -123,50 +121,57 @@ func (p TrustedProfile) isID() bool { return strings.HasPrefix(string(p), "Profi
 
 // ExchangeCRToken trades a compute-resource token (a projected Kubernetes
 // service-account token, Code Engine's token) for an IAM token of a trusted
-// profile, with go-sdk-core's ContainerAuthenticator (the cr-token grant,
-// docs/protocol.md, "Trusted profiles"). crTokenFile "" means go-sdk-core's
-// default paths.
+// profile (the cr-token grant, docs/protocol.md, "Trusted profiles").
+// crTokenFile "" means go-sdk-core's default paths.
 func (c *Client) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string, profile TrustedProfile) (IAMToken, error) {
 	const op = "exchange the compute-resource token for an IAM token"
 	httpClient, tr := c.call(ctx)
-	b := core.NewContainerAuthenticatorBuilder().SetURL(iamURL).SetClient(httpClient)
-	if crTokenFile != "" {
-		b.SetCRTokenFilename(crTokenFile)
+	grants, err := c.grants(op, iamURL)
+	if err != nil {
+		return IAMToken{}, err
 	}
+	id, name := "", string(profile)
 	if profile.isID() {
-		b.SetIAMProfileID(string(profile))
-	} else {
-		b.SetIAMProfileName(string(profile))
+		id, name = name, ""
 	}
-	auth, err := b.Build()
+	req, err := grants.ComputeResource(iamURL, crTokenFile, id, name, httpClient)
 	if err != nil {
 		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrIAMRejected, Err: errors.New(Scrub(err.Error()))}
 	}
-	return c.requestToken(ctx, op, iamURL, auth, tr)
+	return c.requestToken(ctx, op, iamURL, req, tr)
 }
 
 // ExchangeVPCIdentity gets an IAM token from a VSI's instance identity
-// through the VPC metadata service, with go-sdk-core's
-// VpcInstanceAuthenticator (two calls to the metadata service). profile ""
-// means the trusted profile linked to the instance.
+// through the VPC metadata service (two calls to it). profile "" means the
+// trusted profile linked to the instance.
 func (c *Client) ExchangeVPCIdentity(ctx context.Context, metadataURL string, profile TrustedProfile) (IAMToken, error) {
 	const op = "get an IAM token from the VPC instance identity"
 	httpClient, tr := c.call(ctx)
-	b := core.NewVpcInstanceAuthenticatorBuilder().SetURL(metadataURL).SetClient(httpClient)
-	switch {
-	case profile == "":
-	case profile.isID():
-		b.SetIAMProfileID(string(profile))
-	case strings.HasPrefix(string(profile), "crn:"):
-		b.SetIAMProfileCRN(string(profile))
-	default:
-		b.SetIAMProfileName(string(profile))
+	grants, err := c.grants(op, metadataURL)
+	if err != nil {
+		return IAMToken{}, err
 	}
-	auth, err := b.Build()
+	var id, crn, name string
+	switch p := string(profile); {
+	case profile.isID():
+		id = p
+	case strings.HasPrefix(p, "crn:"):
+		crn = p
+	default:
+		name = p
+	}
+	req, err := grants.VPCInstance(metadataURL, id, crn, name, httpClient)
 	if err != nil {
 		return IAMToken{}, &Error{Op: op, URL: metadataURL, Kind: ErrIAMRejected, Err: errors.New(Scrub(err.Error()))}
 	}
-	return c.requestToken(ctx, op, metadataURL, auth, tr)
+	return c.requestToken(ctx, op, metadataURL, req, tr)
+}
+
+func (c *Client) grants(op, url string) (Grants, error) {
+	if c.Grants == nil {
+		return nil, &Error{Op: op, URL: url, Kind: ErrNetwork, Err: errors.New("this build has no IAM token grants (monitorapi.Client.Grants is not set)")}
+	}
+	return c.Grants, nil
 }
 
 // maxExpiresIn caps a token lifetime: a day, in seconds.
@@ -191,63 +196,54 @@ func validToken(s string) bool {
 	return true
 }
 
-// safeRequestToken runs RequestToken and turns a panic into an error:
+// safeRequestToken runs a token request and turns a panic into an error:
 // go-sdk-core's VpcInstanceAuthenticator dereferences the fields of a 2xx
 // answer without checking them, so a broken metadata service (an answer of
 // {}) would otherwise crash the program (found against the emulator).
-func safeRequestToken(auth tokenRequester) (resp *core.IamTokenServerResponse, err error) {
+func safeRequestToken(req TokenRequest) (token string, expiresIn int64, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			resp, err = nil, errors.New("the answer is missing fields the token exchange needs")
+			token, expiresIn, err = "", 0, errors.New("the answer is missing fields the token exchange needs")
 		}
 	}()
-	resp, err = auth.RequestToken()
-	if err == nil && resp == nil {
-		err = errors.New("the answer has no token")
-	}
-	return resp, err
+	return req()
 }
 
-// tokenRequester is what the go-sdk-core authenticators have in common.
-type tokenRequester interface {
-	RequestToken() (*core.IamTokenServerResponse, error)
-}
-
-// requestToken runs one authenticator's token request and classifies the
-// outcome the same way for every grant.
-func (c *Client) requestToken(ctx context.Context, op, url string, auth tokenRequester, tr *callTransport, secrets ...string) (IAMToken, error) {
-	resp, err := safeRequestToken(auth)
+// requestToken runs one grant's token request and classifies the outcome
+// the same way for every grant.
+func (c *Client) requestToken(ctx context.Context, op, url string, req TokenRequest, tr *callTransport, secrets ...string) (IAMToken, error) {
+	token, expiresIn, err := safeRequestToken(req)
 	transportErr, tries := tr.transportErr()
 	if ctx.Err() != nil {
 		return IAMToken{}, ctx.Err()
 	}
 	if err != nil {
-		var authErr *core.AuthenticationError
-		if errors.As(err, &authErr) && authErr.HTTPProblem != nil && authErr.Response != nil && authErr.Response.StatusCode != 0 {
-			return IAMToken{}, iamError(op, url, authErr.Response, tries).redactEchoes(secrets...)
+		var problem HTTPProblem
+		if errors.As(err, &problem) {
+			return IAMToken{}, iamError(op, url, problem, tries).redactEchoes(secrets...)
 		}
 		if transportErr == nil {
 			transportErr = errors.New(Scrub(err.Error()))
 		}
 		return IAMToken{}, networkError(op, url, transportErr, tries)
 	}
-	if resp.AccessToken == "" {
-		// RequestToken ignores a body that does not decode, so an empty
+	if token == "" {
+		// go-sdk-core ignores a body that does not decode, so an empty
 		// token is how a 200 with a non-JSON or empty body shows up.
 		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the answer has no access_token")}
 	}
-	if !validToken(resp.AccessToken) {
+	if !validToken(token) {
 		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the access_token has characters a token cannot have")}
 	}
-	if resp.ExpiresIn <= 0 {
+	if expiresIn <= 0 {
 		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
 			Err: errors.New("the answer has no positive expires_in")}
 	}
 	// IAM grants an hour at most (docs/protocol.md, "IAM API-key grant"); a
 	// larger number is taken as a day, the longest any cache will keep it.
-	return IAMToken{AccessToken: resp.AccessToken, ExpiresIn: min(resp.ExpiresIn, maxExpiresIn), ReceivedAt: c.now()}, nil
+	return IAMToken{AccessToken: token, ExpiresIn: min(expiresIn, maxExpiresIn), ReceivedAt: c.now()}, nil
 }
 
 func (c *Client) now() time.Time {
@@ -257,28 +253,22 @@ func (c *Client) now() time.Time {
 	return c.Now()
 }
 
-// iamError classifies a non-2xx IAM answer that go-sdk-core has parsed.
-func iamError(op, url string, resp *core.DetailedResponse, tries int) *Error {
-	var body []byte
-	switch {
-	case resp.RawResult != nil:
-		body = resp.RawResult
-	case resp.Result != nil:
-		body, _ = json.Marshal(resp.Result)
-	}
-	e := &Error{Op: op, URL: url, Status: resp.StatusCode, Tries: tries}
-	e.Code, e.Message, _ = parseErrorBody(body)
-	e.RetryAfter, _ = parseRetryAfter(resp.Headers.Get("Retry-After"), time.Now())
+// iamError classifies a non-2xx IAM answer that the grant has read.
+func iamError(op, url string, resp HTTPProblem, tries int) *Error {
+	status := resp.StatusCode()
+	e := &Error{Op: op, URL: url, Status: status, Tries: tries}
+	e.Code, e.Message, _ = parseErrorBody(resp.Body())
+	e.RetryAfter, _ = parseRetryAfter(resp.Header().Get("Retry-After"), time.Now())
 	switch {
 	// BXNIM0415E comes with 400, and some clients see 401
 	// (docs/protocol.md, "IAM errors").
 	case e.Code == "BXNIM0415E":
 		e.Kind = ErrInvalidAPIKey
-	case resp.StatusCode == http.StatusTooManyRequests:
+	case status == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
-	case resp.StatusCode >= 500:
+	case status >= 500:
 		e.Kind = ErrServer
-	case resp.StatusCode == http.StatusUnauthorized && e.Code == "":
+	case status == http.StatusUnauthorized && e.Code == "":
 		e.Kind = ErrInvalidAPIKey
 	default:
 		e.Kind = ErrIAMRejected

@@ -3,6 +3,7 @@ package monitorapi
 import (
 	"context"
 	"errors"
+	"github.com/monitor-token/monitor-token/internal/sdkgrant"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,7 @@ func newTestClient(t *testing.T, answers ...answer) (*Client, *script, string) {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	c := New("monitor-token/test")
+	c.Grants = sdkgrant.Grants{}
 	c.HTTP = srv.Client()
 	c.sleep = func(ctx context.Context, d time.Duration) error { return ctx.Err() }
 	return c, s, srv.URL
@@ -204,6 +206,7 @@ func TestNetworkFailure(t *testing.T) {
 	base := srv.URL
 	srv.Close() // nothing listens there now
 	c := New("t")
+	c.Grants = sdkgrant.Grants{}
 	c.sleep = func(ctx context.Context, d time.Duration) error { return nil }
 	for _, call := range []func() error{
 		func() error { _, err := c.ExchangeAPIKey(context.Background(), base, "secret-api-key"); return err },
@@ -241,6 +244,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 	c := New("t")
+	c.Grants = sdkgrant.Grants{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() {
@@ -258,6 +262,7 @@ func TestNoRedirectFollowed(t *testing.T) {
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit = true }))
 	defer other.Close()
 	c := New("t")
+	c.Grants = sdkgrant.Grants{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, other.URL+"/api/token", http.StatusFound)
 	}))

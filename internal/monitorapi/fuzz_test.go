@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/monitor-token/monitor-token/internal/sdkgrant"
 	"io"
 	"math"
 	"net/http"
@@ -113,6 +114,7 @@ func newStub(statusIdx, ctIdx uint8, retryAfter string, body []byte) *stubAnswer
 // fuzzClient is a client that sends everything to stub, tries once and never waits.
 func fuzzClient(stub http.RoundTripper) *Client {
 	c := New("monitor-token/fuzz")
+	c.Grants = sdkgrant.Grants{}
 	c.HTTP = &http.Client{Transport: stub}
 	c.Retry = RetryPolicy{Attempts: 1}
 	c.sleep = func(context.Context, time.Duration) error { return nil }

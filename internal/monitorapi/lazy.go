@@ -3,10 +3,7 @@ package monitorapi
 import (
 	"context"
 	"io"
-	"log"
 	"sync"
-
-	"github.com/IBM/go-sdk-core/v5/core"
 )
 
 // Lazy builds its Client on first use, so the warm path (a cached token)
@@ -15,8 +12,8 @@ import (
 type Lazy struct {
 	// New builds the client.
 	New func() *Client
-	// Log receives go-sdk-core's log lines. go-sdk-core logs to stdout by
-	// default, and stdout carries the token (docs/protocol.md,
+	// Log receives the grants' log lines (go-sdk-core's). go-sdk-core logs
+	// to stdout by default, and stdout carries the token (docs/protocol.md,
 	// "go-sdk-core"), so this is stderr.
 	Log io.Writer
 
@@ -26,9 +23,10 @@ type Lazy struct {
 
 func (l *Lazy) get() *Client {
 	l.once.Do(func() {
-		logger := log.New(l.Log, "", log.LstdFlags)
-		core.SetLogger(core.NewLogger(core.LevelError, logger, logger))
 		l.client = l.New()
+		if l.client.Grants != nil && l.Log != nil {
+			l.client.Grants.SetLogger(l.Log)
+		}
 	})
 	return l.client
 }
