@@ -492,7 +492,7 @@ verdict() { # OK LABEL DETAIL
 }
 misses=()
 say ""
-say "== Budget (issue 6)"
+say "== Budget"
 verdict "$(awk -v a="$mt" -v b="$fl" 'BEGIN { print (a <= 1.5 * b) ? 1 : 0 }')" \
   'warm get <= 1.5x the floor' "${r_floor}x (${mt} ms vs ${fl} ms; the budget is $(awk -v b="$fl" 'BEGIN { printf "%.2f", 1.5 * b }') ms)"
 verdict "$(awk -v a="$mt" -v b="$st" 'BEGIN { print (a < b) ? 1 : 0 }')" \

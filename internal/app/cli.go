@@ -24,9 +24,11 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		Writer:    p.Stdout,
 		ErrWriter: p.Stderr,
 		// The app returns errors to Run, which prints them and picks the
-		// exit code; urfave/cli must not call os.Exit (style-by-example.md).
+		// exit code; urfave/cli must not call os.Exit (docs/urfave-cli.md,
+		// "Exit handling").
 		ExitErrHandler: func(*cli.Context, error) {},
-		// Its default -v/--version flag would shadow `version`; one way is enough.
+		// Its default -v/--version flag would shadow `version`; one way is enough
+		// (docs/urfave-cli.md, "The version flag").
 		HideVersion:          true,
 		HideHelpCommand:      true, // helpCommand is added per run instead (helpflag.go)
 		EnableBashCompletion: true,
@@ -211,7 +213,8 @@ func (p *program) commands() []*cli.Command {
 
 // noArgs rejects positional arguments: every command takes flags only, and
 // urfave/cli stops parsing flags at the first positional argument, so a
-// stray word would silently swallow the flags after it.
+// stray word would silently swallow the flags after it (docs/urfave-cli.md,
+// "Flags after arguments").
 func noArgs(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("%s: unexpected argument %q (flags go before arguments; this command takes none)", c.Command.Name, c.Args().First())

@@ -12,9 +12,10 @@ import (
 )
 
 // exec runs a command with the token in its environment, under the names
-// existing tools read (docs/protocol.md, "Environment variables"). The token goes only
-// into the child's environment, never onto a command line; stdin, stdout and
-// stderr are the child's, and its exit status is ours.
+// existing tools read (docs/protocol.md, "Environment variables of other
+// tools"). The token goes only into the child's environment, never onto a
+// command line; stdin, stdout and stderr are the child's, and its exit
+// status is ours.
 func (p *program) exec(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("exec: give the command to run: %s exec -- COMMAND [ARG...]", p.name)

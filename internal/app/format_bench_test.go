@@ -5,9 +5,9 @@ import (
 	"testing"
 )
 
-// Benchmarks of each `get --format` writer (issue 6: the output
-// formatting), for a Monitor token and for an IAM token (IAM_ONLY
-// instances, where header and env print more):
+// Benchmarks of each `get --format` writer (the output formatting; figures
+// in docs/performance.md, "Go benchmarks"), for a Monitor token and for an
+// IAM token (IAM_ONLY instances, where header and env print more):
 //
 //	go test -run '^$' -bench . -benchmem ./internal/app/
 func BenchmarkGetFormat(b *testing.B) {

@@ -117,7 +117,7 @@ func writeToken(w io.Writer, o tokenOutput) error {
 }
 
 // writeHeader prints the header the Monitor token is used with
-// (docs/protocol.md, "Using the token"), for
+// (docs/protocol.md, "Using the Monitor token"), for
 // `curl -H @<(monitor-token get --format header)`. An IAM token needs the
 // instance, and the team when there is one, with it (docs/protocol.md,
 // "IAM_ONLY instances").
@@ -141,8 +141,8 @@ func writeJSON(w io.Writer, o tokenOutput) error {
 }
 
 // envVars are the variables existing tools read (docs/protocol.md,
-// "Environment variables"): Sysdig's Terraform provider and the Sysdig
-// Python client and scripts.
+// "Environment variables of other tools"): Sysdig's Terraform provider and
+// the Sysdig Python client and scripts.
 func envVars(o tokenOutput) [][2]string {
 	if o.Auth == "iam" {
 		// An IAM_ONLY instance has no Monitor API token: the variables of

@@ -62,7 +62,7 @@ func (p *program) gitCredential(ctx context.Context, pinned, action string) erro
 // gitSource serves the hosts of the profiles, and only those: the request's
 // protocol and host (with its port) must equal the profile endpoint's scheme
 // and host exactly, so a token never goes to a host it was not configured
-// for (docs/integrations.md, "git credential helper").
+// for (docs/integrations.md, "Git get answer").
 type gitSource struct {
 	resolver profile.Resolver
 	b        *broker.Broker
@@ -139,8 +139,8 @@ func (s *gitSource) Forget(ctx context.Context, protocol, host, rejected string)
 // setupGit writes, or with --unset removes, the per-host git configuration
 // that sends git to this binary for the profile's endpoint: an empty helper
 // line first, so no other helper (a store or cache) also answers and saves
-// the token, then this binary by absolute path (docs/integrations.md, "git
-// credential helper"; GitHub's CLI does the same in helper_config.go).
+// the token, then this binary by absolute path (docs/integrations.md, "Git
+// helper setup"; GitHub's CLI does the same in helper_config.go).
 func (p *program) setupGit(c *cli.Context) error {
 	prof, err := p.resolver(c).Profile()
 	if err != nil {

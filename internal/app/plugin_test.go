@@ -27,7 +27,8 @@ func readPluginJSON(t *testing.T) []byte {
 
 // TestSendMetadataDecodesIntoTheSDKType is the install handshake as the
 // ibmcloud CLI does it: JSON-decode stdout into the SDK's own type, here with
-// unknown fields disallowed, then the rules of integrations.md section 1.
+// unknown fields disallowed, then the metadata rules of docs/integrations.md,
+// "ibmcloud plugin".
 func TestSendMetadataDecodesIntoTheSDKType(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	version = "v1.4.2-3-gabcdef"

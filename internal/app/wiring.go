@@ -104,7 +104,7 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 }
 
 // ibmcloudSession reads the ibmcloud CLI's login token
-// (docs/integrations.md, "ibmcloud plugin": a plugin has no other channel
+// (docs/integrations.md, "ibmcloud session": a plugin has no other channel
 // to it). Its lifetime is what is left until its exp claim (0, not cached,
 // when it has none).
 func (p *program) ibmcloudSession() (monitorapi.IAMToken, error) {

@@ -111,8 +111,7 @@ func (b *Broker) warn(err error) {
 // what it was fetched for, so a changed profile never serves the old token.
 // An IAM token (IAM_ONLY mode) also carries when it stops being served: its
 // expires_in counted from receipt on the local clock, less a margin, never
-// IBM's absolute "expiration" (docs/protocol.md, "IAM: API key to IAM
-// token").
+// IBM's absolute "expiration" (docs/protocol.md, "IAM API-key grant").
 type cacheEntry struct {
 	Endpoint   string `json:"endpoint"`
 	InstanceID string `json:"instance_id"`
@@ -252,10 +251,10 @@ func (b *Broker) Refresh(ctx context.Context, p profile.Profile) (Token, error) 
 }
 
 // Verify checks the cached token against the service (GET /api/token with
-// the Monitor token as bearer, docs/protocol.md, "Monitor API token"). A
-// token the service refuses (reset in the UI) is fetched again through IAM,
-// once, and replaced; if that fails the cache is left as it was. With no
-// token cached it is the same as Token.
+// the Monitor token as bearer, docs/protocol.md, "Monitor token as
+// bearer"). A token the service refuses (reset in the UI) is fetched again
+// through IAM, once, and replaced; if that fails the cache is left as it
+// was. With no token cached it is the same as Token.
 func (b *Broker) Verify(ctx context.Context, p profile.Profile) (Token, error) {
 	c, err := b.cacheOf(p)
 	if err != nil {
@@ -344,7 +343,7 @@ func (b *Broker) Teams(ctx context.Context, p profile.Profile) ([]monitorapi.Tea
 
 // Forget drops p's cached token if, and only if, it equals rejected: a
 // stale rejection (an old token a caller still held) must not throw away a
-// fresh one (docs/integrations.md, "git credential helper": git's own
+// fresh one (docs/integrations.md, "Git erase and store": git's own
 // helpers do the same since 2.42).
 func (b *Broker) Forget(ctx context.Context, p profile.Profile, rejected string) error {
 	c, err := b.cacheOf(p)

@@ -28,8 +28,8 @@ type tokenCache struct {
 }
 
 // cacheOf is the cache p's setting names: the keyring (the default),
-// nowhere, or a file the user opted into (docs/keyring.md: plain text only
-// by choice, and announced).
+// nowhere, or a file the user opted into (docs/keyring.md, "No silent
+// fallback": plain text only by choice, and announced).
 func (b *Broker) cacheOf(p profile.Profile) (tokenCache, error) {
 	switch p.Cache {
 	case config.CacheNone:

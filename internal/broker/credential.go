@@ -38,7 +38,7 @@ type credential struct {
 }
 
 // credential is the one place that turns the profile's kind of credential
-// (decided by profile.Profile.Credential) into an IAM token. Finding the
+// (decided by profile.Profile.CredentialKind) into an IAM token. Finding the
 // credential may read it (the keyring's key, an @file key) but exchanges
 // nothing.
 func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential, error) {
@@ -108,7 +108,7 @@ func (b *Broker) CredentialSource(ctx context.Context, p profile.Profile) (strin
 }
 
 // exchange trades an API key for an IAM token: the first of the two
-// requests of a cold start (docs/protocol.md, "On the wire").
+// requests of a cold start (docs/protocol.md, "Requests end to end").
 func (b *Broker) exchange(ctx context.Context, p profile.Profile, apiKey string) (monitorapi.IAMToken, error) {
 	b.secret(apiKey)
 	iam, err := b.API.ExchangeAPIKey(ctx, p.IAMEndpoint, apiKey)
@@ -118,7 +118,7 @@ func (b *Broker) exchange(ctx context.Context, p profile.Profile, apiKey string)
 
 // envAPIKey reads IBMCLOUD_API_KEY's value: the key itself, or "@path", a
 // file holding it, as IBM's own CLI takes it (docs/protocol.md,
-// "Environment variables").
+// "Environment variables of other tools").
 func envAPIKey(v string) (key, source string, err error) {
 	path, ok := strings.CutPrefix(v, "@")
 	if !ok {

@@ -50,7 +50,7 @@ const EnvPath = "MONITOR_TOKEN_CONFIG"
 // Load, Check or a resolved profile never needs checking again.
 type Settings struct {
 	Endpoint    string `json:"endpoint"`          // Monitoring base URL, normalized (docs/protocol.md, "Monitor API token")
-	IAMEndpoint string `json:"iam_endpoint"`      // IAM base URL, normalized; "" = the caller's default (docs/protocol.md, "IAM: API key to IAM token")
+	IAMEndpoint string `json:"iam_endpoint"`      // IAM base URL, normalized; "" = the caller's default (docs/protocol.md, "IAM endpoints")
 	InstanceID  string `json:"instance_id"`       // instance GUID, lower-case (the IBMInstanceID header)
 	TeamID      string `json:"team_id,omitempty"` // numeric string; "" = the user's default team (the SysdigTeamID header)
 	Region      string `json:"region,omitempty"`  // informational only; the endpoint is what is used

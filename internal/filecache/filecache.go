@@ -1,7 +1,7 @@
 // Package filecache keeps cached tokens in files, for profiles that opted
 // into it (cache=file) on machines with no keyring: one 0600 file per item
 // in a 0700 directory, written atomically. It is plain text by the user's
-// choice, never a silent fallback (keyring.md, issue 5).
+// choice, never a silent fallback (docs/keyring.md, "No silent fallback").
 package filecache
 
 import (

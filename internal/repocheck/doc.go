@@ -1,0 +1,2 @@
+// Package repocheck holds tests over the repository's own files.
+package repocheck
