@@ -48,7 +48,7 @@ const (
 func requireRealKeyring(t *testing.T) {
 	t.Helper()
 	if os.Getenv(realKeyringEnv) != "1" {
-		t.Skipf("needs a real Secret Service: set %s=1 inside an unlocked gnome-keyring session (see the comment at the top of this file and keyring.md)", realKeyringEnv)
+		t.Skipf("needs a real Secret Service: set %s=1 inside an unlocked gnome-keyring session (see the comment at the top of this file and the Test keyring section of docs/keyring.md)", realKeyringEnv)
 	}
 	for _, tool := range []string{"secret-tool", "dbus-run-session"} {
 		if _, err := exec.LookPath(tool); err != nil {
