@@ -14,7 +14,6 @@ import (
 
 	"github.com/monitor-token/monitor-token/helper"
 	"github.com/monitor-token/monitor-token/internal/broker"
-	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
@@ -47,11 +46,6 @@ func (p *program) gitCredentialMain(ctx context.Context, args []string) error {
 // gitCredential answers git through the helper package, with the resolved
 // profiles as the token source and the same broker as get.
 func (p *program) gitCredential(ctx context.Context, pinned, action string) error {
-	if pinned != "" {
-		if err := config.ValidProfileName(pinned); err != nil {
-			return usagef("--profile: %v", err)
-		}
-	}
 	b, err := p.broker(false)
 	if err != nil {
 		return err

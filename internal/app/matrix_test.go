@@ -189,7 +189,7 @@ func TestBadSettingsNameTheirSource(t *testing.T) {
 		{"cr file alone", nil, []string{"--cr-token-file", "/t"}, ExitUsage, "monitor-token: --cr-token-file goes with --trusted-profile or --vpc-instance"},
 		{"cr file with vpc", nil, []string{"--vpc-instance", "--cr-token-file", "/t"}, ExitUsage, "monitor-token: --cr-token-file goes with --trusted-profile, not --vpc-instance"},
 		{"control character", nil, []string{"--trusted-profile", "a\tb"}, ExitUsage, "monitor-token: --trusted-profile is not a trusted profile name or ID"},
-		{"iam endpoint var", map[string]string{"IBMCLOUD_IAM_API_ENDPOINT": "http://iam.example.com"}, nil, ExitUsage, "monitor-token: IBMCLOUD_IAM_API_ENDPOINT plain http is only allowed"},
+		{"iam endpoint var", map[string]string{"IBMCLOUD_IAM_API_ENDPOINT": "http://iam.example.com"}, nil, ExitError, "monitor-token: IBMCLOUD_IAM_API_ENDPOINT plain http is only allowed"},
 		{"profile var", map[string]string{"MONITOR_TOKEN_PROFILE": "bad name"}, nil, ExitError, "monitor-token: MONITOR_TOKEN_PROFILE: profile name \"bad name\" is not valid"},
 	}
 	for _, tt := range tests {

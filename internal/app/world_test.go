@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/emulator"
@@ -232,15 +231,3 @@ func (k *faultyKeyring) Delete(ctx context.Context, item string) error {
 }
 
 func (k *faultyKeyring) DeleteAll(ctx context.Context) error { return k.inner.DeleteAll(ctx) }
-
-// waitFor polls cond for up to a few seconds: for effects of another
-// goroutine, never as a timing assertion.
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatal("condition not met")
-}

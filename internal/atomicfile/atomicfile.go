@@ -52,11 +52,11 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 		if errors.As(err, &pe) {
 			where = pe.Path
 		}
-		return fmt.Errorf("cannot create directory %s: %w", showPath(where), pathErrReason(err))
+		return fmt.Errorf("cannot create directory %s: %w", ShowPath(where), PathErrReason(err))
 	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("cannot create a file in %s: %w", showPath(dir), pathErrReason(err))
+		return fmt.Errorf("cannot create a file in %s: %w", ShowPath(dir), PathErrReason(err))
 	}
 	defer func() {
 		if err != nil {
@@ -67,17 +67,17 @@ func Write(path string, data []byte, perm fs.FileMode) (err error) {
 	// CreateTemp uses 0600 minus the umask; the caller asked for perm. Windows keeps only a
 	// read-only flag and may refuse, which is no reason to lose the write.
 	if err := tmp.Chmod(perm); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("cannot set permissions of a file in %s: %w", showPath(dir), pathErrReason(err))
+		return fmt.Errorf("cannot set permissions of a file in %s: %w", ShowPath(dir), PathErrReason(err))
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("cannot write a file in %s: %w", showPath(dir), pathErrReason(err))
+		return fmt.Errorf("cannot write a file in %s: %w", ShowPath(dir), PathErrReason(err))
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("cannot flush a file in %s to disk: %w", showPath(dir), pathErrReason(err))
+		return fmt.Errorf("cannot flush a file in %s to disk: %w", ShowPath(dir), PathErrReason(err))
 	}
 	// Close can report a failed write-back (network file systems), so it is checked too.
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write a file in %s: %w", showPath(dir), pathErrReason(err))
+		return fmt.Errorf("cannot write a file in %s: %w", ShowPath(dir), PathErrReason(err))
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		var le *os.LinkError
@@ -104,9 +104,10 @@ func syncDir(dir string) {
 	d.Close()
 }
 
-// pathErrReason drops the path that *fs.PathError repeats: the message already says where, and
-// the path may be the temporary file's, which means nothing to the user.
-func pathErrReason(err error) error {
+// PathErrReason drops the path that *fs.PathError repeats: a message that already says where
+// needs only the reason, and the path may be the temporary file's, which means nothing to the
+// user. The config package's messages use it too.
+func PathErrReason(err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err
@@ -114,9 +115,9 @@ func pathErrReason(err error) error {
 	return err
 }
 
-// showPath returns p as is, or quoted when it holds characters that would break a one-line
+// ShowPath returns p as is, or quoted when it holds characters that would break a one-line
 // message.
-func showPath(p string) string {
+func ShowPath(p string) string {
 	if q := strconv.Quote(p); p == "" || q[1:len(q)-1] != p || strings.ContainsAny(p, " \"") {
 		return q
 	}

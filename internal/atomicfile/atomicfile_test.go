@@ -326,8 +326,8 @@ func TestShowPath(t *testing.T) {
 		{"/a\nb", `"/a\nb"`},
 		{"/caf\u00e9", "/caf\u00e9"},
 	} {
-		if got := showPath(tc.in); got != tc.want {
-			t.Errorf("showPath(%q) = %s, want %s", tc.in, got, tc.want)
+		if got := ShowPath(tc.in); got != tc.want {
+			t.Errorf("ShowPath(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }

@@ -38,6 +38,15 @@ const (
 	CredentialIs = "credential="
 )
 
+// FieldError is a setting that breaks its rule. Field is the field at
+// fault, so a caller can tell where its value came from.
+type FieldError struct {
+	Field string
+	msg   string
+}
+
+func (e *FieldError) Error() string { return e.msg }
+
 // A Namer turns a field into what the user wrote: a flag, a variable, a field of the file.
 type Namer func(field string) string
 
@@ -54,7 +63,7 @@ func FileField(field string) string {
 // their stored form. Errors are one line that starts with the name of the setting.
 func Check(s Settings, name Namer) (Settings, error) {
 	bad := func(field, format string, args ...any) (Settings, error) {
-		return s, fmt.Errorf("%s "+format, append([]any{name(field)}, args...)...)
+		return s, &FieldError{Field: field, msg: fmt.Sprintf("%s "+format, append([]any{name(field)}, args...)...)}
 	}
 	if s.Endpoint == "" {
 		return bad(FieldEndpoint, "is missing (expected the Monitoring URL, e.g. https://us-south.monitoring.cloud.ibm.com)")

@@ -31,8 +31,8 @@ package config
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
 )
 
 // Version is the file format version this package reads and writes.
@@ -99,11 +99,9 @@ func (e *ParseError) Error() string {
 
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// showPath returns p as is, or quoted when it holds characters that would break a one-line
-// message.
-func showPath(p string) string {
-	if q := strconv.Quote(p); p == "" || q[1:len(q)-1] != p || strings.ContainsAny(p, " \"") {
-		return q
-	}
-	return p
-}
+// showPath and pathErrReason keep paths in one-line messages readable; internal/atomicfile owns
+// them, as its messages need the same.
+var (
+	showPath      = atomicfile.ShowPath
+	pathErrReason = atomicfile.PathErrReason
+)

@@ -78,15 +78,6 @@ func describeType(m fs.FileMode) string {
 	return "a special file"
 }
 
-// pathErrReason drops the path that *fs.PathError repeats: ParseError already names the file.
-func pathErrReason(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
-}
-
 // parse decodes and validates the file contents.
 func parse(data []byte) (*File, error) {
 	if !utf8.Valid(data) {

@@ -146,7 +146,7 @@ func (r Resolver) Login() (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
-	p.NameFrom, p.ConfigFile, p.EnvAPIKey = from, path, ""
+	p.NameFrom, p.ConfigFile = from, path
 	return p, nil
 }
 
@@ -202,8 +202,7 @@ type source struct {
 	value func(setting string) (value, origin string)
 	// name is how the user would write setting in this source, for
 	// messages about a setting that was not given.
-	name     func(setting string) string
-	fromFlag bool
+	name func(setting string) string
 }
 
 // switches are the on/off settings: bool flags, and variables that take
@@ -223,8 +222,7 @@ func flagSource(flags Flags, getenv func(string) string) source {
 			}
 			return "", ""
 		},
-		name:     func(s string) string { return "--" + s },
-		fromFlag: true,
+		name: func(s string) string { return "--" + s },
 	}
 }
 
@@ -289,12 +287,14 @@ func (r Resolver) fromSource(name string, src source, from string) (Profile, err
 		}
 		return src.name(s)
 	}
-	fail := func(format string, a ...any) (Profile, error) {
-		return Profile{}, &Error{msg: fmt.Sprintf(format, a...), FromFlag: src.fromFlag}
+	// fail blames setting: the mistake is one of usage when a flag gave
+	// it (or would have), not when a variable did.
+	fail := func(setting, format string, a ...any) (Profile, error) {
+		return Profile{}, &Error{msg: fmt.Sprintf(format, a...), FromFlag: strings.HasPrefix(n(setting), "--")}
 	}
 	on := func(s string) (bool, error) {
 		v := val(s)
-		if v == "" || src.fromFlag {
+		if v == "" || strings.HasPrefix(origins[s], "--") {
 			return v != "", nil
 		}
 		switch strings.ToLower(v) {
@@ -309,16 +309,16 @@ func (r Resolver) fromSource(name string, src source, from string) (Profile, err
 	var s config.Settings
 	instance := val("instance")
 	if instance == "" {
-		return fail("%s is required: the GUID or CRN of the Monitoring instance (`ibmcloud resource service-instance NAME --output json` shows both)", n("instance"))
+		return fail("instance", "%s is required: the GUID or CRN of the Monitoring instance (`ibmcloud resource service-instance NAME --output json` shows both)", n("instance"))
 	}
 	region, monRaw := val("region"), val("endpoint")
 	if strings.HasPrefix(instance, "crn:") {
 		crn, err := endpoint.ParseCRN(instance)
 		if err != nil {
-			return fail("%s: %v", n("instance"), err)
+			return fail("instance", "%s: %v", n("instance"), err)
 		}
 		if region != "" && region != crn.Region {
-			return fail("%s %s contradicts the CRN, whose region is %s; drop %s", n("region"), region, crn.Region, n("region"))
+			return fail("region", "%s %s contradicts the CRN, whose region is %s; drop %s", n("region"), region, crn.Region, n("region"))
 		}
 		s.InstanceID = crn.InstanceGUID
 		if monRaw == "" {
@@ -329,24 +329,24 @@ func (r Resolver) fromSource(name string, src source, from string) (Profile, err
 	}
 	private, err := on("private")
 	if err != nil {
-		return fail("%v", err)
+		return fail("private", "%v", err)
 	}
 	endpointSetting := "endpoint"
 	switch {
 	case monRaw != "" && origins["region"] != "":
-		return fail("give %s or %s, not both", n("region"), n("endpoint"))
+		return fail("endpoint", "give %s or %s, not both", n("region"), n("endpoint"))
 	case monRaw != "" && private:
-		return fail("%s picks the private endpoint of a %s; with %s give the private URL itself", n("private"), n("region"), n("endpoint"))
+		return fail("private", "%s picks the private endpoint of a %s; with %s give the private URL itself", n("private"), n("region"), n("endpoint"))
 	case monRaw != "":
 		s.Endpoint = monRaw
 	case region != "":
 		u, err := endpoint.MonitoringURL(region, private)
 		if err != nil {
-			return fail("%s: %v", n("region"), err)
+			return fail("region", "%s: %v", n("region"), err)
 		}
 		s.Endpoint, s.Region, endpointSetting = u, region, "region"
 	default:
-		return fail("give %s (one of %s) or %s URL, or a CRN as %s", n("region"), strings.Join(endpoint.Regions, ", "), n("endpoint"), n("instance"))
+		return fail("instance", "give %s (one of %s) or %s URL, or a CRN as %s", n("region"), strings.Join(endpoint.Regions, ", "), n("endpoint"), n("instance"))
 	}
 	s.IAMEndpoint = val("iam-endpoint")
 	if s.IAMEndpoint == "" {
@@ -357,7 +357,7 @@ func (r Resolver) fromSource(name string, src source, from string) (Profile, err
 
 	vpc, err := on("vpc-instance")
 	if err != nil {
-		return fail("%v", err)
+		return fail("vpc-instance", "%v", err)
 	}
 	s.TrustedProfile, s.CRTokenFile, s.MetadataURL = val("trusted-profile"), val("cr-token-file"), val("metadata-endpoint")
 	switch {
@@ -371,20 +371,24 @@ func (r Resolver) fromSource(name string, src source, from string) (Profile, err
 		// the same file from any directory.
 		abs, err := filepath.Abs(s.CRTokenFile)
 		if err != nil {
-			return fail("%s: %v", n("cr-token-file"), err)
+			return fail("cr-token-file", "%s: %v", n("cr-token-file"), err)
 		}
 		s.CRTokenFile = abs
 	}
 
-	checked, err := config.Check(s, func(field string) string {
-		setting := settingOf[field]
+	settingFor := func(field string) string {
 		if field == config.FieldEndpoint {
-			setting = endpointSetting
+			return endpointSetting
 		}
-		return n(setting)
-	})
+		return settingOf[field]
+	}
+	checked, err := config.Check(s, func(field string) string { return n(settingFor(field)) })
+	var bad *config.FieldError
+	if errors.As(err, &bad) {
+		return fail(settingFor(bad.Field), "%v", err)
+	}
 	if err != nil {
-		return fail("%v", err)
+		return Profile{}, err
 	}
 	return Profile{Name: name, Settings: checked, From: from, Origins: origins}, nil
 }
