@@ -442,3 +442,34 @@ func TestUnreachableCacheDoesNotStopOtherCredentials(t *testing.T) {
 		t.Fatalf("err = %v after keyring calls %v; want the keyring error after one call", err, sec.calls)
 	}
 }
+
+// TestLogoutWithoutAKeyring: a keyring that cannot be reached is reported
+// once, and the token file and lock file still go.
+func TestLogoutWithoutAKeyring(t *testing.T) {
+	ctx := context.Background()
+	b, sec, _, _ := newBroker(t)
+	fileProfile := target
+	fileProfile.Cache = config.CacheFile
+	sec.inner.Set(ctx, APIKeyItem("p"), "key-1")
+	if tok, err := b.Token(ctx, fileProfile); err != nil || tok.CachedIn == "" {
+		t.Fatalf("Token = %+v, %v", tok, err)
+	}
+	sec.failOn = "Delete#1"
+	err := b.Logout(ctx, "p")
+	if !errors.Is(err, errInjected) || strings.Count(err.Error(), errInjected.Error()) != 1 {
+		t.Fatalf("Logout = %v, want the keyring error once", err)
+	}
+	deletes := 0
+	for _, c := range sec.calls {
+		if c == "Delete " {
+			deletes++
+		}
+	}
+	if deletes != 1 {
+		t.Fatalf("keyring calls %v: asked again after it failed", sec.calls)
+	}
+	fc, _ := b.fileCache("p")
+	if _, err := os.Stat(fc.Path(TokenItem("p"))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the token file is still there: %v", err)
+	}
+}

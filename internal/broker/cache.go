@@ -92,8 +92,9 @@ func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
 // its cached token wherever it may be (the keyring and the token file, as a
 // profile may have changed its cache setting since), then its lock file.
 // It holds the fetch lock meanwhile, so a fetch in flight cannot cache a
-// token after the logout. Items already gone are fine. Every removal is
-// tried; the error says which failed.
+// token after the logout. Items already gone are fine. The files are
+// removed even when the keyring cannot be reached; the error says what was
+// not removed.
 func (b *Broker) Logout(ctx context.Context, name string) error {
 	unlock, err := b.lock(ctx, name)
 	if err != nil {
@@ -102,7 +103,12 @@ func (b *Broker) Logout(ctx context.Context, name string) error {
 	defer unlock()
 	var errs []error
 	for _, item := range []string{TokenItem(name), APIKeyItem(name)} {
-		errs = append(errs, deleteIfPresent(ctx, b.Keyring, item))
+		if err := deleteIfPresent(ctx, b.Keyring, item); err != nil {
+			// The next item would fail the same way, or wait out a
+			// second deadline: one keyring error says it.
+			errs = append(errs, err)
+			break
+		}
 	}
 	if b.CacheDir != "" {
 		fc := &filecache.Cache{Dir: b.CacheDir}
