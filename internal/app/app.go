@@ -187,7 +187,7 @@ func (p *program) remember(secret string) {
 // never include secrets; this is the second fence.
 func (p *program) printError(err error) {
 	msg := err.Error()
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) && !errors.Is(err, broker.ErrNotRestored) {
 		msg = "interrupted; nothing was changed"
 	}
 	fmt.Fprintf(p.Stderr, "%s: %s\n", p.name, p.scrub(msg))

@@ -58,6 +58,9 @@ func (p *program) login(c *cli.Context) error {
 				return nil
 			})
 		})
+	if errors.Is(err, broker.ErrNotRestored) {
+		return fmt.Errorf("login failed, and not everything was put back: %w", err)
+	}
 	if errors.Is(err, monitorapi.ErrIAMOnly) && !prof.IAMMode() {
 		// The instance refuses /api/token: propose the mode that works
 		// with it.

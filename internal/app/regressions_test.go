@@ -1,11 +1,16 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/monitor-token/monitor-token/internal/filelock"
 )
 
 // Each test here pins a defect found in the composition layer: it failed
@@ -197,5 +202,30 @@ func TestFlagVariablesAreReadFromTheInjectedEnvironment(t *testing.T) {
 	w.env["MONITOR_TOKEN_DEBUG"] = "1"
 	if r := w.run("", "get", "--refresh"); !strings.Contains(r.stderr, "debug:") {
 		t.Errorf("MONITOR_TOKEN_DEBUG=1 in Env gave no debug lines: %q", r.stderr)
+	}
+}
+
+// Ctrl-C while login waits for the config file's lock (another writer
+// holds it): the keyring is put back, so "nothing was changed" is true.
+func TestInterruptedLoginChangesNothing(t *testing.T) {
+	w := newWorld(t)
+	w.must(w.apiKey(), w.loginArgs("default", "--team", "26055")...)
+	unlock, err := filelock.Acquire(t.Context(), filepath.Dir(w.configPath()), filepath.Base(w.configPath()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithCancel(t.Context())
+	// The trigger only: the login waits on the lock until it is cancelled.
+	time.AfterFunc(300*time.Millisecond, cancel)
+	r := w.runCtx(ctx, "monitor-token", "NEWKEY-NEWKEY-NEWKEY-NEWKEY\n", w.loginArgs("default", "--no-verify", "--team", "26056")...)
+	if r.code != ExitCanceled || r.stderr != "monitor-token: interrupted; nothing was changed\n" {
+		t.Fatalf("interrupted login: exit %d, %q", r.code, r.stderr)
+	}
+	if key, _ := w.keyring.inner.Get(t.Context(), "default/api-key"); key != w.facts.APIKey {
+		t.Errorf("the API key is %q after an interrupted login, want the old one", key)
+	}
+	if !w.keyringHas("default/monitor-token") {
+		t.Error("the cached token of the old settings is gone")
 	}
 }

@@ -67,12 +67,18 @@ func (w *world) run(stdin string, args ...string) result {
 // runAs runs the program under another name (a personality).
 func (w *world) runAs(arg0, stdin string, args ...string) result {
 	w.t.Helper()
+	return w.runCtx(w.t.Context(), arg0, stdin, args...)
+}
+
+// runCtx runs the program under ctx: cancelling it is Ctrl-C.
+func (w *world) runCtx(ctx context.Context, arg0, stdin string, args ...string) result {
+	w.t.Helper()
 	var stdout, stderr bytes.Buffer
 	environ := make([]string, 0, len(w.env))
 	for k, v := range w.env {
 		environ = append(environ, k+"="+v)
 	}
-	code := Run(w.t.Context(), Env{
+	code := Run(ctx, Env{
 		Args:        append([]string{arg0}, args...),
 		Stdin:       strings.NewReader(stdin),
 		Stdout:      &stdout,

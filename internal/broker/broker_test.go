@@ -473,3 +473,37 @@ func TestLogoutWithoutAKeyring(t *testing.T) {
 		t.Errorf("the token file is still there: %v", err)
 	}
 }
+
+// TestInterruptedLoginPutsTheKeyringBack: Ctrl-C while the config is being
+// written (waiting for its lock) cancels the context; putting the keyring
+// back must not need that context, or the new key stays with the old
+// settings.
+func TestInterruptedLoginPutsTheKeyringBack(t *testing.T) {
+	b, sec, _, _ := newBroker(t)
+	sec.inner.Set(context.Background(), APIKeyItem("p"), "old-key")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := b.Login(ctx, target, "new-key", LoginOptions{}, func(profile.Profile) error {
+		cancel()
+		return ctx.Err()
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Login = %v, want the cancellation", err)
+	}
+	if key, _ := sec.inner.Get(context.Background(), APIKeyItem("p")); key != "old-key" {
+		t.Errorf("API key after an interrupted login = %q, want the old one", key)
+	}
+}
+// TestLoginSaysWhenTheKeyringWasNotPutBack: a restore that fails is part
+// of the error, so no one is told that nothing changed.
+func TestLoginSaysWhenTheKeyringWasNotPutBack(t *testing.T) {
+	b, sec, _, _ := newBroker(t)
+	sec.inner.Set(context.Background(), APIKeyItem("p"), "old-key")
+	sec.failOn = "Set#2" // Set#1 writes the new key; Set#2 would put the old one back
+	_, err := b.Login(context.Background(), target, "new-key", LoginOptions{}, func(profile.Profile) error {
+		return errors.New("disk full")
+	})
+	if !errors.Is(err, ErrNotRestored) || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("Login = %v, want disk full and ErrNotRestored", err)
+	}
+}

@@ -13,6 +13,14 @@ import (
 	"github.com/monitor-token/monitor-token/store"
 )
 
+// ErrNotRestored: a login failed after it had changed the keyring, and
+// putting the keyring back failed too; the caller must not say that
+// nothing changed.
+var ErrNotRestored = errors.New("the keyring could not be put back as it was")
+
+// restoreWait bounds putting the keyring back after a failed login.
+const restoreWait = 10 * time.Second
+
 // LoginOptions are the choices of a login.
 type LoginOptions struct {
 	// Verify fetches the token before anything is stored, so a wrong key,
@@ -109,14 +117,18 @@ func (b *Broker) Login(ctx context.Context, p profile.Profile, apiKey string, op
 		err = commit(p)
 	}
 	if err != nil {
-		// Put back in reverse order. A failure here is reported with the
-		// original error; there is nothing better to do with it.
-		rerr := restore(ctx, tokens, tokenItem, prevToken)
+		// Put back in reverse order. The failure may be an interrupt (Ctrl-C
+		// while waiting for the config file's lock), which cancelled ctx:
+		// the restore must not depend on it, or the new key would stay with
+		// the old settings. It is bounded on its own.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreWait)
+		defer cancel()
+		rerr := restore(rctx, tokens, tokenItem, prevToken)
 		if touchKey {
-			rerr = errors.Join(rerr, restore(ctx, b.Keyring, keyItem, prevKey))
+			rerr = errors.Join(rerr, restore(rctx, b.Keyring, keyItem, prevKey))
 		}
 		if rerr != nil {
-			b.warn(fmt.Errorf("could not put the keyring back as it was: %w", rerr))
+			return LoginResult{}, fmt.Errorf("%w (%w: %v; `monitor-token status` shows what is there)", err, ErrNotRestored, rerr)
 		}
 		return LoginResult{}, err
 	}
