@@ -494,6 +494,7 @@ func TestInterruptedLoginPutsTheKeyringBack(t *testing.T) {
 		t.Errorf("API key after an interrupted login = %q, want the old one", key)
 	}
 }
+
 // TestLoginSaysWhenTheKeyringWasNotPutBack: a restore that fails is part
 // of the error, so no one is told that nothing changed.
 func TestLoginSaysWhenTheKeyringWasNotPutBack(t *testing.T) {
