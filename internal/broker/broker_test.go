@@ -60,6 +60,13 @@ func (r *recordingSecrets) Delete(ctx context.Context, item string) error {
 	return r.inner.Delete(ctx, item)
 }
 
+func (r *recordingSecrets) DeleteAll(ctx context.Context) error {
+	if err := r.note("DeleteAll"); err != nil {
+		return err
+	}
+	return r.inner.DeleteAll(ctx)
+}
+
 // fakeAPI hands out tokens derived from its inputs, so a test can tell which
 // key, instance and team a token was fetched with.
 type fakeAPI struct {
@@ -456,8 +463,9 @@ func TestLogoutWithoutAKeyring(t *testing.T) {
 	}
 	sec.failOn = "Delete#1"
 	err := b.Logout(ctx, "p")
-	if !errors.Is(err, errInjected) || strings.Count(err.Error(), errInjected.Error()) != 1 {
-		t.Fatalf("Logout = %v, want the keyring error once", err)
+	if !errors.Is(err, errInjected) || strings.Count(err.Error(), errInjected.Error()) != 1 ||
+		!strings.HasPrefix(err.Error(), "the token file was removed, but the keyring items were not: ") {
+		t.Fatalf("Logout = %v, want the keyring error once, after what was removed", err)
 	}
 	deletes := 0
 	for _, c := range sec.calls {
@@ -506,5 +514,32 @@ func TestLoginSaysWhenTheKeyringWasNotPutBack(t *testing.T) {
 	})
 	if !errors.Is(err, ErrNotRestored) || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("Login = %v, want disk full and ErrNotRestored", err)
+	}
+}
+
+// TestLogoutAllRemovesOnlyItsOwnFiles: the cache directory may hold other
+// things; logout --all removes token and lock files of profiles only.
+func TestLogoutAllRemovesOnlyItsOwnFiles(t *testing.T) {
+	b, _, _, _ := newBroker(t)
+	dir := b.CacheDir
+	own := []string{"p.lock", "p.monitor-token.json", "work.lock"}
+	other := []string{"README", "keep.json", "x.monitor-token.json.bak", "bad name.lock"}
+	for _, name := range append(own, other...) {
+		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600)
+	}
+	os.Mkdir(filepath.Join(dir, "sub.lock"), 0o700)
+	os.Symlink(filepath.Join(dir, "README"), filepath.Join(dir, "link.lock"))
+	if err := b.LogoutAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range own {
+		if _, err := os.Lstat(filepath.Join(dir, name)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there", name)
+		}
+	}
+	for _, name := range append(other, "sub.lock", "link.lock") {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s was removed: %v", name, err)
+		}
 	}
 }

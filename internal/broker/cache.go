@@ -101,21 +101,32 @@ func (b *Broker) Logout(ctx context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	var errs []error
+	var keyringErr error
 	for _, item := range []string{TokenItem(name), APIKeyItem(name)} {
-		if err := deleteIfPresent(ctx, b.Keyring, item); err != nil {
+		if keyringErr = deleteIfPresent(ctx, b.Keyring, item); keyringErr != nil {
 			// The next item would fail the same way, or wait out a
 			// second deadline: one keyring error says it.
-			errs = append(errs, err)
 			break
 		}
 	}
+	var fileErr error
 	if b.CacheDir != "" {
 		fc := &filecache.Cache{Dir: b.CacheDir}
-		errs = append(errs, deleteIfPresent(ctx, fc, TokenItem(name)))
-		errs = append(errs, removeIfPresent(filelock.Path(b.CacheDir, name)))
+		fileErr = errors.Join(deleteIfPresent(ctx, fc, TokenItem(name)), removeIfPresent(filelock.Path(b.CacheDir, name)))
 	}
-	return errors.Join(errs...)
+	return logoutError(keyringErr, fileErr)
+}
+
+// logoutError says what a logout could not remove, and, when only the
+// keyring failed, that the files did go.
+func logoutError(keyringErr, fileErr error) error {
+	switch {
+	case keyringErr != nil && fileErr == nil:
+		return fmt.Errorf("the token file was removed, but the keyring items were not: %w", keyringErr)
+	case fileErr != nil:
+		return errors.Join(keyringErr, fileErr)
+	}
+	return nil
 }
 
 // LogoutAll removes every item of the keyring service, so items of profiles
@@ -126,20 +137,37 @@ func (b *Broker) LogoutAll(ctx context.Context) error {
 	if !ok {
 		return errors.New("this keyring cannot delete all items")
 	}
-	errs := []error{all.DeleteAll(ctx)}
+	keyringErr := all.DeleteAll(ctx)
+	var errs []error
 	if b.CacheDir != "" {
 		entries, err := os.ReadDir(b.CacheDir)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
-		tokenFile := filepath.Base((&filecache.Cache{}).Path(TokenItem("")))
 		for _, e := range entries {
-			if strings.HasSuffix(e.Name(), tokenFile) || strings.HasSuffix(e.Name(), ".lock") {
+			if ownFile(e) {
 				errs = append(errs, removeIfPresent(filepath.Join(b.CacheDir, e.Name())))
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return logoutError(keyringErr, errors.Join(errs...))
+}
+
+// ownFile says whether e is a file monitor-token made in its cache
+// directory: a regular file named after a valid profile, as a token file
+// or a lock file. Anything else there (a directory, a link, a file of the
+// user's) is left alone.
+func ownFile(e fs.DirEntry) bool {
+	if !e.Type().IsRegular() {
+		return false
+	}
+	tokenSuffix := filepath.Base((&filecache.Cache{}).Path(TokenItem("")))
+	for _, suffix := range []string{tokenSuffix, ".lock"} {
+		if name, ok := strings.CutSuffix(e.Name(), suffix); ok && config.ValidProfileName(name) == nil {
+			return true
+		}
+	}
+	return false
 }
 
 func removeIfPresent(path string) error {
