@@ -8,8 +8,6 @@ import (
 	"context"
 	_ "embed"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/monitor-token/monitor-token/internal/app"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
@@ -22,7 +20,7 @@ import (
 var pluginJSON []byte
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := app.NotifyContext(context.Background())
 	code := app.Run(ctx, app.Env{
 		Args:       os.Args,
 		Stdin:      os.Stdin,

@@ -26,6 +26,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"argv-clean":       cmdArgvClean,
 	"ibmcloud-session": cmdIBMCloudSession,
 	"type-at":          cmdTypeAt,
+	"ctrl-c-at":        cmdCtrlCAt,
 }
 
 // routes are the short names scripts use for the emulator's routes.

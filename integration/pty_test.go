@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -42,8 +43,8 @@ func openPTY() (controller, terminal *os.File, err error) {
 
 // cmdTypeAt runs a command on a terminal, waits for a prompt, types the
 // content of a file as a person would, and puts everything the terminal
-// showed into stdout (so the script can check it) and the exit status into
-// the usual place:
+// showed into terminal.txt (so the script can check it) and the exit status
+// into the usual place:
 //
 //	type-at FILE PROMPT_REGEXP COMMAND [ARG...]
 func cmdTypeAt(ts *testscript.TestScript, neg bool, args []string) {
@@ -51,19 +52,59 @@ func cmdTypeAt(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: type-at FILE PROMPT_REGEXP COMMAND [ARG...]")
 	}
 	input := strings.TrimRight(ts.ReadFile(args[0]), "\n")
-	prompt := regexp.MustCompile(args[1])
+	shown, _, waitErr := runOnTerminal(ts, args[1], input+"\r", args[2:])
+	if (waitErr != nil) != neg {
+		ts.Fatalf("exit: %v; the terminal showed:\n%s", waitErr, shown)
+	}
+}
+
+// cmdCtrlCAt runs a command on a terminal, waits for a prompt and presses
+// Ctrl-C, as a person who changed their mind; the terminal's text goes to
+// terminal.txt, and to stdout the exit code and whether the terminal was
+// left echoing, as "exit N" and "echo true":
+//
+//	ctrl-c-at PROMPT_REGEXP COMMAND [ARG...]
+func cmdCtrlCAt(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: ctrl-c-at PROMPT_REGEXP COMMAND [ARG...]")
+	}
+	if neg {
+		ts.Fatalf("unsupported: ! ctrl-c-at (check the exit code on stdout)")
+	}
+	// ^C is the terminal's VINTR: the line discipline turns it into a
+	// SIGINT to the foreground process group, as a keyboard does.
+	_, echo, waitErr := runOnTerminal(ts, args[0], "\x03", args[1:])
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(waitErr, &exit) {
+		code = exit.ExitCode()
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			code = 128 + int(ws.Signal())
+		}
+	} else if waitErr != nil {
+		ts.Fatalf("%v", waitErr)
+	}
+	fmt.Fprintf(ts.Stdout(), "exit %d\necho %v\n", code, echo)
+}
+
+// runOnTerminal starts command on a new terminal, waits until the terminal
+// shows prompt, types input, and waits for the command to end (at most a
+// hang guard's time).
+// echo says whether the command left the terminal echoing, as it found it.
+func runOnTerminal(ts *testscript.TestScript, prompt, input string, command []string) (shown string, echo bool, waitErr error) {
+	promptRe := regexp.MustCompile(prompt)
 	controller, terminal, err := openPTY()
 	ts.Check(err)
 	defer controller.Close()
 
-	path := args[2]
+	path := command[0]
 	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
-		if _, err := os.Stat(filepath.Join(dir, args[2])); err == nil {
-			path = filepath.Join(dir, args[2])
+		if _, err := os.Stat(filepath.Join(dir, command[0])); err == nil {
+			path = filepath.Join(dir, command[0])
 			break
 		}
 	}
-	cmd := exec.Command(path, args[3:]...)
+	cmd := exec.Command(path, command[1:]...)
 	cmd.Dir = ts.Getenv("WORK")
 	for _, k := range []string{"PATH", "HOME", "DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR", "SSL_CERT_FILE", "IBMCLOUD_PLUGIN_NAMESPACE"} {
 		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
@@ -71,7 +112,10 @@ func cmdTypeAt(ts *testscript.TestScript, neg bool, args []string) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = terminal, terminal, terminal
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	ts.Check(cmd.Start())
-	terminal.Close()
+	// The terminal end stays open here until the command has ended, to
+	// read the state it left the terminal in; then closing it lets the
+	// reader below see the end.
+	defer terminal.Close()
 
 	var screen lockedBuffer
 	read := make(chan struct{})
@@ -89,25 +133,34 @@ func cmdTypeAt(ts *testscript.TestScript, neg bool, args []string) {
 	// Type only once the prompt is up (and echo is off): typing earlier
 	// would be echoed by the terminal before the program could stop it.
 	deadline := time.Now().Add(10 * time.Second)
-	for !prompt.Match(screen.Bytes()) {
+	for !promptRe.Match(screen.Bytes()) {
 		if time.Now().After(deadline) {
 			cmd.Process.Kill()
-			ts.Fatalf("no prompt matching %q; the terminal showed %q", args[1], screen.Bytes())
+			ts.Fatalf("no prompt matching %q; the terminal showed %q", prompt, screen.Bytes())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	_, err = controller.Write([]byte(input + "\r"))
+	_, err = controller.Write([]byte(input))
 	ts.Check(err)
-	waitErr := cmd.Wait()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case waitErr = <-exited:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		ts.Fatalf("%s did not end after the input; the terminal showed %q", command[0], screen.Bytes())
+	}
+	termios, err := unix.IoctlGetTermios(int(terminal.Fd()), unix.TCGETS)
+	ts.Check(err)
+	echo = termios.Lflag&unix.ECHO != 0
+	terminal.Close()
 	select {
 	case <-read:
 	case <-time.After(5 * time.Second):
 	}
-	shown := strings.ReplaceAll(string(screen.Bytes()), "\r\n", "\n")
+	shown = strings.ReplaceAll(string(screen.Bytes()), "\r\n", "\n")
 	ts.Check(os.WriteFile(ts.MkAbs("terminal.txt"), []byte(shown), 0o600))
-	if (waitErr != nil) != neg {
-		ts.Fatalf("exit: %v; the terminal showed:\n%s", waitErr, shown)
-	}
+	return shown, echo, waitErr
 }
 
 // lockedBuffer is written by the terminal reader and read by the test.

@@ -45,7 +45,7 @@ const (
 	ExitOK       = 0
 	ExitError    = 1
 	ExitUsage    = 2
-	ExitCanceled = 130 // the shell's convention for SIGINT
+	ExitCanceled = 130 // the shell's convention for SIGINT; see Interrupted
 )
 
 // Env is the program's view of its surroundings.
@@ -99,6 +99,10 @@ func Run(ctx context.Context, env Env) int {
 	case errors.As(err, &usage), profile.IsUsage(err):
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
+		var sig Interrupted
+		if errors.As(context.Cause(ctx), &sig) {
+			return sig.ExitCode()
+		}
 		return ExitCanceled
 	default:
 		return ExitError

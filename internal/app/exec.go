@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -52,7 +53,22 @@ func (p *program) exec(c *cli.Context) error {
 		return &exitError{code: 126, err: fmt.Errorf("exec: %s: %w", args[0], err)}
 	}
 	// The child gets Ctrl-C from the terminal itself (same process group);
-	// we wait for it rather than die first and orphan it.
+	// we wait for it rather than die first and orphan it. A SIGTERM was
+	// sent to us alone (a supervisor, `timeout`, `kill`), and meant the
+	// whole run: it is passed on. SIGINT is not, or a Ctrl-C would reach
+	// the child twice.
+	exited := make(chan struct{})
+	defer close(exited)
+	go func() {
+		select {
+		case <-c.Context.Done():
+			var sig Interrupted
+			if errors.As(context.Cause(c.Context), &sig) && sig.Signal == syscall.SIGTERM {
+				cmd.Process.Signal(syscall.SIGTERM)
+			}
+		case <-exited:
+		}
+	}()
 	err = cmd.Wait()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {

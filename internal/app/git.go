@@ -50,7 +50,7 @@ func (p *program) gitCredential(ctx context.Context, pinned, action string) erro
 	if err != nil {
 		return err
 	}
-	return helper.Run(ctx, action, p.Stdin, p.Stdout, &gitSource{resolver: p.resolver(nil), b: b, pinned: pinned})
+	return helper.Run(ctx, action, newContextReader(ctx, p.Stdin), p.Stdout, &gitSource{resolver: p.resolver(nil), b: b, pinned: pinned})
 }
 
 // gitSource serves the hosts of the profiles, and only those: the request's

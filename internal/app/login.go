@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +42,7 @@ func (p *program) login(c *cli.Context) error {
 	// one (from stdin or the prompt).
 	var key string
 	if prof.CredentialKind() == profile.KeyringAPIKey {
-		if key, err = p.readAPIKey(); err != nil {
+		if key, err = p.readAPIKey(c.Context); err != nil {
 			return err
 		}
 		p.remember(key)
@@ -111,15 +112,18 @@ func (p *program) loginOutcome(prof profile.Profile, key string, verify bool, re
 // readAPIKey reads the key from stdin when stdin is not a terminal, and
 // prompts with echo off when it is. Never from a flag or an argument: those
 // show in `ps` and in shell history.
-func (p *program) readAPIKey() (string, error) {
+func (p *program) readAPIKey(ctx context.Context) (string, error) {
 	if f, ok := p.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		prompt := "IBM Cloud API key (input hidden): "
 		if p.underIBMCloud {
 			prompt = "IBM Cloud API key (input hidden; empty to use your ibmcloud login session): "
 		}
 		fmt.Fprint(p.Stderr, prompt)
-		b, err := term.ReadPassword(int(f.Fd()))
+		b, err := readPassword(ctx, int(f.Fd()))
 		fmt.Fprintln(p.Stderr)
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
 		if err != nil {
 			return "", fmt.Errorf("could not read the API key from the terminal: %w", err)
 		}
@@ -135,7 +139,10 @@ func (p *program) readAPIKey() (string, error) {
 	if p.Stdin == nil {
 		return "", errNoKeyOnStdin(p.name)
 	}
-	b, err := io.ReadAll(io.LimitReader(p.Stdin, maxAPIKey+1))
+	b, err := io.ReadAll(io.LimitReader(newContextReader(ctx, p.Stdin), maxAPIKey+1))
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
 	if err != nil {
 		return "", fmt.Errorf("could not read the API key from stdin: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -73,6 +74,12 @@ func (w *world) runAs(arg0, stdin string, args ...string) result {
 // runCtx runs the program under ctx: cancelling it is Ctrl-C.
 func (w *world) runCtx(ctx context.Context, arg0, stdin string, args ...string) result {
 	w.t.Helper()
+	return w.runReading(ctx, arg0, strings.NewReader(stdin), args...)
+}
+
+// runReading runs the program with stdin read from r.
+func (w *world) runReading(ctx context.Context, arg0 string, stdin io.Reader, args ...string) result {
+	w.t.Helper()
 	var stdout, stderr bytes.Buffer
 	environ := make([]string, 0, len(w.env))
 	for k, v := range w.env {
@@ -80,7 +87,7 @@ func (w *world) runCtx(ctx context.Context, arg0, stdin string, args ...string) 
 	}
 	code := Run(ctx, Env{
 		Args:        append([]string{arg0}, args...),
-		Stdin:       strings.NewReader(stdin),
+		Stdin:       stdin,
 		Stdout:      &stdout,
 		Stderr:      &stderr,
 		Environ:     environ,
