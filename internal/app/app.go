@@ -81,8 +81,19 @@ func Run(ctx context.Context, env Env) int {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	stdout := &checkedWriter{w: env.Stdout}
+	env.Stdout = stdout
 	p := newProgram(env)
 	err := p.run(ctx)
+	if werr := stdout.failure(); werr != nil && (err == nil || errors.Is(err, stdout.err)) {
+		// The command may have returned the write's error itself, or not
+		// seen it (the help printer): either way it is said once, the
+		// same way.
+		err = werr
+	}
 	if err == nil {
 		return ExitOK
 	}

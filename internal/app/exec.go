@@ -48,7 +48,7 @@ func (p *program) exec(c *cli.Context) error {
 	cmd := exec.Command(path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, p.Stdout, p.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, unchecked(p.Stdout), p.Stderr
 	if err := cmd.Start(); err != nil {
 		return &exitError{code: 126, err: fmt.Errorf("exec: %s: %w", args[0], err)}
 	}

@@ -35,7 +35,7 @@ func (p *program) teams(c *cli.Context) error {
 		if t.Default {
 			def = "yes"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\n", t.ID, t.Name, def)
+		fmt.Fprintf(tw, "%d\t%s\t%s\n", t.ID, printable(t.Name), def)
 	}
 	return tw.Flush()
 }

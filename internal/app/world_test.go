@@ -81,10 +81,7 @@ func (w *world) runCtx(ctx context.Context, arg0, stdin string, args ...string) 
 func (w *world) runReading(ctx context.Context, arg0 string, stdin io.Reader, args ...string) result {
 	w.t.Helper()
 	var stdout, stderr bytes.Buffer
-	environ := make([]string, 0, len(w.env))
-	for k, v := range w.env {
-		environ = append(environ, k+"="+v)
-	}
+	environ := w.environ()
 	code := Run(ctx, Env{
 		Args:        append([]string{arg0}, args...),
 		Stdin:       stdin,
@@ -101,6 +98,15 @@ func (w *world) runReading(ctx context.Context, arg0 string, stdin io.Reader, ar
 		PluginJSON: []byte(`{"name":"monitor-token"}`),
 	})
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// environ is the world's environment as os.Environ gives it.
+func (w *world) environ() []string {
+	environ := make([]string, 0, len(w.env))
+	for k, v := range w.env {
+		environ = append(environ, k+"="+v)
+	}
+	return environ
 }
 
 // must runs and fails the test unless the run exited 0.
