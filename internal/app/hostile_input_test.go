@@ -2,7 +2,10 @@ package app
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -68,5 +71,53 @@ func TestAFailedWriteToStdoutFails(t *testing.T) {
 		if code != ExitError || stderr.String() != want {
 			t.Errorf("%v to a full disk: exit %d, stderr %q; want 1 and %q", args, code, stderr.String(), want)
 		}
+	}
+}
+
+// A profile that lives in the environment does not send the keyring's API
+// key to an IAM endpoint, nor its IAM token to a Monitoring endpoint, that
+// only the environment names: each must be IBM's or the one the stored
+// profile was logged in with.
+func TestEnvironmentProfileKeepsTheStoredKeyHome(t *testing.T) {
+	w := newWorld(t)
+	w.must(w.apiKey(), w.loginArgs("default")...)
+	var hits atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	defer elsewhere.Close()
+
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want string // "" for success
+	}{
+		{"the stored endpoints", map[string]string{"MONITOR_TOKEN_IAM_ENDPOINT": w.url}, ""},
+		{"IAM from MONITOR_TOKEN_IAM_ENDPOINT", map[string]string{"MONITOR_TOKEN_IAM_ENDPOINT": elsewhere.URL},
+			`monitor-token: the API key stored for profile "default" is not sent to ` + elsewhere.URL + `, which only MONITOR_TOKEN_IAM_ENDPOINT names (not IBM's, nor the endpoint profile "default" logged in with); set IBMCLOUD_API_KEY for it, or unset MONITOR_TOKEN_IAM_ENDPOINT`},
+		{"IAM from IBMCLOUD_IAM_API_ENDPOINT", map[string]string{"IBMCLOUD_IAM_API_ENDPOINT": elsewhere.URL},
+			`which only IBMCLOUD_IAM_API_ENDPOINT names`},
+		{"Monitoring from MONITOR_TOKEN_ENDPOINT", map[string]string{"MONITOR_TOKEN_IAM_ENDPOINT": w.url, "MONITOR_TOKEN_ENDPOINT": elsewhere.URL},
+			`is not sent to ` + elsewhere.URL + `, which only MONITOR_TOKEN_ENDPOINT names`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w.env = map[string]string{"HOME": w.home, "PATH": w.env["PATH"],
+				"MONITOR_TOKEN_INSTANCE": w.facts.InstanceGUID, "MONITOR_TOKEN_ENDPOINT": w.url}
+			for k, v := range tt.env {
+				w.env[k] = v
+			}
+			hits.Store(0)
+			r := w.run("", "get", "--refresh")
+			if tt.want == "" {
+				if r.code != 0 || r.stdout != w.token()+"\n" {
+					t.Fatalf("exit %d, %q, %s", r.code, r.stdout, r.stderr)
+				}
+				return
+			}
+			if r.code != ExitError || r.stdout != "" || !strings.Contains(r.stderr, tt.want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", r.code, r.stdout, r.stderr, tt.want)
+			}
+			if hits.Load() != 0 {
+				t.Errorf("the endpoint only the environment named got %d requests", hits.Load())
+			}
+		})
 	}
 }

@@ -66,6 +66,9 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 			return iam, nil
 		}}, nil
 	}
+	if p.StoredCredentialRefused != nil {
+		return credential{}, p.StoredCredentialRefused
+	}
 	key, err := b.Keyring.Get(ctx, APIKeyItem(p.Name))
 	switch {
 	case err == nil:

@@ -40,6 +40,12 @@ type Profile struct {
 	// file). When set it is the credential, whatever the profile says, as
 	// in IBM's own CLI.
 	EnvAPIKey string
+
+	// StoredCredentialRefused, when set, says why this profile may not use
+	// the credentials stored on this machine for its name (the keyring's
+	// API key, the ibmcloud session): its endpoints come from the
+	// environment alone. The broker returns it instead of using them.
+	StoredCredentialRefused error
 }
 
 // Where a profile's settings live.

@@ -114,6 +114,9 @@ func (r Resolver) profile(name, from string) (Profile, error) {
 			return Profile{}, fmt.Errorf("profile from the environment: %w", err)
 		}
 		p.NameFrom, p.ConfigFile, p.EnvAPIKey = from, path, r.Getenv(VarAPIKey)
+		if p.CredentialKind() == KeyringAPIKey {
+			p.StoredCredentialRefused = r.storedCredentialRefusal(p)
+		}
 		return p, nil
 	}
 	f, err := config.Load(path)
