@@ -109,7 +109,10 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 // when it has none).
 func (p *program) ibmcloudSession() (monitorapi.IAMToken, error) {
 	now := p.Now()
-	s, err := ibmcloud.ReadSession(ibmcloud.ConfigFile(p.getenv), now)
+	// broker.Broker.Session passes no context. The read cannot wait on
+	// anything: ReadSession opens without blocking and reads only a small
+	// regular file.
+	s, err := ibmcloud.ReadSession(context.Background(), ibmcloud.ConfigFile(p.getenv), now)
 	if err != nil {
 		return monitorapi.IAMToken{}, err
 	}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
+	"io/fs"
 	"strings"
 
+	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/internal/regularfile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -45,14 +46,23 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 	switch p.CredentialKind() {
 	case profile.TrustedProfile:
 		return credential{source: SourceTrustedProfile + " " + p.TrustedProfile, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
-			return b.API.ExchangeCRToken(ctx, p.IAMEndpoint, p.CRTokenFile, monitorapi.TrustedProfile(p.TrustedProfile))
+			file, err := b.crTokenFile(ctx, p)
+			if err != nil {
+				return monitorapi.IAMToken{}, err
+			}
+			// go-sdk-core takes a file name, not a token, and reads the
+			// file again. That second read is acceptable: the file was
+			// just found to be a small regular file holding a token, and
+			// whoever can swap it in between controls the credential
+			// already.
+			return b.API.ExchangeCRToken(ctx, p.IAMEndpoint, file, monitorapi.TrustedProfile(p.TrustedProfile))
 		}}, nil
 	case profile.VPCIdentity:
 		return credential{source: SourceVPC, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			return b.API.ExchangeVPCIdentity(ctx, p.MetadataURL, monitorapi.TrustedProfile(p.TrustedProfile))
 		}}, nil
 	case profile.EnvAPIKey:
-		key, source, err := envAPIKey(p.EnvAPIKey)
+		key, source, err := envAPIKey(ctx, p.EnvAPIKey)
 		if err != nil {
 			return credential{}, err
 		}
@@ -122,31 +132,111 @@ func (b *Broker) exchange(ctx context.Context, p profile.Profile, apiKey string)
 // envAPIKey reads IBMCLOUD_API_KEY's value: the key itself, or "@path", a
 // file holding it, as IBM's own CLI takes it (docs/protocol.md,
 // "Environment variables of other tools").
-func envAPIKey(v string) (key, source string, err error) {
+func envAPIKey(ctx context.Context, v string) (key, source string, err error) {
 	path, ok := strings.CutPrefix(v, "@")
 	if !ok {
 		return strings.TrimSpace(v), SourceEnv, nil
 	}
-	key, err = readKeyFile(path)
+	key, err = readKeyFile(ctx, path)
 	return key, SourceEnvFile, err
 }
 
-func readKeyFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: cannot read the key file: %w", path, errors.Unwrap(err))
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: cannot read the key file: %w", path, err)
-	}
-	if len(b) > maxKeyFile {
+// readKeyFile reads an @file API key. Only a regular file is read: a named
+// pipe would hold the open forever and a device would never end.
+func readKeyFile(ctx context.Context, path string) (string, error) {
+	b, err := regularfile.Read(ctx, path, maxKeyFile)
+	var notRegular *regularfile.NotRegularError
+	var pathErr *fs.PathError
+	switch {
+	case errors.As(err, &notRegular):
+		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the key file is %s, not a regular file; point it at a file that holds the key", path, notRegular.Kind)
+	case errors.Is(err, regularfile.ErrTooLarge):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is larger than 64 KiB, not an API key", path)
+	case errors.As(err, &pathErr):
+		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: cannot read the key file: %w", path, pathErr.Err)
+	case err != nil:
+		return "", err
 	}
 	key := strings.TrimSpace(string(b))
 	if key == "" {
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is empty", path)
 	}
 	return key, nil
+}
+
+// maxCRTokenFile bounds the compute-resource token read: a projected
+// service-account token is a JWT of a few KiB.
+const maxCRTokenFile = 64 << 10
+
+// crTokenDefaults are the files go-sdk-core's ContainerAuthenticator tries,
+// in this order, when no file is configured (defaultCRTokenFilename1 to 3 in
+// its core/container_authenticator.go; docs/protocol.md, "Trusted
+// profiles"). A variable so that tests can put them elsewhere.
+var crTokenDefaults = []string{
+	"/var/run/secrets/tokens/vault-token",
+	"/var/run/secrets/tokens/sa-token",
+	"/var/run/secrets/codeengine.cloud.ibm.com/compute-resource-token/token",
+}
+
+// crTokenFile finds and checks p's compute-resource token file: the one the
+// profile names, else the first of crTokenDefaults that exists. A default
+// that exists but cannot be used is reported rather than passed over: it is
+// the token file of this workload, and skipping it would hide why IAM gets
+// another one (docs/protocol.md, "Trusted profiles").
+func (b *Broker) crTokenFile(ctx context.Context, p profile.Profile) (string, error) {
+	hint := "point " + crTokenSetting(p) + " at the token file (a projected service-account token)"
+	if p.CRTokenFile != "" {
+		return p.CRTokenFile, b.checkCRToken(ctx, p.CRTokenFile, hint)
+	}
+	for _, path := range crTokenDefaults {
+		if err := b.checkCRToken(ctx, path, hint); !errors.Is(err, fs.ErrNotExist) {
+			return path, err
+		}
+	}
+	return "", fmt.Errorf("no compute-resource token file: none of %s exists; %s", strings.Join(crTokenDefaults, ", "), hint)
+}
+
+// crTokenSetting names the setting that gives p's token file, as the user
+// would set it.
+func crTokenSetting(p profile.Profile) string {
+	switch p.From {
+	case profile.FromEnvironment:
+		return "MONITOR_TOKEN_CR_TOKEN_FILE"
+	case profile.FromFlags:
+		return "--cr-token-file"
+	}
+	return config.FieldCRTokenFile + " in the config file"
+}
+
+// checkCRToken reads the compute-resource token file at path and checks that
+// it holds something shaped like a token, which it then registers as a
+// secret. A missing file gives an error that is fs.ErrNotExist.
+func (b *Broker) checkCRToken(ctx context.Context, path, hint string) error {
+	data, err := regularfile.Read(ctx, path, maxCRTokenFile)
+	var notRegular *regularfile.NotRegularError
+	var pathErr *fs.PathError
+	switch {
+	case errors.As(err, &notRegular):
+		return fmt.Errorf("the compute-resource token file %s is %s, not a regular file; %s", path, notRegular.Kind, hint)
+	case errors.Is(err, regularfile.ErrTooLarge):
+		return fmt.Errorf("the compute-resource token file %s is larger than 64 KiB; %s", path, hint)
+	case errors.As(err, &pathErr):
+		return fmt.Errorf("cannot read the compute-resource token file %s: %w; %s", path, pathErr.Err, hint)
+	case err != nil:
+		return err
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return fmt.Errorf("the compute-resource token file %s is empty; %s", path, hint)
+	}
+	// A JWT is base64url parts joined by dots (RFC 7519, section 3); this
+	// checks only the looser printable ASCII without spaces, enough to
+	// tell a token from the wrong file without judging its format.
+	for i := 0; i < len(token); i++ {
+		if token[i] < '!' || token[i] > '~' {
+			return fmt.Errorf("the compute-resource token file %s does not hold a token (it has characters a token cannot have); %s", path, hint)
+		}
+	}
+	b.secret(token)
+	return nil
 }

@@ -2,13 +2,14 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"unicode/utf8"
+
+	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
 // Load reads the config file at path.
@@ -29,53 +30,29 @@ func Load(path string) (*File, error) {
 		return fail(errors.New("no config file path was given"))
 	}
 
-	// Stat before opening: opening a FIFO or a device could block or read forever.
-	fi, err := os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	// Opened without waiting and checked once open: a named pipe or a device, or a path swapped
+	// to one after a check, must not block or read forever.
+	data, err := regularfile.Read(context.Background(), path, MaxSize)
+	var notRegular *regularfile.NotRegularError
+	var tooLarge *regularfile.TooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return &File{Version: Version, Profiles: map[string]Settings{}}, nil
-	}
-	if err != nil {
-		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
-	}
-	if !fi.Mode().IsRegular() {
-		return fail(fmt.Errorf("it is %s, not a regular file", describeType(fi.Mode())))
-	}
-	if fi.Size() > MaxSize {
-		return fail(fmt.Errorf("it is %d bytes, larger than the %d bytes limit", fi.Size(), MaxSize))
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
-	}
-	defer fh.Close()
-	// Read at most MaxSize+1 bytes: the file may have grown since the Stat.
-	data, err := io.ReadAll(io.LimitReader(fh, MaxSize+1))
-	if err != nil {
-		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
-	}
-	if len(data) > MaxSize {
+	case errors.As(err, &notRegular):
+		return fail(fmt.Errorf("it is %s, not a regular file", notRegular.Kind))
+	case errors.As(err, &tooLarge) && tooLarge.Size > 0:
+		return fail(fmt.Errorf("it is %d bytes, larger than the %d bytes limit", tooLarge.Size, MaxSize))
+	case errors.As(err, &tooLarge):
+		// It grew after it was opened.
 		return fail(fmt.Errorf("it is larger than the %d bytes limit", MaxSize))
+	case err != nil:
+		return fail(fmt.Errorf("cannot read it: %w", pathErrReason(err)))
 	}
 	f, err := parse(data)
 	if err != nil {
 		return fail(err)
 	}
 	return f, nil
-}
-
-// describeType names the kind of a file that is not a regular file.
-func describeType(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "a special file"
 }
 
 // parse decodes and validates the file contents.

@@ -1,15 +1,18 @@
 package ibmcloud
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
 // Session is the CLI's login session: an IAM access token and where it is
@@ -47,23 +50,36 @@ func ConfigFile(getenv func(string) string) string {
 	return candidates[len(candidates)-1]
 }
 
-// maxConfig bounds the read of the CLI's config file.
-const maxConfig = 4 << 20
+// maxConfig bounds the read of the CLI's config file. The file holds the
+// CLI's settings and a few tokens of a few KiB each (the fields of
+// BXConfigData in ibm-cloud-cli-sdk's
+// bluemix/configuration/core_config/bx_config.go), a few KiB to a few tens
+// of KiB in all; a file of more than 1 MiB is not one the CLI wrote.
+const maxConfig = 1 << 20
+
+// configHint is what to do about a config file that is not the CLI's.
+const configHint = "point IBMCLOUD_CONFIG_HOME at the ibmcloud CLI's config directory"
 
 // ReadSession reads the session from the CLI's config file. A missing file,
 // an empty token and an expired one (with a minute to spare, so the token
-// does not die between here and the service) are ErrNoSession.
-func ReadSession(file string, now time.Time) (Session, error) {
-	f, err := os.Open(file)
-	if errors.Is(err, os.ErrNotExist) {
+// does not die between here and the service) are ErrNoSession. A file that
+// is not a regular file, or larger than maxConfig, is refused without
+// waiting on it or reading it.
+func ReadSession(ctx context.Context, file string, now time.Time) (Session, error) {
+	b, err := regularfile.Read(ctx, file, maxConfig)
+	var notRegular *regularfile.NotRegularError
+	var pathErr *fs.PathError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return Session{}, fmt.Errorf("%w: %s does not exist (run `ibmcloud login`)", ErrNoSession, file)
-	}
-	if err != nil {
-		return Session{}, fmt.Errorf("ibmcloud config %s: %w", file, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxConfig))
-	if err != nil {
+	case errors.As(err, &notRegular):
+		return Session{}, fmt.Errorf("ibmcloud config %s is %s, not a regular file; %s", file, notRegular.Kind, configHint)
+	case errors.Is(err, regularfile.ErrTooLarge):
+		return Session{}, fmt.Errorf("ibmcloud config %s is larger than 1 MiB, more than the ibmcloud CLI writes; %s", file, configHint)
+	case errors.As(err, &pathErr):
+		// The path is in the message already.
+		return Session{}, fmt.Errorf("ibmcloud config %s: cannot read it: %w", file, pathErr.Err)
+	case err != nil:
 		return Session{}, fmt.Errorf("ibmcloud config %s: %w", file, err)
 	}
 	var doc struct {

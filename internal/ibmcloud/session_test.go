@@ -1,6 +1,7 @@
 package ibmcloud
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"os"
@@ -36,7 +37,7 @@ func TestReadSession(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "config.json")
 			os.WriteFile(file, []byte(tt.content), 0o600)
-			s, err := ReadSession(file, now)
+			s, err := ReadSession(context.Background(), file, now)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || errors.Is(err, ErrNoSession) != tt.noSession {
 					t.Fatalf("err = %v, want %q (ErrNoSession %v)", err, tt.err, tt.noSession)
@@ -51,7 +52,7 @@ func TestReadSession(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ReadSession(filepath.Join(t.TempDir(), "nope.json"), now); !errors.Is(err, ErrNoSession) {
+	if _, err := ReadSession(context.Background(), filepath.Join(t.TempDir(), "nope.json"), now); !errors.Is(err, ErrNoSession) {
 		t.Fatalf("missing file: err = %v, want ErrNoSession", err)
 	}
 }
@@ -76,5 +77,16 @@ func TestConfigFile(t *testing.T) {
 	os.WriteFile(filepath.Join(custom, "config.json"), []byte("{}"), 0o600)
 	if got := ConfigFile(env(map[string]string{"HOME": home, "IBMCLOUD_CONFIG_HOME": custom})); got != filepath.Join(custom, "config.json") {
 		t.Errorf("IBMCLOUD_CONFIG_HOME/config.json: %s", got)
+	}
+}
+
+// TestReadSessionCanceled: a cancelled run reads nothing and says so.
+func TestReadSessionCanceled(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(file, []byte(`{"IAMToken":"Bearer opaque"}`), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if s, err := ReadSession(ctx, file, time.Now()); !errors.Is(err, context.Canceled) || s.IAMToken != "" {
+		t.Fatalf("ReadSession = %+v, %v; want context.Canceled", s, err)
 	}
 }

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package regularfile
+
+import "os"
+
+// open is a plain open where there are no Unix open flags (Windows). There
+// opening a named pipe (\\.\pipe\NAME) does not wait for its server:
+// CreateFile fails with ERROR_PIPE_BUSY instead (Microsoft's CreateFileW
+// documentation, "Pipes"). What was opened is checked before it is read.
+func open(path string) (*os.File, error) {
+	return os.Open(path)
+}
