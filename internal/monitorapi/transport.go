@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/monitor-token/monitor-token/internal/redact"
 )
 
 // MaxBodyBytes bounds every response body read from IAM or Monitoring. The
@@ -59,10 +61,11 @@ func NewHTTPClient() *http.Client {
 // remembers the last transport-level error so it can be classified even after
 // go-sdk-core has wrapped it.
 type callTransport struct {
-	ctx    context.Context
-	base   http.RoundTripper
-	policy RetryPolicy
-	sleep  func(context.Context, time.Duration) error
+	ctx     context.Context
+	base    http.RoundTripper
+	policy  RetryPolicy
+	sleep   func(context.Context, time.Duration) error
+	secrets *redact.Set // the client's set, or this call's own
 
 	mu         sync.Mutex
 	lastErr    error
@@ -109,6 +112,12 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		waited += wait
 	}
+}
+
+// fail gives e the call's secrets, so that Error() can remove them.
+func (t *callTransport) fail(e *Error) *Error {
+	e.secrets = t.secrets
+	return e
 }
 
 func (t *callTransport) record(resp *http.Response, err error) {
