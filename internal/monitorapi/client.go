@@ -42,10 +42,10 @@ type Client struct {
 }
 
 // New returns a client with the production HTTP settings and retry policy,
-// and a secret set of its own.
+// proxies from the process environment, and a secret set of its own.
 func New(userAgent string) *Client {
 	return &Client{
-		HTTP:      NewHTTPClient(),
+		HTTP:      NewHTTPClient(nil),
 		UserAgent: userAgent,
 		Retry:     DefaultRetryPolicy,
 		Now:       time.Now,

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -35,16 +36,21 @@ type RetryPolicy struct {
 // DefaultRetryPolicy is three tries within at most 10 s of waiting.
 var DefaultRetryPolicy = RetryPolicy{Attempts: 3, BaseDelay: 400 * time.Millisecond, MaxWait: 10 * time.Second}
 
-// NewHTTPClient returns the client used for every request: proxies from the
-// environment, TLS verified with the system roots (SSL_CERT_FILE works as Go
-// defines it), and timeouts on connect, on the TLS handshake, on the wait for
-// response headers and on the whole exchange.
-func NewHTTPClient() *http.Client {
+// NewHTTPClient returns the client used for every request: proxies as
+// getenv's HTTPS_PROXY, HTTP_PROXY and NO_PROXY say (nil: the process
+// environment), but never for loopback or link-local destinations
+// (proxyFunc); TLS verified with the system roots (SSL_CERT_FILE works as
+// Go defines it); and timeouts on connect, on the TLS handshake, on the
+// wait for response headers and on the whole exchange.
+func NewHTTPClient(getenv func(string) string) *http.Client {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Timeout: 60 * time.Second,
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
+			Proxy:                 proxyFunc(getenv),
 			DialContext:           dialer.DialContext,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
