@@ -197,7 +197,7 @@ func IsGUID(s string) bool {
 // so the result is stable: normalizing it again returns it unchanged.
 //
 // Rejected: any other path, a query, a fragment, user info, a scheme other than https (http is
-// accepted only when the host is a loopback address, see IsLoopback), a missing host, and hosts
+// accepted only when the host is one of IsLoopback's spellings), a missing host, and hosts
 // with characters outside letters, digits, ".", "-" and "_" (write internationalized names in
 // punycode).
 func NormalizeMonitoring(raw string) (string, error) {
@@ -365,10 +365,15 @@ func validHostName(h string) bool {
 	return true
 }
 
-// IsLoopback reports whether host names the local machine: "localhost" (with or without a trailing
-// dot, any case), an IPv4 address in 127.0.0.0/8, ::1, or an IPv4-mapped form of those. host may
-// carry a port ("127.0.0.1:8080") and IPv6 brackets ("[::1]:8080"). Other names are not
-// resolved: a name that merely resolves to 127.0.0.1 is not trusted with plain http.
+// IsLoopback is the one rule for which hosts may be reached over plain http: exactly "localhost"
+// (any case), an IPv4 address in 127.0.0.0/8 written as a canonical dotted quad, or the IPv6
+// address ::1 (without a zone). host may carry a port ("127.0.0.1:8080") and IPv6 brackets
+// ("[::1]:8080"). Every other spelling of a local address is refused, the fully qualified
+// "localhost." and "127.0.0.1." included: Go's proxy logic (golang.org/x/net/http/httpproxy,
+// which net/http uses) exempts only "localhost" and loopback IP literals, so those spellings
+// would go through HTTP_PROXY, and neither a shorthand ("127.1") nor an IPv4-mapped address
+// is a literal every resolver and proxy agrees on. Names are not resolved: a name that merely
+// resolves to 127.0.0.1 is not trusted with plain http.
 func IsLoopback(host string) bool {
 	h := host
 	if strings.HasPrefix(h, "[") {
@@ -388,14 +393,18 @@ func IsLoopback(host string) bool {
 		}
 		h = h[:i]
 	}
-	if strings.EqualFold(strings.TrimSuffix(h, "."), "localhost") {
+	if strings.EqualFold(h, "localhost") {
 		return true
 	}
 	addr, err := netip.ParseAddr(h)
-	if err != nil {
+	if err != nil || addr.Zone() != "" {
 		return false
 	}
-	return addr.WithZone("").Unmap().IsLoopback()
+	if addr.Is4() {
+		// netip accepts only the canonical dotted quad: no shorthand, no leading zeros.
+		return addr.IsLoopback()
+	}
+	return addr == netip.IPv6Loopback()
 }
 
 // isPortSuffix reports whether s is ":" followed by 1 to 5 decimal digits.

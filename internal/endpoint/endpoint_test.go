@@ -207,8 +207,8 @@ func TestNormalizeMonitoring(t *testing.T) {
 		{"http://localhost:80", "http://localhost", ""},
 		{"http://[::1]:8080/api", "http://[::1]:8080", ""},
 		{"http://[0:0:0:0:0:0:0:1]", "http://[::1]", ""},
-		{"http://[::ffff:127.0.0.1]:1", "http://[::ffff:127.0.0.1]:1", ""},
 		{"https://localhost:8443", "https://localhost:8443", ""},
+		{"https://[::ffff:127.0.0.1]:1", "https://[::ffff:127.0.0.1]:1", ""},
 
 		{"", "", `endpoint "": is empty; ` + shape},
 		{"   ", "", `endpoint "   ": is empty`},
@@ -315,6 +315,54 @@ func TestNormalizeIAM(t *testing.T) {
 	}
 }
 
+// TestPlainHTTPLoopbackSpellings: plain http is accepted for exactly the
+// spellings IsLoopback names; every other way of writing a loopback address
+// is refused like any other plain-http endpoint (Go's proxy logic, and a
+// proxy's resolver, do not all treat them as local), and stays a valid
+// https endpoint where it is a valid host.
+func TestPlainHTTPLoopbackSpellings(t *testing.T) {
+	const refused = "plain http is only allowed for loopback addresses; use https://"
+	tests := []struct {
+		in, want string // want "" means refused as plain http
+	}{
+		{"http://localhost:8080", "http://localhost:8080"},
+		{"http://LocalHost:8080", "http://localhost:8080"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"http://127.45.6.7:8080", "http://127.45.6.7:8080"},
+		{"http://[::1]:8080", "http://[::1]:8080"},
+		{"http://[0:0:0:0:0:0:0:1]:8080", "http://[::1]:8080"},
+
+		{"http://localhost.:8080", ""},
+		{"http://localhost.", ""},
+		{"http://127.0.0.1.:8080", ""},
+		{"http://127.0.0.1.", ""},
+		{"http://127.1", ""},
+		{"http://0x7f000001", ""},
+		{"http://2130706433", ""},
+		{"http://0", ""},
+		{"http://0.0.0.0:8080", ""},
+		{"http://foo.localhost:8080", ""},
+		{"http://[::ffff:127.0.0.1]:8080", ""},
+		{"http://[::ffff:7f00:1]:8080", ""},
+
+		{"https://localhost.:8080", "https://localhost.:8080"},
+		{"https://127.0.0.1.:8443", "https://127.0.0.1.:8443"},
+	}
+	for _, tt := range tests {
+		for _, norm := range []struct {
+			kind string
+			f    func(string) (string, error)
+		}{{"endpoint", NormalizeMonitoring}, {"IAM endpoint", NormalizeIAM}, {"IAM endpoint", NormalizeMetadata}} {
+			got, err := norm.f(tt.in)
+			if tt.want == "" {
+				checkResult(t, norm.kind+"("+tt.in+")", got, err, "", norm.kind+` "`+tt.in+`": `+refused)
+			} else {
+				checkResult(t, norm.kind+"("+tt.in+")", got, err, tt.want, "")
+			}
+		}
+	}
+}
+
 func TestIsLoopback(t *testing.T) {
 	tests := []struct {
 		in   string
@@ -322,7 +370,6 @@ func TestIsLoopback(t *testing.T) {
 	}{
 		{"localhost", true},
 		{"LocalHost", true},
-		{"localhost.", true},
 		{"localhost:8080", true},
 		{"127.0.0.1", true},
 		{"127.0.0.2", true},
@@ -331,9 +378,6 @@ func TestIsLoopback(t *testing.T) {
 		{"[::1]", true},
 		{"[::1]:8080", true},
 		{"[0:0:0:0:0:0:0:1]:1", true},
-		{"::ffff:127.0.0.1", true},
-		{"[::ffff:7f00:1]", true},
-		{"::1%lo", true},
 
 		{"", false},
 		{"example.com", false},
@@ -345,6 +389,18 @@ func TestIsLoopback(t *testing.T) {
 		{"::", false},
 		{"::2", false},
 		{"127.1", false},
+		{"localhost.", false},
+		{"LOCALHOST.:8080", false},
+		{"127.0.0.1.", false},
+		{"0x7f000001", false},
+		{"2130706433", false},
+		{"0", false},
+		{"127.000.000.001", false},
+		{"::ffff:127.0.0.1", false},
+		{"[::ffff:7f00:1]", false},
+		{"::1%lo", false},
+		{"[::1%25lo]", false},
+		{"sub.localhost", false},
 		{"127.0.0.1:", false},
 		{"127.0.0.1:port", false},
 		{"localhost:1234567", false},

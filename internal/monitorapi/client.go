@@ -1,8 +1,9 @@
 // Package monitorapi speaks to IBM Cloud IAM and the IBM Cloud Monitoring
 // REST API: an API key for an IAM token, an IAM token (or a Monitor API
 // token) for the team's Monitor API token, and the instance's teams. The wire
-// facts are in docs/protocol.md; this package holds no state between calls
-// and never stores anything.
+// facts are in docs/protocol.md. It stores nothing; the one thing a client
+// keeps between calls is the set of secrets it has handled, so that no
+// later message or --debug line shows one.
 package monitorapi
 
 import (
@@ -13,6 +14,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/monitor-token/monitor-token/internal/redact"
 )
 
 // Client makes the calls. The zero value is not usable: build it with New.
@@ -30,16 +33,24 @@ type Client struct {
 	// Grants make the IAM token requests (internal/sdkgrant in the
 	// binary). Without them only the Monitoring calls work.
 	Grants Grants
+	// Secrets collects every secret the client sends or receives (the API
+	// key, bearers, every token in a request or an answer) and is removed
+	// from every message and debug line it makes. The program shares its
+	// run's set here, so that its own messages hide them too. nil keeps
+	// nothing between calls: each call then redacts only what it handled.
+	Secrets *redact.Set
 }
 
-// New returns a client with the production HTTP settings and retry policy.
+// New returns a client with the production HTTP settings and retry policy,
+// proxies from the process environment, and a secret set of its own.
 func New(userAgent string) *Client {
 	return &Client{
-		HTTP:      NewHTTPClient(),
+		HTTP:      NewHTTPClient(nil),
 		UserAgent: userAgent,
 		Retry:     DefaultRetryPolicy,
 		Now:       time.Now,
 		sleep:     sleepContext,
+		Secrets:   new(redact.Set),
 	}
 }
 
@@ -72,14 +83,22 @@ type Team struct {
 }
 
 // call starts one logical call: a client bound to ctx, with retries and a
-// body limit, and the transport that remembers what went wrong.
+// body limit, and the transport that remembers what went wrong. Under the
+// retries, the debug log (when on), and under it secretTransport, which
+// registers every credential going out or coming in before anyone can
+// show it: callTransport -> debugTransport -> secretTransport -> HTTP.
 func (c *Client) call(ctx context.Context) (*http.Client, *callTransport) {
+	secrets := c.Secrets
+	if secrets == nil {
+		secrets = new(redact.Set) // this call's secrets only
+	}
 	base := c.HTTP.Transport
 	if base == nil {
 		base = http.DefaultTransport
 	}
+	base = &secretTransport{base: base, secrets: secrets}
 	if c.Debug != nil {
-		base = &debugTransport{base: base, log: c.Debug, now: c.now}
+		base = &debugTransport{base: base, log: c.Debug, now: c.now, secrets: secrets}
 	}
 	sleep := c.sleep
 	if sleep == nil {
@@ -89,7 +108,7 @@ func (c *Client) call(ctx context.Context) (*http.Client, *callTransport) {
 	if policy.Attempts < 1 {
 		policy.Attempts = 1
 	}
-	t := &callTransport{ctx: ctx, base: base, policy: policy, sleep: sleep}
+	t := &callTransport{ctx: ctx, base: base, policy: policy, sleep: sleep, secrets: secrets}
 	return &http.Client{Transport: t, Timeout: c.HTTP.Timeout, CheckRedirect: noRedirect}, t
 }
 
@@ -102,15 +121,16 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAMToken, error) {
 	const op = "exchange the API key for an IAM token"
 	httpClient, tr := c.call(ctx)
+	tr.secrets.Add(apiKey)
 	grants, err := c.grants(op, iamURL)
 	if err != nil {
 		return IAMToken{}, err
 	}
 	req, err := grants.APIKey(iamURL, apiKey, httpClient)
 	if err != nil {
-		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey, Err: errors.New(Scrub(err.Error()))}
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey, Err: sdkError(tr.secrets, err)})
 	}
-	return c.requestToken(ctx, op, iamURL, req, tr, apiKey)
+	return c.requestToken(ctx, op, iamURL, req, tr)
 }
 
 // TrustedProfile names a trusted profile by name or by ID. IDs start with
@@ -136,7 +156,7 @@ func (c *Client) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string
 	}
 	req, err := grants.ComputeResource(iamURL, crTokenFile, id, name, httpClient)
 	if err != nil {
-		return IAMToken{}, &Error{Op: op, URL: iamURL, Kind: ErrIAMRejected, Err: errors.New(Scrub(err.Error()))}
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: iamURL, Kind: ErrIAMRejected, Err: sdkError(tr.secrets, err)})
 	}
 	return c.requestToken(ctx, op, iamURL, req, tr)
 }
@@ -162,9 +182,15 @@ func (c *Client) ExchangeVPCIdentity(ctx context.Context, metadataURL string, pr
 	}
 	req, err := grants.VPCInstance(metadataURL, id, crn, name, httpClient)
 	if err != nil {
-		return IAMToken{}, &Error{Op: op, URL: metadataURL, Kind: ErrIAMRejected, Err: errors.New(Scrub(err.Error()))}
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: metadataURL, Kind: ErrIAMRejected, Err: sdkError(tr.secrets, err)})
 	}
 	return c.requestToken(ctx, op, metadataURL, req, tr)
+}
+
+// sdkError keeps the words of an error of go-sdk-core, cleaned: its text
+// can be anything, so it never enters an Error whole.
+func sdkError(secrets *redact.Set, err error) error {
+	return errors.New(clean(secrets, err.Error(), maxMessage))
 }
 
 func (c *Client) grants(op, url string) (Grants, error) {
@@ -180,11 +206,14 @@ const maxExpiresIn = 86400
 // maxTokenLen bounds a token; IAM tokens are about 1-2 KB.
 const maxTokenLen = 8192
 
-// validToken says whether s can be a bearer token: printable ASCII without
-// spaces (RFC 6750's b64token and more), bounded. Anything else would break
-// the Authorization header, or put escape sequences on a terminal when
-// printed (found by the fuzz targets).
-func validToken(s string) bool {
+// ValidToken says whether s can be a bearer token: non-empty printable
+// ASCII without spaces (RFC 6750's b64token and more), at most maxTokenLen
+// bytes. Anything else would break the Authorization header, or put escape
+// sequences on a terminal when printed (found by the fuzz targets). It is
+// the one validator for tokens from any source: IAM's and Monitoring's
+// answers here, and whatever other packages read from a keyring, a file,
+// the environment or another program's session.
+func ValidToken(s string) bool {
 	if s == "" || len(s) > maxTokenLen {
 		return false
 	}
@@ -211,35 +240,36 @@ func safeRequestToken(req TokenRequest) (token string, expiresIn int64, err erro
 
 // requestToken runs one grant's token request and classifies the outcome
 // the same way for every grant.
-func (c *Client) requestToken(ctx context.Context, op, url string, req TokenRequest, tr *callTransport, secrets ...string) (IAMToken, error) {
+func (c *Client) requestToken(ctx context.Context, op, url string, req TokenRequest, tr *callTransport) (IAMToken, error) {
 	token, expiresIn, err := safeRequestToken(req)
 	transportErr, tries := tr.transportErr()
 	if ctx.Err() != nil {
 		return IAMToken{}, ctx.Err()
 	}
+	tr.secrets.Add(token)
 	if err != nil {
 		var problem HTTPProblem
 		if errors.As(err, &problem) {
-			return IAMToken{}, iamError(op, url, problem, tries).redactEchoes(secrets...)
+			return IAMToken{}, iamError(op, url, problem, tries, tr.secrets)
 		}
 		if transportErr == nil {
-			transportErr = errors.New(Scrub(err.Error()))
+			transportErr = sdkError(tr.secrets, err)
 		}
-		return IAMToken{}, networkError(op, url, transportErr, tries)
+		return IAMToken{}, tr.fail(networkError(op, url, transportErr, tries))
 	}
 	if token == "" {
 		// go-sdk-core ignores a body that does not decode, so an empty
 		// token is how a 200 with a non-JSON or empty body shows up.
-		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
-			Err: errors.New("the answer has no access_token")}
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
+			Err: errors.New("the answer has no access_token")})
 	}
-	if !validToken(token) {
-		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
-			Err: errors.New("the access_token has characters a token cannot have")}
+	if !ValidToken(token) {
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
+			Err: errors.New("the access_token has characters a token cannot have")})
 	}
 	if expiresIn <= 0 {
-		return IAMToken{}, &Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
-			Err: errors.New("the answer has no positive expires_in")}
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: url, Status: tr.status(), Kind: ErrBadResponse,
+			Err: errors.New("the answer has no positive expires_in")})
 	}
 	// IAM grants an hour at most (docs/protocol.md, "IAM API-key grant"); a
 	// larger number is taken as a day, the longest any cache will keep it.
@@ -254,10 +284,10 @@ func (c *Client) now() time.Time {
 }
 
 // iamError classifies a non-2xx IAM answer that the grant has read.
-func iamError(op, url string, resp HTTPProblem, tries int) *Error {
+func iamError(op, url string, resp HTTPProblem, tries int, secrets *redact.Set) *Error {
 	status := resp.StatusCode()
-	e := &Error{Op: op, URL: url, Status: status, Tries: tries}
-	e.Code, e.Message, _ = parseErrorBody(resp.Body())
+	e := &Error{Op: op, URL: url, Status: status, Tries: tries, secrets: secrets}
+	e.Code, e.Message, _ = parseErrorBody(secrets, resp.Body())
 	e.RetryAfter, _ = parseRetryAfter(resp.Header().Get("Retry-After"), time.Now())
 	switch {
 	// BXNIM0415E comes with 400, and some clients see 401
@@ -276,7 +306,7 @@ func iamError(op, url string, resp HTTPProblem, tries int) *Error {
 	return e
 }
 
-func networkError(op, url string, err error, tries int) error {
+func networkError(op, url string, err error, tries int) *Error {
 	return &Error{Op: op, URL: url, Kind: ErrNetwork, Err: err, Tries: tries}
 }
 
@@ -297,12 +327,13 @@ func (c *Client) MonitorToken(ctx context.Context, endpoint string, cred Credent
 	}
 	if doc.Token == nil || strings.TrimSpace(doc.Token.Key) == "" {
 		return "", &Error{Op: op, URL: endpoint, Status: status, Kind: ErrBadResponse,
-			Err: errors.New(`the answer has no "token.key"`)}
+			Err: errors.New(`the answer has no "token.key"`), secrets: c.Secrets}
 	}
 	key := strings.TrimSpace(doc.Token.Key)
-	if !validToken(key) {
+	c.Secrets.Add(key)
+	if !ValidToken(key) {
 		return "", &Error{Op: op, URL: endpoint, Status: status, Kind: ErrBadResponse,
-			Err: errors.New(`"token.key" has characters a token cannot have`)}
+			Err: errors.New(`"token.key" has characters a token cannot have`), secrets: c.Secrets}
 	}
 	return key, nil
 }
@@ -356,9 +387,10 @@ func (c *Client) CurrentUser(ctx context.Context, endpoint string, cred Credenti
 // getJSON does one authenticated GET and decodes a 2xx JSON answer into out.
 func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Credentials, out any) (int, error) {
 	httpClient, tr := c.call(ctx)
+	tr.secrets.Add(cred.Bearer)
 	req, err := http.NewRequest(http.MethodGet, endpoint+path, nil)
 	if err != nil {
-		return 0, &Error{Op: op, URL: endpoint, Kind: ErrBadResponse, Err: err}
+		return 0, tr.fail(&Error{Op: op, URL: endpoint, Kind: ErrBadResponse, Err: err})
 	}
 	req.Header.Set("Authorization", "Bearer "+cred.Bearer)
 	req.Header.Set("Accept", "application/json")
@@ -378,23 +410,23 @@ func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Cr
 		return 0, ctx.Err()
 	}
 	if err != nil {
-		return 0, networkError(op, endpoint, unwrapURLError(err), tries)
+		return 0, tr.fail(networkError(op, endpoint, unwrapURLError(err), tries))
 	}
 	defer resp.Body.Close()
 	body, readErr := io.ReadAll(resp.Body)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, monitoringError(op, endpoint, resp, body, tries).redactEchoes(cred.Bearer)
+		return resp.StatusCode, monitoringError(op, endpoint, resp, body, tries, tr.secrets)
 	}
 	if readErr != nil {
-		return resp.StatusCode, &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse, Err: readErr, Tries: tries}
+		return resp.StatusCode, tr.fail(&Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse, Err: readErr, Tries: tries})
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
-		return resp.StatusCode, &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
-			Err: errors.New("the answer is empty"), Tries: tries}
+		return resp.StatusCode, tr.fail(&Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
+			Err: errors.New("the answer is empty"), Tries: tries})
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return resp.StatusCode, &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
-			Err: errors.New("the answer is not the expected JSON"), Tries: tries}
+		return resp.StatusCode, tr.fail(&Error{Op: op, URL: endpoint, Status: resp.StatusCode, Kind: ErrBadResponse,
+			Err: errors.New("the answer is not the expected JSON"), Tries: tries})
 	}
 	return resp.StatusCode, nil
 }
@@ -403,10 +435,10 @@ func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Cr
 // /api/token (docs/protocol.md, "IAM_ONLY instances").
 const iamOnlyReason = "Not enough privileges to complete the action"
 
-func monitoringError(op, endpoint string, resp *http.Response, body []byte, tries int) *Error {
-	e := &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Tries: tries}
+func monitoringError(op, endpoint string, resp *http.Response, body []byte, tries int, secrets *redact.Set) *Error {
+	e := &Error{Op: op, URL: endpoint, Status: resp.StatusCode, Tries: tries, secrets: secrets}
 	var reasons []string
-	e.Code, e.Message, reasons = parseErrorBody(body)
+	e.Code, e.Message, reasons = parseErrorBody(secrets, body)
 	e.RetryAfter, _ = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:

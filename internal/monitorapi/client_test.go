@@ -256,19 +256,3 @@ func TestCancelStopsWaiting(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
-
-func TestNoRedirectFollowed(t *testing.T) {
-	var hit bool
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit = true }))
-	defer other.Close()
-	c := New("t")
-	c.Grants = sdkgrant.Grants{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, other.URL+"/api/token", http.StatusFound)
-	}))
-	defer srv.Close()
-	_, err := c.MonitorToken(context.Background(), srv.URL, Credentials{Bearer: "b"})
-	if err == nil || hit {
-		t.Fatalf("redirect followed (hit=%v, err=%v); the bearer must not travel", hit, err)
-	}
-}

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/monitor-token/monitor-token/internal/redact"
 )
 
 // Kinds of failure. Callers test them with errors.Is and pick what to tell
@@ -24,19 +24,24 @@ var (
 	ErrNetwork       = errors.New("network failure")
 )
 
-// Error is a failed call to IAM or Monitoring. It never holds a secret: the
-// server's message is kept only after Scrub, and URLs are bases without
-// credentials.
+// Error is a failed call to IAM or Monitoring. It never shows a secret: the
+// server's code and message are kept only after clean, Err's text is
+// cleaned when shown, and URLs are bases without credentials.
 type Error struct {
 	Op         string // what we were doing: "exchange the API key for an IAM token"
 	URL        string // the service base URL
 	Status     int    // HTTP status; 0 when no answer arrived
-	Code       string // IAM's errorCode, e.g. BXNIM0415E
-	Message    string // the server's own words, one line, scrubbed
+	Code       string // IAM's errorCode, e.g. BXNIM0415E; cleaned
+	Message    string // the server's own words, one line, cleaned
 	RetryAfter time.Duration
 	Tries      int
 	Kind       error
 	Err        error // the transport or decoding error, if any
+
+	// secrets are the secrets the client had handled when the call
+	// failed; Error() removes them from Err's text and, as a second fence,
+	// from the whole line.
+	secrets *redact.Set
 }
 
 func (e *Error) Unwrap() []error {
@@ -52,7 +57,7 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "could not %s at %s: ", e.Op, e.URL)
 	switch {
 	case e.Status == 0 && e.Err != nil:
-		b.WriteString(Scrub(e.Err.Error()))
+		b.WriteString(clean(e.secrets, e.Err.Error(), maxMessage))
 	case e.Status != 0:
 		fmt.Fprintf(&b, "HTTP %d", e.Status)
 		if e.Code != "" {
@@ -61,7 +66,7 @@ func (e *Error) Error() string {
 		if e.Message != "" {
 			fmt.Fprintf(&b, " (%s)", e.Message)
 		} else if e.Err != nil {
-			fmt.Fprintf(&b, " (%s)", Scrub(e.Err.Error()))
+			fmt.Fprintf(&b, " (%s)", clean(e.secrets, e.Err.Error(), maxMessage))
 		}
 	}
 	if e.Tries > 1 {
@@ -71,7 +76,7 @@ func (e *Error) Error() string {
 		b.WriteString("; ")
 		b.WriteString(hint)
 	}
-	return b.String()
+	return e.secrets.Redact(b.String())
 }
 
 func (e *Error) hint() string {
@@ -113,9 +118,10 @@ func (e *Error) hint() string {
 //	            {"type":"...","message":"...","details":[...]}
 //	and plain non-JSON text.
 //
-// It returns IAM's code, and a one-line message; reasons are kept apart so
-// that IAM_ONLY can be recognised.
-func parseErrorBody(body []byte) (code, message string, reasons []string) {
+// It returns IAM's code and a one-line message, both cleaned with secrets
+// (see clean); reasons are kept apart, as sent, so that IAM_ONLY can be
+// recognised.
+func parseErrorBody(secrets *redact.Set, body []byte) (code, message string, reasons []string) {
 	var doc struct {
 		ErrorCode    string          `json:"errorCode"`
 		ErrorMessage string          `json:"errorMessage"`
@@ -134,7 +140,7 @@ func parseErrorBody(body []byte) (code, message string, reasons []string) {
 	if err := json.Unmarshal([]byte(trimmed), &doc); err != nil {
 		// Non-JSON: a proxy page or the plain text Sysdig sends after an
 		// expired token. Keep a short, printable excerpt.
-		return "", Scrub(trimmed), nil
+		return "", clean(secrets, trimmed, maxMessage), nil
 	}
 	var parts []string
 	if doc.ErrorMessage != "" {
@@ -164,7 +170,7 @@ func parseErrorBody(body []byte) (code, message string, reasons []string) {
 			parts = append(parts, s)
 		}
 	}
-	return Scrub(doc.ErrorCode), Scrub(strings.Join(parts, "; ")), reasons
+	return clean(secrets, doc.ErrorCode, maxCode), clean(secrets, strings.Join(parts, "; "), maxMessage), reasons
 }
 
 // jsonText takes a JSON value that is a string, or an object with a
@@ -184,60 +190,4 @@ func jsonText(raw json.RawMessage) string {
 		return obj.Message
 	}
 	return ""
-}
-
-// maxMessage keeps a server's message to a readable length in a one-line
-// error; maxCode does the same for an error code (IAM's are 10 characters).
-const (
-	maxMessage = 200
-	maxCode    = 40
-)
-
-// redactEchoes replaces, in the server's own words, any secret the request
-// carried: a wrong endpoint or a debugging proxy can echo the request back,
-// and the Monitor token never expires (found by FuzzMonitorTokenResponse).
-func (e *Error) redactEchoes(secrets ...string) *Error {
-	for _, s := range secrets {
-		if len(s) < 4 {
-			continue
-		}
-		e.Code = strings.ReplaceAll(e.Code, s, "[redacted]")
-		e.Message = strings.ReplaceAll(e.Message, s, "[redacted]")
-	}
-	if len(e.Code) > maxCode {
-		cut := maxCode
-		for cut > 0 && !utf8.RuneStart(e.Code[cut]) {
-			cut-- // never split a character
-		}
-		e.Code = e.Code[:cut] + "..."
-	}
-	return e
-}
-
-// Scrub turns server text into one short printable line: control
-// characters and invalid UTF-8 become spaces, runs of space fold, and long
-// text is cut. Server text may be anything (a proxy page, a stack trace).
-func Scrub(s string) string {
-	var b strings.Builder
-	space := false
-	for i, r := range s {
-		if r == utf8.RuneError {
-			if _, size := utf8.DecodeRuneInString(s[i:]); size == 1 {
-				r = ' '
-			}
-		}
-		if unicode.IsSpace(r) || !unicode.IsPrint(r) {
-			if !space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		b.WriteRune(r)
-		if b.Len() >= maxMessage {
-			return strings.TrimSpace(b.String()) + "..."
-		}
-	}
-	return strings.TrimSpace(b.String())
 }

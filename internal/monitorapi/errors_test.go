@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/monitor-token/monitor-token/internal/redact"
 )
 
 func TestParseErrorBody(t *testing.T) {
@@ -31,7 +33,7 @@ func TestParseErrorBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, msg, reasons := parseErrorBody([]byte(tt.body))
+			code, msg, reasons := parseErrorBody(nil, []byte(tt.body))
 			if code != tt.code || msg != tt.message {
 				t.Errorf("parseErrorBody(%q) = %q, %q; want %q, %q", tt.body, code, msg, tt.code, tt.message)
 			}
@@ -42,10 +44,39 @@ func TestParseErrorBody(t *testing.T) {
 	}
 }
 
-func TestScrubCutsLongText(t *testing.T) {
-	got := Scrub(strings.Repeat("é", 500))
+func TestCleanCutsLongText(t *testing.T) {
+	got := clean(nil, strings.Repeat("é", 500), maxMessage)
 	if !strings.HasSuffix(got, "...") || len(got) > maxMessage+8 || !utf8.ValidString(got) {
-		t.Errorf("Scrub(500 runes) = %q (len %d)", got, len(got))
+		t.Errorf("clean(500 runes) = %q (len %d)", got, len(got))
+	}
+	if again := clean(nil, got, maxMessage); again != got {
+		t.Errorf("clean is not idempotent: %q, then %q", got, again)
+	}
+}
+
+// TestClean: redact, then fold, then cut, literal input to literal output.
+func TestClean(t *testing.T) {
+	var set redact.Set
+	set.Add("SECRET-0123456789")
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"plain", 20, "plain"},
+		{"  two\r\n\tlines \x00 here ", 40, "two lines here"},
+		{"bad\xffbyte", 20, "bad byte"},
+		// The secret straddles the cut: redacted first, so none of it is left.
+		{"0123456789 SECRET-0123456789 tail", 16, "0123456789 [reda..."},
+		{"key=SECRET-0123456789\n", 40, "key=[redacted]"},
+		{"exactly twenty chars", 20, "exactly twenty chars"},
+		{"twenty-three chars long", 20, "twenty-three chars long"},
+		{"twenty-four chars long!!", 20, "twenty-four chars lo..."},
+	}
+	for _, tt := range tests {
+		if got := clean(&set, tt.in, tt.limit); got != tt.want {
+			t.Errorf("clean(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
 	}
 }
 
@@ -86,7 +117,7 @@ func FuzzParseErrorBody(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		code, msg, _ := parseErrorBody(body)
+		code, msg, _ := parseErrorBody(nil, body)
 		for _, s := range []string{code, msg} {
 			if strings.ContainsAny(s, "\r\n\x00") || !utf8.ValidString(s) || len(s) > maxMessage+8 {
 				t.Fatalf("not one short printable line: %q", s)

@@ -26,7 +26,7 @@ import (
 //
 // The secrets are distinctive so that a leak is unambiguous: nothing but the request carries
 // them, so if one shows up in Error() it either came from the request (a client bug, always
-// fatal) or the server echoed it in its body (redactEchoes).
+// fatal) or the server echoed it in its body (which clean, in scrub.go, must redact).
 const (
 	fuzzBearer = "BEARER-SECRET-123"
 	fuzzAPIKey = "APIKEY-SECRET-456"
@@ -160,7 +160,7 @@ func checkError(t *testing.T, err error, stub *stubAnswer, secret string, kinds 
 		t.Fatalf("Error() is not valid UTF-8: %q", msg)
 	}
 	for _, r := range msg {
-		// Scrub drops every rune that is not printable: C0/C1 controls (NUL, CR, LF, ESC...), and
+		// fold drops every rune that is not printable: C0/C1 controls (NUL, CR, LF, ESC...), and
 		// U+2028/U+2029, which some terminals and log viewers break lines on.
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			t.Fatalf("Error() is not one printable line (%U): %q", r, msg)
@@ -172,7 +172,7 @@ func checkError(t *testing.T, err error, stub *stubAnswer, secret string, kinds 
 		if !strings.Contains(e.Code, secret) && !strings.Contains(e.Message, secret) {
 			t.Fatalf("Error() leaks the request's secret: %q", msg)
 		}
-		t.Fatalf("a secret echoed by the server's body is repeated in Error() (errors.go does not scrub it): %q", msg)
+		t.Fatalf("a secret echoed by the server's body is repeated in Error() (clean did not redact it): %q", msg)
 	}
 	if len(msg) >= maxErrorLen {
 		// The server's Code and Message are each cut at about maxMessage bytes, but not together:

@@ -7,9 +7,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/monitor-token/monitor-token/internal/redact"
 )
 
 // MaxBodyBytes bounds every response body read from IAM or Monitoring. The
@@ -33,16 +36,21 @@ type RetryPolicy struct {
 // DefaultRetryPolicy is three tries within at most 10 s of waiting.
 var DefaultRetryPolicy = RetryPolicy{Attempts: 3, BaseDelay: 400 * time.Millisecond, MaxWait: 10 * time.Second}
 
-// NewHTTPClient returns the client used for every request: proxies from the
-// environment, TLS verified with the system roots (SSL_CERT_FILE works as Go
-// defines it), and timeouts on connect, on the TLS handshake, on the wait for
-// response headers and on the whole exchange.
-func NewHTTPClient() *http.Client {
+// NewHTTPClient returns the client used for every request: proxies as
+// getenv's HTTPS_PROXY, HTTP_PROXY and NO_PROXY say (nil: the process
+// environment), but never for loopback or link-local destinations
+// (proxyFunc); TLS verified with the system roots (SSL_CERT_FILE works as
+// Go defines it); and timeouts on connect, on the TLS handshake, on the
+// wait for response headers and on the whole exchange.
+func NewHTTPClient(getenv func(string) string) *http.Client {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
 	return &http.Client{
 		Timeout: 60 * time.Second,
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
+			Proxy:                 proxyFunc(getenv),
 			DialContext:           dialer.DialContext,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ResponseHeaderTimeout: 30 * time.Second,
@@ -59,10 +67,11 @@ func NewHTTPClient() *http.Client {
 // remembers the last transport-level error so it can be classified even after
 // go-sdk-core has wrapped it.
 type callTransport struct {
-	ctx    context.Context
-	base   http.RoundTripper
-	policy RetryPolicy
-	sleep  func(context.Context, time.Duration) error
+	ctx     context.Context
+	base    http.RoundTripper
+	policy  RetryPolicy
+	sleep   func(context.Context, time.Duration) error
+	secrets *redact.Set // the client's set, or this call's own
 
 	mu         sync.Mutex
 	lastErr    error
@@ -109,6 +118,12 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		waited += wait
 	}
+}
+
+// fail gives e the call's secrets, so that Error() can remove them.
+func (t *callTransport) fail(e *Error) *Error {
+	e.secrets = t.secrets
+	return e
 }
 
 func (t *callTransport) record(resp *http.Response, err error) {
