@@ -18,6 +18,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/internal/redact"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -126,7 +127,10 @@ type program struct {
 	Env
 	name   string // how the user invoked us, for usage lines
 	getenv func(string) string
-	seen   []string // secrets handled by this run, scrubbed from messages
+	// seen are the secrets this run has handled (API key, tokens of
+	// every kind): every message, debug line and warning is redacted with
+	// them, and so are the service client's, before any truncation.
+	seen *redact.Set
 	// underIBMCloud: run by `ibmcloud monitor-token ...`, so the CLI's
 	// login session is a credential source.
 	underIBMCloud bool
@@ -142,7 +146,7 @@ func newProgram(env Env) *program {
 			vars[k] = v
 		}
 	}
-	p := &program{Env: env, getenv: func(k string) string { return vars[k] }}
+	p := &program{Env: env, getenv: func(k string) string { return vars[k] }, seen: &redact.Set{}}
 	p.name = "monitor-token"
 	p.debug = isTrue(vars["MONITOR_TOKEN_DEBUG"])
 	return p
@@ -191,11 +195,7 @@ func (p *program) sendMetadata() error {
 }
 
 // remember marks a value as secret for this run: printError scrubs it.
-func (p *program) remember(secret string) {
-	if len(secret) >= 8 {
-		p.seen = append(p.seen, secret)
-	}
-}
+func (p *program) remember(secret string) { p.seen.Add(secret) }
 
 // printError writes err as one line on stderr, prefixed with the program's
 // name, with every secret this run has seen replaced. The callers' messages
@@ -211,10 +211,7 @@ func (p *program) printError(err error) {
 // scrub makes msg one line with every secret this run has handled
 // replaced.
 func (p *program) scrub(msg string) string {
-	for _, s := range p.seen {
-		msg = strings.ReplaceAll(msg, s, "[redacted]")
-	}
-	return strings.ReplaceAll(msg, "\n", " ")
+	return strings.ReplaceAll(p.seen.Redact(msg), "\n", " ")
 }
 
 // debugf writes a --debug line on stderr, scrubbed like an error.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -119,5 +120,61 @@ func TestEnvironmentProfileKeepsTheStoredKeyHome(t *testing.T) {
 				t.Errorf("the endpoint only the environment named got %d requests", hits.Load())
 			}
 		})
+	}
+}
+
+// --debug shows every request, and no secret of any of them: not the
+// compute-resource token a trusted profile sends, not the IAM token IAM
+// answers with, not the Monitor token.
+func TestDebugShowsNoSecret(t *testing.T) {
+	w := newWorld(t)
+	w.must("", w.loginArgs("default", "--trusted-profile", w.facts.TrustedProfileID, "--cr-token-file", w.crTokenFile())...)
+	r := w.must("", "--debug", "get", "--refresh")
+	if !strings.Contains(r.stderr, "cr_token=") {
+		t.Fatalf("the debug lines do not show the cr-token grant: %s", r.stderr)
+	}
+	for name, secret := range map[string]string{"the CR token": w.facts.CRToken, "the Monitor token": w.token()} {
+		if strings.Contains(r.stderr, secret) || strings.Contains(r.stderr, secret[:16]) {
+			t.Errorf("--debug shows %s: %s", name, r.stderr)
+		}
+	}
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if strings.Contains(line, "access_token") && !strings.Contains(line, `"access_token":"[redacted]"`) {
+			t.Errorf("an IAM token in a debug line: %s", line)
+		}
+	}
+}
+
+// Proxies come from the run's environment (Env.Environ), as every other
+// setting does, and an https endpoint's proxy sees only CONNECT.
+func TestProxiesComeFromTheRunsEnvironment(t *testing.T) {
+	w := newWorld(t)
+	var seen []string
+	var mu sync.Mutex
+	proxy := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.Host)
+		mu.Unlock()
+		http.Error(rw, "no", http.StatusForbidden)
+	}))
+	defer proxy.Close()
+	w.env["HTTPS_PROXY"] = proxy.URL
+	w.env["HTTP_PROXY"] = proxy.URL
+	r := w.run(w.apiKey(), "login", "--endpoint", "https://monitor.example", "--iam-endpoint", "https://iam.example", "--instance", w.facts.InstanceGUID)
+	if r.code != ExitError {
+		t.Fatalf("login through a refusing proxy: exit %d, %s", r.code, r.stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) == 0 || seen[0] != "CONNECT iam.example:443" {
+		t.Fatalf("the proxy of Env.Environ saw %q, want a CONNECT to iam.example:443", seen)
+	}
+	// The loopback emulator, with the same proxy settings, is never proxied.
+	seen = nil
+	mu.Unlock()
+	w.must(w.apiKey(), w.loginArgs("default")...)
+	mu.Lock()
+	if len(seen) != 0 {
+		t.Errorf("loopback requests went through the proxy: %q", seen)
 	}
 }

@@ -84,6 +84,10 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 		Keyring: sec,
 		API: &monitorapi.Lazy{Log: p.Stderr, New: func() *monitorapi.Client {
 			c := p.NewAPI("monitor-token/" + Version())
+			// One set of secrets for the run, shared with the client, and
+			// proxies from the run's environment, not the process's.
+			c.Secrets = p.seen
+			c.HTTP = monitorapi.NewHTTPClient(p.getenv)
 			if p.debug {
 				c.Debug = func(line string) { p.debugf("%s", line) }
 			}
