@@ -33,6 +33,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/emulator"
+	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
 func main() {
@@ -204,17 +205,12 @@ func writeEnv(o options, baseURL string, facts emulator.DemoFacts) ([]string, er
 	}
 	var b strings.Builder
 	for _, v := range vars {
-		fmt.Fprintf(&b, "export %s=%s\n", v[0], shellQuote(v[1]))
+		fmt.Fprintf(&b, "export %s=%s\n", v[0], shellword.Quote(v[1]))
 	}
 	if err := writeFile(envPath, []byte(b.String()), 0o644); err != nil {
 		return []string{keyPath, crTokenPath}, err
 	}
 	return []string{keyPath, crTokenPath, envPath}, nil
-}
-
-// shellQuote single-quotes a value for POSIX shells.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // writeFile writes through atomicfile, so that a script polling for a file never reads half of

@@ -11,6 +11,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
 // outputFormats are what `get --format` prints.
@@ -177,13 +178,8 @@ func envVars(o tokenOutput) [][2]string {
 func writeEnv(w io.Writer, o tokenOutput) error {
 	var b strings.Builder
 	for _, kv := range envVars(o) {
-		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellQuote(kv[1]))
+		fmt.Fprintf(&b, "export %s=%s\n", kv[0], shellword.Quote(kv[1]))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// shellQuote single-quotes s for a POSIX shell.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/monitor-token/monitor-token/helper"
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
 // gitCredentialMain is the git-credential-monitor-token personality: git
@@ -160,8 +161,8 @@ func (p *program) setupGit(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("setup-git: cannot tell where this binary is: %w", err)
 	}
-	helperCmd := shellWord(self) + " git-credential --profile " + name
-	if shellWord(self) != self {
+	helperCmd := shellword.Word(self) + " git-credential --profile " + name
+	if shellword.Word(self) != self {
 		// git runs an absolute-path helper through the shell, but only
 		// recognises it by its leading "/": a quoted path needs the "!" form.
 		helperCmd = "!" + helperCmd
@@ -197,14 +198,6 @@ func (p *program) git(args ...string) error {
 func isGitExit(err error, code int) bool {
 	var exit *exec.ExitError
 	return errors.As(err, &exit) && exit.ExitCode() == code
-}
-
-// shellWord quotes s for a POSIX shell when it needs it.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+") == "" {
-		return s
-	}
-	return shellQuote(s)
 }
 
 func scheme(endpoint string) string {
