@@ -27,6 +27,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"ibmcloud-session": cmdIBMCloudSession,
 	"type-at":          cmdTypeAt,
 	"ctrl-c-at":        cmdCtrlCAt,
+	"shared-tmp":       cmdSharedTmp,
 }
 
 // routes are the short names scripts use for the emulator's routes.
@@ -366,4 +367,20 @@ func cmdIBMCloudSession(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Check(os.MkdirAll(filepath.Dir(file), 0o700))
 	ts.Check(os.WriteFile(file, doc, 0o600))
+}
+
+// cmdSharedTmp makes a directory like /tmp: world-writable and sticky,
+// owned by root, reachable by every user (the script's $WORK is not), and
+// sets $VAR to it. It is removed when the script ends.
+//
+//	shared-tmp VAR
+func cmdSharedTmp(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: shared-tmp VAR")
+	}
+	dir, err := os.MkdirTemp("", "monitor-token-shared-")
+	ts.Check(err)
+	ts.Defer(func() { os.RemoveAll(dir) })
+	ts.Check(os.Chmod(dir, 0o777|fs.ModeSticky))
+	ts.Setenv(args[0], dir)
 }

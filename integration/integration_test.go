@@ -80,7 +80,18 @@ func TestScripts(t *testing.T) {
 		Cmds:                commands,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
+		Condition:           condition,
 	})
+}
+
+// condition answers the scripts' own conditions: [root], for the steps
+// that play another local user (setpriv to nobody needs root).
+func condition(cond string) (bool, error) {
+	switch cond {
+	case "root":
+		return os.Geteuid() == 0, nil
+	}
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // world is what a script's custom commands reach: its emulator and keyring.

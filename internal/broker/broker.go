@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -204,6 +205,12 @@ func (b *Broker) Token(ctx context.Context, p profile.Profile) (Token, error) {
 	if cacheErr != nil && c.keyring && p.CredentialKind() == profile.KeyringAPIKey {
 		// The credential is in the same keyring that just failed: asking
 		// again would fail the same way (or wait out a second deadline).
+		return Token{}, cacheErr
+	}
+	if privatedir.Refused(cacheErr) {
+		// A token file someone else could have planted, or a directory
+		// they could write: not a cache that is merely unreachable. The
+		// user must see it, and the credential stays home.
 		return Token{}, cacheErr
 	}
 	unlock, err := b.lock(ctx, p.Name)

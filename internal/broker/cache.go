@@ -13,6 +13,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/filecache"
 	"github.com/monitor-token/monitor-token/internal/filelock"
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -73,6 +74,14 @@ const lockWait = 3 * time.Minute
 func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
 	if b.CacheDir == "" {
 		b.warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", b.noCacheDir()))
+		return func() {}, nil
+	}
+	// The lock file, like the token files, lives only in a directory
+	// private to the user (internal/privatedir): in one another user can
+	// write, a planted link would have this process create a file where
+	// the link points.
+	if err := privatedir.Ensure(b.CacheDir); err != nil {
+		b.warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", err))
 		return func() {}, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, lockWait)

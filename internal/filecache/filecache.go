@@ -1,6 +1,6 @@
 // Package filecache keeps cached tokens in files, for profiles that opted
 // into it (cache=file) on machines with no keyring: one 0600 file per item
-// in a 0700 directory, written atomically. It is plain text by the user's
+// in a 0700 directory of the user's alone, written atomically. It is plain text by the user's
 // choice, never a silent fallback (docs/keyring.md, "No silent fallback").
 package filecache
 
@@ -8,12 +8,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -33,31 +35,54 @@ func (c *Cache) Path(item string) string {
 	return filepath.Join(c.Dir, strings.ReplaceAll(item, "/", ".")+".json")
 }
 
+// Get reads an item. The directory must be private to the user and the
+// file a regular file of the user's, opened without following a link
+// (internal/privatedir): a token someone else could have put there is
+// never served. A refusal is a privatedir error, not a miss.
 func (c *Cache) Get(ctx context.Context, item string) (string, error) {
 	path := c.Path(item)
-	fi, err := os.Stat(path)
+	if err := privatedir.Check(c.Dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", &store.Error{Op: "read", Item: item, Kind: store.ErrNotFound, Err: err}
+		}
+		return "", err // a refusal names the directory and the fix itself
+	}
+	f, err := privatedir.OpenFile(path, os.O_RDONLY, 0, true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", &store.Error{Op: "read", Item: item, Kind: store.ErrNotFound, Err: err}
 	}
-	if err != nil {
-		return "", fmt.Errorf("token cache %s: %w", path, err)
+	if err != nil && !privatedir.Refused(err) {
+		return "", fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(path), atomicfile.PathErrReason(err))
 	}
-	if fi.Size() > maxItem || !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("token cache %s is not a cache file; remove it", path)
-	}
-	b, err := os.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("token cache %s: %w", path, err)
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxItem+1))
+	if err != nil {
+		return "", fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(path), atomicfile.PathErrReason(err))
+	}
+	if len(b) > maxItem {
+		return "", fmt.Errorf("token cache %s is larger than any cache entry; remove it", atomicfile.ShowPath(path))
 	}
 	return string(b), nil
 }
 
+// Set writes an item atomically into the private directory, creating it
+// (0700) when missing. The rename replaces a link planted under the
+// item's name rather than writing through it.
 func (c *Cache) Set(ctx context.Context, item, secret string) error {
 	path := c.Path(item)
-	// Stat first: only a file that did not exist yet is announced.
-	_, statErr := os.Stat(path)
+	if err := privatedir.Ensure(c.Dir); err != nil {
+		if privatedir.Refused(err) {
+			return err
+		}
+		return fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(c.Dir), atomicfile.PathErrReason(err))
+	}
+	// Lstat first: only a file that did not exist yet is announced.
+	_, statErr := os.Lstat(path)
 	if err := atomicfile.Write(path, []byte(secret), 0o600); err != nil {
-		return fmt.Errorf("token cache %s: %w", path, err)
+		return fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(path), err)
 	}
 	if errors.Is(statErr, fs.ErrNotExist) && c.Announce != nil {
 		c.Announce(path)

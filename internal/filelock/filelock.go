@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gofrs/flock"
+
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 )
 
 // retryDelay is how often a waiter tries the lock again.
@@ -33,16 +35,30 @@ func Acquire(ctx context.Context, dir, name string) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock directory %s: %w", dir, err)
 	}
 	path := Path(dir, name)
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o600))
+	// The open (inside gofrs/flock, with these flags) never follows a link
+	// planted under the lock's name, and what it opened is checked before
+	// the lock counts (internal/privatedir).
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR|privatedir.NoFollow), flock.SetPermissions(0o600))
 	ok, err := fl.TryLockContext(ctx, retryDelay)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("another monitor-token held the lock %s for too long: %w", path, ctx.Err())
 		}
+		if privatedir.IsLink(err) {
+			return nil, privatedir.LinkError(path)
+		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	if !ok {
 		return nil, fmt.Errorf("lock %s: not acquired", path)
+	}
+	fi, err := fl.Stat() // fstat of the open file, not of the path
+	if err == nil {
+		err = privatedir.CheckFile(path, fi, false)
+	}
+	if err != nil {
+		fl.Unlock()
+		return nil, err
 	}
 	return func() { fl.Unlock() }, nil
 }

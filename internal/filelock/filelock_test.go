@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,4 +111,26 @@ func TestKilledHolderReleases(t *testing.T) {
 		t.Fatalf("after the holder died: %v", err)
 	}
 	unlock()
+}
+
+// A lock file that is a planted symbolic link is refused, and the file it
+// points to is not created: the lock is taken on the directory's own
+// files only.
+func TestPlantedLinkIsNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(t.TempDir(), "made-by-the-victim")
+	if err := os.Symlink(target, Path(dir, "p")); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := Acquire(context.Background(), dir, "p")
+	if err == nil {
+		unlock()
+		t.Fatal("the lock was taken through a planted link")
+	}
+	if _, serr := os.Lstat(target); !errors.Is(serr, os.ErrNotExist) {
+		t.Fatalf("the link's target was created (%v); Acquire said %v", serr, err)
+	}
+	if !strings.Contains(err.Error(), "is a symbolic link") {
+		t.Fatalf("err = %v, want it to say the lock file is a link", err)
+	}
 }

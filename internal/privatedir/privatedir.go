@@ -1,0 +1,121 @@
+// Package privatedir keeps the directory of monitor-token's lock files and
+// opted-in token files private to the user, and never follows or serves
+// what someone else put there.
+//
+// The threat is another local user. The cache directory comes from
+// $XDG_CACHE_HOME or $HOME, and either can name a place another user
+// reached first (HOME=/tmp on a CI runner, a shared scratch disk): whoever
+// owns a directory on the path can swap what is below it, and so plant a
+// token file that monitor-token would serve, or a lock-file symlink that
+// would make it create a file wherever the link points. So the rule is
+// OpenSSH's for ~/.ssh (its safe_path check, which StrictModes applies):
+// the directory is the user's and writable by no one else, and every
+// directory above it belongs to the user or to root and is writable by no
+// one else either, except a sticky one such as /tmp, where others cannot
+// rename or remove what is not theirs (sticky bit, POSIX "rename" and
+// "unlinkat"). Files in it are opened without following a symbolic link,
+// and what was opened is checked: a regular file of the user's, with no
+// other hard link, and, for a file holding a token, private to the user.
+//
+// On Windows the per-user %LOCALAPPDATA% is protected by its ACL and there
+// are no Unix owners and modes to check: only "is it a directory" and "is
+// it a regular file" are (see check_other.go).
+package privatedir
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
+)
+
+// ErrRefused matches, with errors.Is, every *Error: a directory or file
+// monitor-token will not use.
+var ErrRefused = errors.New("refused: not private to the user")
+
+// Error says which directory or file was refused, why, and what to do.
+type Error struct {
+	// What is "the cache directory", "the directory" (an ancestor) or
+	// "the cache file".
+	What string
+	Path string
+	// Problem: "belongs to another user (uid 65534)", "is writable by
+	// group or others (mode 0777)".
+	Problem string
+	// Fix is the next step, such as "run chmod go-w PATH".
+	Fix string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s %s %s; %s", e.What, atomicfile.ShowPath(e.Path), e.Problem, e.Fix)
+}
+
+func (e *Error) Is(target error) bool { return target == ErrRefused }
+
+// Refused says whether err is (or wraps) a refusal of this package.
+func Refused(err error) bool { return errors.Is(err, ErrRefused) }
+
+// Ensure creates dir (and its parents) with mode 0700 when it is missing,
+// then checks it as Check does.
+func Ensure(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		// A file in the way, or a directory on the path of someone
+		// else's: the refusal says more than mkdir's error does.
+		if cerr := checkDir(dir); Refused(cerr) {
+			return cerr
+		}
+		return err
+	}
+	return Check(dir)
+}
+
+// Check checks that dir is a directory private to the user, on a path no
+// other user can change. A dir that does not exist gives an error matching
+// fs.ErrNotExist; a refusal is an *Error.
+func Check(dir string) error { return checkDir(dir) }
+
+// OpenFile opens the file name in a directory Check accepted, never
+// following a symbolic link, never waiting on a named pipe, and checks
+// what it opened: a regular file of the user's with no other hard link.
+// With secret set, the file must also be closed to group and others, as
+// every token file monitor-token writes is (0600). A refusal is an *Error;
+// other errors are the open's, so fs.ErrNotExist holds for a missing file.
+func OpenFile(path string, flag int, perm fs.FileMode, secret bool) (*os.File, error) {
+	f, err := os.OpenFile(path, flag|openFlags, perm)
+	if err != nil {
+		if IsLink(err) {
+			return nil, LinkError(path)
+		}
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		err = CheckFile(path, fi, secret)
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// CheckFile checks an opened file's fstat as OpenFile does, for callers
+// that open through another package (the lock's gofrs/flock).
+func CheckFile(path string, fi fs.FileInfo, secret bool) error {
+	if !fi.Mode().IsRegular() {
+		return fileError(path, "is not a regular file", "remove it")
+	}
+	return checkOwnedFile(path, fi, secret)
+}
+
+// LinkError is the refusal of a file that is a symbolic link, for callers
+// whose open (with NoFollow) failed as IsLink says.
+func LinkError(path string) error {
+	return fileError(path, "is a symbolic link", "remove it: monitor-token never follows links in its cache directory")
+}
+
+func fileError(path, problem, fix string) error {
+	return &Error{What: "the cache file", Path: path, Problem: problem, Fix: fix}
+}
