@@ -178,3 +178,34 @@ func TestProxiesComeFromTheRunsEnvironment(t *testing.T) {
 		t.Errorf("loopback requests went through the proxy: %q", seen)
 	}
 }
+
+// A token from anywhere but the server passes the same validator as the
+// server's: the ibmcloud CLI's session token with a CR, LF or ESC in it
+// never reaches a header, and a cached entry holding one is never served.
+func TestTokensFromEverySourceAreValidated(t *testing.T) {
+	const evil = "abc\r\nX-Evil: injected\x1b[31m"
+	t.Run("ibmcloud session", func(t *testing.T) {
+		w := newWorld(t)
+		w.env["IBMCLOUD_PLUGIN_NAMESPACE"] = "monitor-token"
+		w.must("", "login", "--no-verify", "--cache", "none", "--endpoint", w.url, "--iam-endpoint", w.url, "--instance", w.facts.InstanceGUID)
+		w.writeIBMCloudConfig(map[string]any{"IAMToken": "Bearer " + evil, "IAMEndpoint": w.url})
+		r := w.run("", "get", "--format", "header")
+		if r.code != ExitError || r.stdout != "" {
+			t.Fatalf("exit %d, stdout %q: a malformed session token was used", r.code, r.stdout)
+		}
+		want := "ibmcloud monitor-token: no API key for profile \"default\": run `monitor-token login` again, or set IBMCLOUD_API_KEY; and the ibmcloud CLI's login token in " + w.home + "/.bluemix/config.json is not a token (a control character, a space or too long); run `ibmcloud login` again\n"
+		if r.stderr != want {
+			t.Fatalf("stderr = %q\nwant     %q", r.stderr, want)
+		}
+	})
+	t.Run("keyring cache", func(t *testing.T) {
+		w := newWorld(t)
+		w.must(w.apiKey(), w.loginArgs("default")...)
+		w.must("", "get")
+		w.editCachedEntry("default", func(e map[string]any) { e["token"] = evil })
+		r := w.must("", "get", "--format", "header")
+		if r.stdout != "Authorization: Bearer "+w.token()+"\n" {
+			t.Fatalf("stdout = %q, want the token fetched anew", r.stdout)
+		}
+	})
+}

@@ -194,12 +194,37 @@ func (w *world) ibmcloudSession() {
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.AccessToken == "" {
 		w.t.Fatalf("the emulator issued no IAM token: %v", err)
 	}
-	doc, _ := json.Marshal(map[string]any{"IAMToken": "Bearer " + body.AccessToken, "IAMEndpoint": w.url, "Region": "us-south"})
+	w.writeIBMCloudConfig(map[string]any{"IAMToken": "Bearer " + body.AccessToken, "IAMEndpoint": w.url, "Region": "us-south"})
+}
+
+// writeIBMCloudConfig writes doc as the ibmcloud CLI's config.json.
+func (w *world) writeIBMCloudConfig(doc map[string]any) {
+	w.t.Helper()
+	data, _ := json.Marshal(doc)
 	dir := filepath.Join(w.home, ".bluemix")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		w.t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), doc, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), data, 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// editCachedEntry rewrites the keyring's cached token entry of profile.
+func (w *world) editCachedEntry(profile string, edit func(map[string]any)) {
+	w.t.Helper()
+	ctx := context.Background()
+	raw, err := w.keyring.inner.Get(ctx, broker.TokenItem(profile))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var e map[string]any
+	if err := json.Unmarshal([]byte(raw), &e); err != nil {
+		w.t.Fatal(err)
+	}
+	edit(e)
+	data, _ := json.Marshal(e)
+	if err := w.keyring.inner.Set(ctx, broker.TokenItem(profile), string(data)); err != nil {
 		w.t.Fatal(err)
 	}
 }

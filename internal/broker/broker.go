@@ -170,9 +170,12 @@ func (b *Broker) cached(ctx context.Context, p profile.Profile, c tokenCache) (s
 		return "", false, time.Time{}, err
 	}
 	var e cacheEntry
-	if json.Unmarshal([]byte(raw), &e) != nil || !e.matches(p, b.now()) {
-		// Stale binding, an expired IAM token, or an unreadable entry:
-		// a miss; the next fetch overwrites it.
+	if json.Unmarshal([]byte(raw), &e) != nil || !e.matches(p, b.now()) || !monitorapi.ValidToken(e.Token) {
+		// Stale binding, an expired IAM token, an unreadable entry, or a
+		// token the service could not have issued (it passes the same
+		// validator as the service's answers, so a CR, LF or escape
+		// never reaches a header or a terminal): a miss; the next fetch
+		// overwrites it.
 		return "", false, time.Time{}, nil
 	}
 	b.secret(e.Token)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
@@ -98,6 +99,12 @@ func ReadSession(ctx context.Context, file string, now time.Time) (Session, erro
 	}
 	if token == "" {
 		return Session{}, fmt.Errorf("%w: not logged in (run `ibmcloud login`)", ErrNoSession)
+	}
+	// The token goes into an Authorization header and may be printed: it
+	// passes the validator every token from the service passes, so a CR,
+	// LF or escape sequence in the file is refused, not sent or shown.
+	if !monitorapi.ValidToken(token) {
+		return Session{}, fmt.Errorf("the ibmcloud CLI's login token in %s is not a token (a control character, a space or too long); run `ibmcloud login` again", file)
 	}
 	s := Session{IAMToken: token, IAMEndpoint: doc.IAMEndpoint, Region: doc.Region, AccountID: doc.Account.GUID, File: file}
 	s.Expiry = tokenExpiry(token)

@@ -32,6 +32,9 @@ func TestReadSession(t *testing.T) {
 		{"expired", `{"IAMToken":"Bearer ` + expired + `"}`, "", "the ibmcloud login expired at 2026-11-29T07:00:00Z (run `ibmcloud login` again)", true},
 		{"expires within a minute", `{"IAMToken":"Bearer ` + soon + `"}`, "", "expired", true},
 		{"not JSON", `{"IAMToken":`, "", "is not valid JSON; run `ibmcloud login` again", false},
+		{"CR LF and ESC in the token", `{"IAMToken":"Bearer abc\r\nX-Evil: injected\u001b[31m"}`, "", "is not a token (a control character, a space or too long); run `ibmcloud login` again", false},
+		{"a space inside", `{"IAMToken":"Bearer abc def"}`, "", "is not a token", false},
+		{"non-ASCII", `{"IAMToken":"Bearer abc\u00e9"}`, "", "is not a token", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
