@@ -128,9 +128,9 @@ func (c *Client) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (IAM
 	}
 	req, err := grants.APIKey(iamURL, apiKey, httpClient)
 	if err != nil {
-		return IAMToken{}, tr.fail(&Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey, Err: sdkError(tr.secrets, err)})
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: iamURL, Kind: ErrInvalidAPIKey, Err: sdkError(tr.secrets, err), grant: grantAPIKey})
 	}
-	return c.requestToken(ctx, op, iamURL, req, tr)
+	return c.requestToken(ctx, op, iamURL, grantAPIKey, req, tr)
 }
 
 // TrustedProfile names a trusted profile by name or by ID. IDs start with
@@ -156,9 +156,9 @@ func (c *Client) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string
 	}
 	req, err := grants.ComputeResource(iamURL, crTokenFile, id, name, httpClient)
 	if err != nil {
-		return IAMToken{}, tr.fail(&Error{Op: op, URL: iamURL, Kind: ErrIAMRejected, Err: sdkError(tr.secrets, err)})
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: iamURL, Kind: ErrIAMRejected, Err: sdkError(tr.secrets, err), grant: grantCRToken})
 	}
-	return c.requestToken(ctx, op, iamURL, req, tr)
+	return c.requestToken(ctx, op, iamURL, grantCRToken, req, tr)
 }
 
 // ExchangeVPCIdentity gets an IAM token from a VSI's instance identity
@@ -182,9 +182,9 @@ func (c *Client) ExchangeVPCIdentity(ctx context.Context, metadataURL string, pr
 	}
 	req, err := grants.VPCInstance(metadataURL, id, crn, name, httpClient)
 	if err != nil {
-		return IAMToken{}, tr.fail(&Error{Op: op, URL: metadataURL, Kind: ErrIAMRejected, Err: sdkError(tr.secrets, err)})
+		return IAMToken{}, tr.fail(&Error{Op: op, URL: metadataURL, Kind: ErrIAMRejected, Err: sdkError(tr.secrets, err), grant: grantVPC})
 	}
-	return c.requestToken(ctx, op, metadataURL, req, tr)
+	return c.requestToken(ctx, op, metadataURL, grantVPC, req, tr)
 }
 
 // sdkError keeps the words of an error of go-sdk-core, cleaned: its text
@@ -240,7 +240,7 @@ func safeRequestToken(req TokenRequest) (token string, expiresIn int64, err erro
 
 // requestToken runs one grant's token request and classifies the outcome
 // the same way for every grant.
-func (c *Client) requestToken(ctx context.Context, op, url string, req TokenRequest, tr *callTransport) (IAMToken, error) {
+func (c *Client) requestToken(ctx context.Context, op, url string, g grant, req TokenRequest, tr *callTransport) (IAMToken, error) {
 	token, expiresIn, err := safeRequestToken(req)
 	transportErr, tries := tr.transportErr()
 	if ctx.Err() != nil {
@@ -250,7 +250,7 @@ func (c *Client) requestToken(ctx context.Context, op, url string, req TokenRequ
 	if err != nil {
 		var problem HTTPProblem
 		if errors.As(err, &problem) {
-			return IAMToken{}, iamError(op, url, problem, tries, tr.secrets)
+			return IAMToken{}, iamError(op, url, g, problem, tries, tr.secrets)
 		}
 		if transportErr == nil {
 			transportErr = sdkError(tr.secrets, err)
@@ -283,22 +283,25 @@ func (c *Client) now() time.Time {
 	return c.Now()
 }
 
-// iamError classifies a non-2xx IAM answer that the grant has read.
-func iamError(op, url string, resp HTTPProblem, tries int, secrets *redact.Set) *Error {
+// iamError classifies a non-2xx answer to a token grant. Only the API-key
+// grant has an API key to blame: a refusal of the others (a 401 from the
+// VPC metadata service, IAM's refusal of a compute-resource token) is
+// ErrIAMRejected, and its hint names the credential that was used.
+func iamError(op, url string, g grant, resp HTTPProblem, tries int, secrets *redact.Set) *Error {
 	status := resp.StatusCode()
-	e := &Error{Op: op, URL: url, Status: status, Tries: tries, secrets: secrets}
+	e := &Error{Op: op, URL: url, Status: status, Tries: tries, secrets: secrets, grant: g}
 	e.Code, e.Message, _ = parseErrorBody(secrets, resp.Body())
 	e.RetryAfter, _ = parseRetryAfter(resp.Header().Get("Retry-After"), time.Now())
 	switch {
 	// BXNIM0415E comes with 400, and some clients see 401
 	// (docs/protocol.md, "IAM errors").
-	case e.Code == "BXNIM0415E":
+	case e.Code == "BXNIM0415E" && g == grantAPIKey:
 		e.Kind = ErrInvalidAPIKey
 	case status == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
 	case status >= 500:
 		e.Kind = ErrServer
-	case status == http.StatusUnauthorized && e.Code == "":
+	case status == http.StatusUnauthorized && e.Code == "" && g == grantAPIKey:
 		e.Kind = ErrInvalidAPIKey
 	default:
 		e.Kind = ErrIAMRejected

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -254,5 +255,44 @@ func TestCancelStopsWaiting(t *testing.T) {
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// A refusal of a grant without an API key is not blamed on an API key: the
+// VPC metadata service's 401 and IAM's refusal of a compute-resource token
+// each get the hint of their own credential.
+func TestRefusalsNameTheCredentialUsed(t *testing.T) {
+	const identity = `{"access_token":"id-token-0123456789","created_at":"2026-11-29T08:00:00Z","expires_at":"2026-11-29T08:05:00Z","expires_in":300}`
+	const vpc401 = `{"errors":[{"code":"not_authorized","message":"The trusted profile does not trust this instance."}],"status_code":401,"trace":"t"}`
+	crFile := t.TempDir() + "/cr-token"
+	if err := os.WriteFile(crFile, []byte("eyJhbGciOi.cr.token"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		answers  []answer
+		exchange func(c *Client, base string) error
+		want     string
+	}{
+		{"VPC 401", []answer{{200, identity, ""}, {401, vpc401, ""}}, func(c *Client, base string) error {
+			_, err := c.ExchangeVPCIdentity(context.Background(), base, "Profile-1")
+			return err
+		}, "HTTP 401 (The trusted profile does not trust this instance.); check the trusted profile (--trusted-profile, or the one linked to the instance) and that it trusts this instance"},
+		{"CR token 401", []answer{{401, `{"errorMessage":"not trusted"}`, ""}}, func(c *Client, base string) error {
+			_, err := c.ExchangeCRToken(context.Background(), base, crFile, "reader")
+			return err
+		}, "HTTP 401 (not trusted); check the trusted profile (--trusted-profile) and that its trust policy admits this compute resource"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, base := newTestClient(t, tt.answers...)
+			err := tt.exchange(c, base)
+			if errors.Is(err, ErrInvalidAPIKey) || err == nil || strings.Contains(err.Error(), "api-key") || strings.Contains(err.Error(), "API key") {
+				t.Fatalf("err = %v: a refusal without an API key blamed on one", err)
+			}
+			if !errors.Is(err, ErrIAMRejected) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v\nwant it to say %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -24,6 +24,16 @@ var (
 	ErrNetwork       = errors.New("network failure")
 )
 
+// grant is which token request a call made.
+type grant int
+
+const (
+	notAGrant    grant = iota // a call to Monitoring
+	grantAPIKey               // IAM's API-key grant
+	grantCRToken              // IAM's cr-token grant (trusted profile)
+	grantVPC                  // the VPC metadata service's two calls
+)
+
 // Error is a failed call to IAM or Monitoring. It never shows a secret: the
 // server's code and message are kept only after clean, Err's text is
 // cleaned when shown, and URLs are bases without credentials.
@@ -37,6 +47,10 @@ type Error struct {
 	Tries      int
 	Kind       error
 	Err        error // the transport or decoding error, if any
+
+	// grant is the token request that failed, for the hint; the zero
+	// value is a call to Monitoring.
+	grant grant
 
 	// secrets are the secrets the client had handled when the call
 	// failed; Error() removes them from Err's text and, as a second fence,
@@ -84,6 +98,12 @@ func (e *Error) hint() string {
 	case ErrInvalidAPIKey:
 		return "check the key, or create one with `ibmcloud iam api-key-create NAME` and run `monitor-token login` with it"
 	case ErrIAMRejected:
+		switch e.grant {
+		case grantCRToken:
+			return "check the trusted profile (--trusted-profile) and that its trust policy admits this compute resource (its cluster, namespace and service account)"
+		case grantVPC:
+			return "check the trusted profile (--trusted-profile, or the one linked to the instance) and that it trusts this instance, and that the instance's metadata service is on"
+		}
 		return "check the IAM endpoint (--iam-endpoint, IBMCLOUD_IAM_API_ENDPOINT) and the API key"
 	case ErrIAMOnly:
 		// The same body answers an IAM_ONLY instance and a user without the

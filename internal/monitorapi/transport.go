@@ -76,7 +76,10 @@ type callTransport struct {
 	mu         sync.Mutex
 	lastErr    error
 	lastStatus int
-	attempts   int
+	// attempts counts the tries of the last request only: a call of two
+	// requests (the VPC grant's) that failed on its second, first try, took
+	// one try, not two.
+	attempts int
 }
 
 func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -94,7 +97,7 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 		resp, err := t.base.RoundTrip(req)
-		t.record(resp, err)
+		t.record(resp, err, attempt)
 		if t.ctx.Err() != nil {
 			if resp != nil {
 				resp.Body.Close()
@@ -126,10 +129,10 @@ func (t *callTransport) fail(e *Error) *Error {
 	return e
 }
 
-func (t *callTransport) record(resp *http.Response, err error) {
+func (t *callTransport) record(resp *http.Response, err error, attempt int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.attempts++
+	t.attempts = attempt
 	if err != nil {
 		t.lastErr = err
 	}
