@@ -137,6 +137,9 @@ type program struct {
 	// debug: --debug or MONITOR_TOKEN_DEBUG; requests, responses and
 	// keyring calls are logged on stderr, secrets redacted.
 	debug bool
+	// debugValueOK: MONITOR_TOKEN_DEBUG is unset or a value onOff knows;
+	// otherwise run warns once.
+	debugValueOK bool
 }
 
 func newProgram(env Env) *program {
@@ -148,7 +151,7 @@ func newProgram(env Env) *program {
 	}
 	p := &program{Env: env, getenv: func(k string) string { return vars[k] }, seen: &redact.Set{}}
 	p.name = "monitor-token"
-	p.debug = isTrue(vars["MONITOR_TOKEN_DEBUG"])
+	p.debug, p.debugValueOK = onOff(vars["MONITOR_TOKEN_DEBUG"])
 	return p
 }
 
@@ -166,10 +169,12 @@ func (p *program) run(ctx context.Context) error {
 		return p.sendMetadata()
 	}
 	base := baseName(args[0])
-	switch {
-	case strings.HasPrefix(base, "git-credential-"):
+	if strings.HasPrefix(base, "git-credential-") {
 		p.name = base
+		p.warnDebugValue()
 		return p.gitCredentialMain(ctx, args[1:])
+	}
+	switch {
 	case strings.HasPrefix(base, "kubectl-"):
 		// kubectl-monitor_token answers `kubectl monitor-token`: the
 		// underscore stands for a dash inside the plugin's name.
@@ -180,7 +185,16 @@ func (p *program) run(ctx context.Context) error {
 		p.name = "ibmcloud monitor-token"
 		p.underIBMCloud = true
 	}
+	p.warnDebugValue()
 	return p.runCLI(ctx, args)
+}
+
+// warnDebugValue says, once the personality's name is known, that
+// MONITOR_TOKEN_DEBUG holds a value that is neither on nor off.
+func (p *program) warnDebugValue() {
+	if !p.debugValueOK {
+		p.warn(fmt.Errorf("MONITOR_TOKEN_DEBUG=%q is neither on (1, true, yes, on) nor off (0, false, no, off); debug output stays off", p.getenv("MONITOR_TOKEN_DEBUG")))
+	}
 }
 
 // sendMetadata answers the ibmcloud install handshake: the metadata on
@@ -209,9 +223,10 @@ func (p *program) printError(err error) {
 }
 
 // scrub makes msg one line with every secret this run has handled
-// replaced.
+// replaced, and any control character left in it (from a value a message
+// echoes) escaped: a terminal shows it and never acts on it.
 func (p *program) scrub(msg string) string {
-	return strings.ReplaceAll(p.seen.Redact(msg), "\n", " ")
+	return printable(strings.ReplaceAll(p.seen.Redact(msg), "\n", " "))
 }
 
 // debugf writes a --debug line on stderr, scrubbed like an error.
@@ -236,10 +251,14 @@ func baseName(arg0 string) string {
 	return strings.TrimSuffix(b, ".exe")
 }
 
-func isTrue(v string) bool {
+// onOff reads a switch variable: on, off (the empty value too), or not
+// known (ok false, and off).
+func onOff(v string) (on, ok bool) {
 	switch strings.ToLower(v) {
 	case "1", "true", "yes", "on":
-		return true
+		return true, true
+	case "", "0", "false", "no", "off":
+		return false, true
 	}
-	return false
+	return false, false
 }

@@ -209,3 +209,71 @@ func TestTokensFromEverySourceAreValidated(t *testing.T) {
 		}
 	})
 }
+
+// Whatever a value the user gave holds, the error that echoes it is one
+// line with no control character: a terminal shows it, never acts on it.
+func TestEchoedValuesAreEscaped(t *testing.T) {
+	const evil = "x\x1b]0;owned\x07\x1b[31m\rY\x7f"
+	cases := []struct {
+		name  string
+		env   map[string]string
+		stdin string
+		args  []string
+	}{
+		{"--team-name", nil, "%K", []string{"login", "--endpoint", "%U", "--iam-endpoint", "%U", "--instance", "%I", "--team-name", evil}},
+		{"--region", nil, "key", []string{"login", "--region", evil, "--instance", "%I"}},
+		{"--instance", nil, "key", []string{"login", "--endpoint", "%U", "--iam-endpoint", "%U", "--instance", "crn:v1:bluemix:public:sysdig-monitor:" + evil + "::"}},
+		{"--endpoint", nil, "key", []string{"login", "--endpoint", "https://" + evil, "--instance", "%I"}},
+		{"MONITOR_TOKEN_KEYRING_TIMEOUT", map[string]string{"MONITOR_TOKEN_KEYRING_TIMEOUT": evil}, "", []string{"get"}},
+		{"MONITOR_TOKEN_CACHE", map[string]string{"MONITOR_TOKEN_INSTANCE": "%I", "MONITOR_TOKEN_ENDPOINT": "%U", "MONITOR_TOKEN_CACHE": evil}, "", []string{"get"}},
+		{"--format", nil, "", []string{"get", "--format", evil}},
+		{"an unknown command", nil, "", []string{evil}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.must(w.apiKey(), w.loginArgs("default")...)
+			fill := strings.NewReplacer("%U", w.url, "%I", w.facts.InstanceGUID)
+			for k, v := range c.env {
+				w.env[k] = fill.Replace(v)
+			}
+			args := make([]string, len(c.args))
+			for i, a := range c.args {
+				args[i] = fill.Replace(a)
+			}
+			r := w.run(strings.ReplaceAll(c.stdin, "%K", w.apiKey()), args...)
+			if r.code == ExitOK {
+				t.Fatalf("exit 0 with %q: %s", evil, r.stderr)
+			}
+			line := strings.TrimSuffix(r.stderr, "\n")
+			if strings.IndexFunc(line, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+				t.Fatalf("a control character on stderr: %q", r.stderr)
+			}
+		})
+	}
+}
+
+// MONITOR_TOKEN_DEBUG is on or off; any other value says so instead of
+// being silently taken as off.
+func TestDebugVariableValues(t *testing.T) {
+	for _, c := range []struct {
+		value       string
+		debug, warn bool
+	}{
+		{"1", true, false}, {"TRUE", true, false}, {"on", true, false},
+		{"", false, false}, {"0", false, false}, {"off", false, false}, {"no", false, false},
+		{"verbose", false, true}, {"2", false, true},
+	} {
+		w := newWorld(t)
+		w.must(w.apiKey(), w.loginArgs("default")...)
+		w.env["MONITOR_TOKEN_DEBUG"] = c.value
+		r := w.must("", "get")
+		if got := strings.Contains(r.stderr, "debug:"); got != c.debug {
+			t.Errorf("MONITOR_TOKEN_DEBUG=%q: debug lines %v, want %v", c.value, got, c.debug)
+		}
+		want := `monitor-token: warning: MONITOR_TOKEN_DEBUG="` + c.value + `" is neither on (1, true, yes, on) nor off (0, false, no, off); debug output stays off` + "\n"
+		if got := r.stderr == want; got != c.warn && c.warn || !c.warn && strings.Contains(r.stderr, "warning") {
+			t.Errorf("MONITOR_TOKEN_DEBUG=%q: stderr %q", c.value, r.stderr)
+		}
+	}
+}
