@@ -51,7 +51,7 @@ func (p *program) gitCredential(ctx context.Context, pinned, action string) erro
 	if err != nil {
 		return err
 	}
-	return helper.Run(ctx, action, newContextReader(ctx, p.Stdin), p.Stdout, &gitSource{resolver: p.resolver(nil), b: b, pinned: pinned})
+	return helper.Run(ctx, action, newContextReader(ctx, p.Stdin), p.Stdout, &gitSource{resolver: p.resolver(nil), b: b, pinned: pinned, warn: p.warn})
 }
 
 // gitSource serves the hosts of the profiles, and only those: the request's
@@ -62,6 +62,7 @@ type gitSource struct {
 	resolver profile.Resolver
 	b        *broker.Broker
 	pinned   string
+	warn     func(error)
 }
 
 // profileFor finds the profile serving protocol://host among the config
@@ -77,8 +78,13 @@ func (s *gitSource) profileFor(protocol, host string) (profile.Profile, bool, er
 		candidates = []profile.Profile{p}
 	} else {
 		all, err := s.resolver.All()
-		if err != nil {
+		if err != nil && len(all) == 0 {
 			return profile.Profile{}, false, err
+		}
+		if err != nil {
+			// The environment's profile alone; the file's profiles are
+			// unknown, so say why they were not considered.
+			s.warn(err)
 		}
 		candidates = all
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -275,5 +277,32 @@ func TestDebugVariableValues(t *testing.T) {
 		if got := r.stderr == want; got != c.warn && c.warn || !c.warn && strings.Contains(r.stderr, "warning") {
 			t.Errorf("MONITOR_TOKEN_DEBUG=%q: stderr %q", c.value, r.stderr)
 		}
+	}
+}
+
+// A profile in the environment serves git although the config file is
+// broken, as it serves get; the broken file is warned about, and left as
+// it was.
+func TestGitHelperServesTheEnvironmentProfileDespiteABrokenConfig(t *testing.T) {
+	w := newWorld(t)
+	if err := os.MkdirAll(filepath.Dir(w.configPath()), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(w.configPath(), []byte("{broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.env["MONITOR_TOKEN_ENDPOINT"] = w.url
+	w.env["MONITOR_TOKEN_IAM_ENDPOINT"] = w.url
+	w.env["MONITOR_TOKEN_INSTANCE"] = w.facts.InstanceGUID
+	w.env["IBMCLOUD_API_KEY"] = w.facts.APIKey
+	r := w.gitFill()
+	if r.code != ExitOK || !strings.Contains(r.stdout, "password="+w.token()+"\n") {
+		t.Fatalf("exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "git-credential-monitor-token: warning: config file ") || !strings.Contains(r.stderr, "is not valid") {
+		t.Fatalf("stderr = %q, want a warning about the broken file", r.stderr)
+	}
+	if data, _ := os.ReadFile(w.configPath()); string(data) != "{broken" {
+		t.Fatalf("the broken file was changed: %q", data)
 	}
 }

@@ -156,12 +156,13 @@ func (r Resolver) Login() (Profile, error) {
 // All resolves every profile: those in the config file and, when
 // MONITOR_TOKEN_INSTANCE is set, the environment's, which takes the place of
 // a file profile of the same name. They are sorted by name.
+//
+// A config file that cannot be read does not hide the environment's
+// profile, which never needed it (a single-profile command ignores the file
+// then too): All returns that profile together with the file's error, and
+// the caller decides whether a partial list will do.
 func (r Resolver) All() ([]Profile, error) {
 	path, err := r.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
-	f, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +178,10 @@ func (r Resolver) All() ([]Profile, error) {
 			return nil, err
 		}
 		envName, all = name, append(all, p)
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return all, err
 	}
 	for name, s := range f.Profiles {
 		if name != envName {
