@@ -230,6 +230,11 @@ func (b *Broker) Token(ctx context.Context, p profile.Profile) (Token, error) {
 	if err == nil && t.NotCached != nil {
 		b.warn(t.NotCached)
 	}
+	if err == nil && p.From == profile.FromEnvironment {
+		if derr := b.staleTokenFile(ctx, p); derr != nil {
+			b.warn(fmt.Errorf("a token file left by the profile's old cache setting could not be removed: %w", derr))
+		}
+	}
 	return t, err
 }
 

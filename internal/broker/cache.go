@@ -197,12 +197,23 @@ func (b *Broker) dropOtherCaches(ctx context.Context, p profile.Profile) {
 			errs = append(errs, err)
 		}
 	}
-	if p.Cache != config.CacheFile && b.CacheDir != "" {
-		errs = append(errs, deleteIfPresent(ctx, &filecache.Cache{Dir: b.CacheDir}, TokenItem(p.Name)))
-	}
+	errs = append(errs, b.staleTokenFile(ctx, p))
 	if err := errors.Join(errs...); err != nil {
 		b.warn(fmt.Errorf("a token cached under the profile's old cache setting could not be removed: %w", err))
 	}
+}
+
+// staleTokenFile removes the plain-text token file of a profile whose
+// setting is no longer cache=file. Login calls it through dropOtherCaches;
+// a profile in the environment, which never logs in, on each fetch: a
+// remove of a file that is not there is cheap, while a keyring call
+// (dropOtherCaches' other half) would reach for D-Bus on every cache=none
+// get in CI, so that half waits for a login.
+func (b *Broker) staleTokenFile(ctx context.Context, p profile.Profile) error {
+	if p.Cache == config.CacheFile || b.CacheDir == "" {
+		return nil
+	}
+	return deleteIfPresent(ctx, &filecache.Cache{Dir: b.CacheDir}, TokenItem(p.Name))
 }
 
 // unreachable says whether err means there is no keyring to ask at all.

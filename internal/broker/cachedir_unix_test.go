@@ -13,6 +13,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
 // A token file planted in the cache directory (here a link to a file the
@@ -58,5 +59,30 @@ func TestNoLockInADirectoryOthersCanWrite(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(b.CacheDir, target.Name+".lock")); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a lock file was made in the refused directory: %v", err)
+	}
+}
+
+// A profile in the environment never logs in, so its fetch is where a
+// token file left by an earlier cache=file setting goes: switched to none
+// (or the keyring), no plain-text copy stays behind.
+func TestEnvironmentProfileLeavesNoStaleTokenFile(t *testing.T) {
+	b, _, _, warnings := newBroker(t)
+	p := withEnvKey(target, "key")
+	p.From = profile.FromEnvironment
+	p.Cache = config.CacheFile
+	if _, err := b.Token(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	fc, _ := b.fileCache(p.Name)
+	file := fc.Path(TokenItem(p.Name))
+	if _, err := os.Stat(file); err != nil {
+		t.Fatalf("cache=file wrote no file: %v", err)
+	}
+	p.Cache = config.CacheNone
+	if _, err := b.Token(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(file); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the token file of the old setting is still there (%v); warnings %v", err, *warnings)
 	}
 }
