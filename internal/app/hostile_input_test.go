@@ -306,3 +306,36 @@ func TestGitHelperServesTheEnvironmentProfileDespiteABrokenConfig(t *testing.T) 
 		t.Fatalf("the broken file was changed: %q", data)
 	}
 }
+
+// status names the part that failed: a credential that cannot be used, or
+// a cache directory refused, is not reported as an unreachable keyring.
+func TestStatusNamesWhatFailed(t *testing.T) {
+	t.Run("a credential refused", func(t *testing.T) {
+		w := newWorld(t)
+		w.must(w.apiKey(), w.loginArgs("default")...)
+		w.env["MONITOR_TOKEN_INSTANCE"] = w.facts.InstanceGUID
+		w.env["MONITOR_TOKEN_ENDPOINT"] = w.url
+		w.env["MONITOR_TOKEN_IAM_ENDPOINT"] = "https://iam.example"
+		r := w.run("", "status")
+		if r.code != ExitError || strings.Contains(r.stdout, "keyring unavailable") {
+			t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "credential:    cannot be used: the API key stored for profile \"default\" is not sent to https://iam.example") {
+			t.Fatalf("the credential row does not say why:\n%s", r.stdout)
+		}
+	})
+	t.Run("a cache directory refused", func(t *testing.T) {
+		w := newWorld(t)
+		w.must(w.apiKey(), w.loginArgs("default", "--cache", "file")...)
+		if err := os.Chmod(w.cacheDir(), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		r := w.run("", "status")
+		if r.code != ExitError || strings.Contains(r.stdout, "keyring unavailable") {
+			t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
+		}
+		if !strings.Contains(r.stdout, "credential:    keyring\n") || !strings.Contains(r.stdout, "token:         not cached: the cache cannot be used (the cache directory "+w.cacheDir()+" is writable by group or others (mode 0777)") {
+			t.Fatalf("the rows do not say what failed:\n%s", r.stdout)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/store"
 )
 
 // statusReport is what `status` shows. It never holds a secret.
@@ -36,9 +39,11 @@ type statusReport struct {
 	// service refused the cached token and a new one was fetched.
 	TokenCheck   string `json:"token_check,omitempty"`
 	KeyringError string `json:"keyring_error,omitempty"`
-	CacheError   string `json:"cache_error,omitempty"`
-	Auth         string `json:"auth"`  // "token" or "iam"
-	Cache        string `json:"cache"` // "keyring", "none", "file"
+	// CredentialError: the profile's credential cannot be used, and why.
+	CredentialError string `json:"credential_error,omitempty"`
+	CacheError      string `json:"cache_error,omitempty"`
+	Auth            string `json:"auth"`  // "token" or "iam"
+	Cache           string `json:"cache"` // "keyring", "none", "file"
 }
 
 func (p *program) status(c *cli.Context) error {
@@ -50,8 +55,8 @@ func (p *program) status(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	r, keyringErr := inspect(c.Context, prof, b)
-	if keyringErr == nil && c.Bool("verify") {
+	r, failed := inspect(c.Context, prof, b)
+	if failed == nil && c.Bool("verify") {
 		tok, err := b.Verify(c.Context, prof)
 		if err != nil {
 			return err
@@ -71,9 +76,9 @@ func (p *program) status(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	// The report is printed either way; an unreachable keyring still makes
-	// the command fail, so scripts can tell.
-	return keyringErr
+	// The report is printed either way; what failed still makes the
+	// command fail, so scripts can tell.
+	return failed
 }
 
 func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statusReport, error) {
@@ -88,28 +93,44 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	if prof.Cache != config.CacheKeyring {
 		r.Cache = prof.Cache
 	}
-	var keyringErr error
+	// Each failure is reported on the row it belongs to: an unreachable
+	// keyring makes both rows unknown, a credential that cannot be used
+	// (a refused stored key, an unusable file) its own row, a cache that
+	// cannot be used the token row. Any of them fails the command.
+	var failed error
 	if source, err := b.CredentialSource(ctx, prof); err == nil {
 		r.APIKeySource = source
+	} else if isKeyringError(err) {
+		r.KeyringError = err.Error()
+		return r, err
 	} else if !errors.Is(err, broker.ErrNoAPIKey) {
-		keyringErr = err
+		r.CredentialError, failed = err.Error(), err
 	}
-	if keyringErr == nil {
-		cached, where, err := b.Cached(ctx, prof)
-		r.TokenCached, r.CachedIn = cached, where
-		switch {
-		case err != nil && prof.CredentialKind() != profile.KeyringAPIKey:
-			// The credential needs no keyring (a CI job, a pod): the
-			// cache being out of reach is worth saying, not a failure.
-			r.CacheError = err.Error()
-		default:
-			keyringErr = err
-		}
+	cached, where, err := b.Cached(ctx, prof)
+	r.TokenCached, r.CachedIn = cached, where
+	switch {
+	case err == nil:
+	case isKeyringError(err) && prof.CredentialKind() == profile.KeyringAPIKey && failed == nil:
+		r.KeyringError = err.Error()
+		return r, err
+	case privatedir.Refused(err):
+		// A cache directory or file someone else could have planted:
+		// get fails on it, so status does too.
+		r.CacheError = err.Error()
+		failed = cmp.Or(failed, err)
+	default:
+		// The credential needs no keyring (a CI job, a pod): the
+		// cache being out of reach is worth saying, not a failure.
+		r.CacheError = err.Error()
 	}
-	if keyringErr != nil {
-		r.KeyringError = keyringErr.Error()
-	}
-	return r, keyringErr
+	return r, failed
+}
+
+// isKeyringError says whether err came from the OS keyring (store), as
+// opposed to a file, the environment or the service.
+func isKeyringError(err error) bool {
+	var se *store.Error
+	return errors.As(err, &se)
 }
 
 func writeStatusText(w io.Writer, r statusReport) error {
@@ -136,7 +157,10 @@ func writeStatusText(w io.Writer, r statusReport) error {
 		token += "; a new one: the old one was refused (reset?)"
 	}
 	if r.CacheError != "" {
-		token = "not cached: the cache cannot be reached (" + r.CacheError + ")"
+		token = "not cached: the cache cannot be used (" + r.CacheError + ")"
+	}
+	if r.CredentialError != "" {
+		key = "cannot be used: " + r.CredentialError
 	}
 	if r.KeyringError != "" {
 		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"
