@@ -385,7 +385,7 @@ top() {
       $1 != cur { flush(); cur = $1; n = 0 }
       { m[++n] = $2; b[n] = $3; a[n] = $4 }
       END { flush() }' |
-    sort -t"$(printf '\t')" -k1,1gr | head -n "$3"
+    sort -t"$(printf '\t')" -k1,1gr | awk -v n="$3" 'NR <= n' # reads all: head would end sort with SIGPIPE, which pipefail turns into a failure
 }
 init_mt=$(init_total "$work/trace.mt")
 init_floor=$(init_total "$work/trace.floor")
