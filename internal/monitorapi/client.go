@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -309,8 +310,21 @@ func iamError(op, url string, g grant, resp HTTPProblem, tries int, secrets *red
 	return e
 }
 
-func networkError(op, url string, err error, tries int) *Error {
-	return &Error{Op: op, URL: url, Kind: ErrNetwork, Err: err, Tries: tries}
+func networkError(op, base string, err error, tries int) *Error {
+	if ce, ok := asCertificateError(err, hostOf(base)); ok {
+		return &Error{Op: op, URL: base, Kind: ErrCertificate, Err: ce, Tries: tries}
+	}
+	return &Error{Op: op, URL: base, Kind: ErrNetwork, Err: err, Tries: tries}
+}
+
+// hostOf is the host of a base URL, without the port, as certificates
+// name it.
+func hostOf(base string) string {
+	u, err := url.Parse(base)
+	if err != nil || u.Hostname() == "" {
+		return base
+	}
+	return u.Hostname()
 }
 
 // MonitorToken reads the team's Monitor API token: GET {endpoint}/api/token.

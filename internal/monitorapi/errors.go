@@ -22,6 +22,7 @@ var (
 	ErrServer        = errors.New("server error")
 	ErrBadResponse   = errors.New("unexpected answer")
 	ErrNetwork       = errors.New("network failure")
+	ErrCertificate   = errors.New("TLS certificate not accepted")
 )
 
 // grant is which token request a call made.

@@ -166,6 +166,9 @@ func (t *callTransport) retryable(resp *http.Response, err error, attempt int) (
 		if errors.As(err, &netErr) && netErr.Timeout() {
 			return 0, false // the whole-request budget is already spent
 		}
+		if _, ok := asCertificateError(err, ""); ok {
+			return 0, false // the same certificate comes back on every try
+		}
 		return backoff, true
 	}
 	if resp.StatusCode != http.StatusTooManyRequests && resp.StatusCode < 500 {
