@@ -14,32 +14,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
-	"golang.org/x/sys/unix"
 )
-
-// openPTY opens a pseudo-terminal pair: the controller end for the test,
-// the terminal end for the program.
-func openPTY() (controller, terminal *os.File, err error) {
-	controller, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := unix.IoctlSetPointerInt(int(controller.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		controller.Close()
-		return nil, nil, err
-	}
-	n, err := unix.IoctlGetInt(int(controller.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		controller.Close()
-		return nil, nil, err
-	}
-	terminal, err = os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		controller.Close()
-		return nil, nil, err
-	}
-	return controller, terminal, nil
-}
 
 // cmdTypeAt runs a command on a terminal, waits for a prompt, types the
 // content of a file as a person would, and puts everything the terminal
@@ -150,9 +125,8 @@ func runOnTerminal(ts *testscript.TestScript, prompt, input string, command []st
 		cmd.Process.Kill()
 		ts.Fatalf("%s did not end after the input; the terminal showed %q", command[0], screen.Bytes())
 	}
-	termios, err := unix.IoctlGetTermios(int(terminal.Fd()), unix.TCGETS)
+	echo, err = echoOn(terminal)
 	ts.Check(err)
-	echo = termios.Lflag&unix.ECHO != 0
 	terminal.Close()
 	select {
 	case <-read:

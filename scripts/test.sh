@@ -26,5 +26,10 @@ if [ -n "$unformatted" ]; then
 fi
 echo "== go vet" >&2
 go vet ./...
+# macOS cannot run here, but its build must compile and vet (docs/keyring.md,
+# "macOS Keychain": its errors are unit-tested on every platform).
+for arch in amd64 arm64; do
+  GOOS=darwin GOARCH=$arch go vet ./...
+done
 echo "== go test -race (unit, real keyring, and the binary in scripts)" >&2
 go test -race -count=1 ./...

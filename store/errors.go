@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -27,6 +28,9 @@ var (
 	// ErrLocked: the collection is locked and could not be unlocked (no
 	// prompter, or the prompt was dismissed).
 	ErrLocked = errors.New("the keyring is locked")
+	// ErrDenied: the keyring asked the person, who said no (macOS's
+	// access prompt).
+	ErrDenied = errors.New("access to the keyring item was denied")
 	// ErrTimeout: the keyring did not answer before the deadline.
 	ErrTimeout = errors.New("the keyring did not answer in time")
 	// ErrTooLarge: the secret exceeds what the OS keyrings can hold.
@@ -43,6 +47,9 @@ type Error struct {
 	Item string // the user name of the item ("" for DeleteAll); never a secret
 	Kind error  // one of the Err* sentinels of this package
 	Err  error  // the underlying cause (go-keyring's error, a context error, ...)
+	// fix, when set, is what to do next in this platform's words, in
+	// place of the kind's (the macOS Keychain's, keychain_errors.go).
+	fix string
 }
 
 // The "what to do next" part names IBMCLOUD_API_KEY because that is the way
@@ -57,7 +64,13 @@ func (e *Error) Error() string {
 	b.WriteString(e.what())
 	b.WriteString(": ")
 	showCause := true
-	switch e.Kind {
+	kind := e.Kind
+	if e.fix != "" {
+		kind = errOwnFix
+	}
+	switch kind {
+	case errOwnFix:
+		b.WriteString(e.fix)
 	case ErrNotFound:
 		showCause = false // go-keyring's "secret not found in keyring" adds nothing
 		if e.Op == "delete" {
@@ -96,6 +109,9 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
+
+// errOwnFix stands, in Error, for an error that carries its own fix.
+var errOwnFix = errors.New("own fix")
 
 func (e *Error) what() string {
 	item := "the items"
@@ -148,12 +164,23 @@ func (d *deadlineError) Unwrap() error { return d.err }
 // (reproduced on Debian 12). The text is matched, not the D-Bus error type, so that go-keyring
 // stays the only dependency of this package.
 func Classify(op, item string, err error) error {
+	return classify(runtime.GOOS, op, item, err)
+}
+
+// classify is Classify for the platform goos, so each platform's errors are
+// tested on every platform.
+func classify(goos, op, item string, err error) error {
 	if err == nil {
 		return nil
 	}
 	var se *Error
 	if errors.As(err, &se) {
 		return se
+	}
+	if goos == "darwin" {
+		if e, ok := keychainError(op, item, err); ok {
+			return e
+		}
 	}
 	return &Error{Op: op, Item: item, Kind: kindOf(err), Err: err}
 }

@@ -20,6 +20,7 @@ var kinds = map[error]string{
 	ErrNoSessionBus:    "ErrNoSessionBus",
 	ErrNoSecretService: "ErrNoSecretService",
 	ErrLocked:          "ErrLocked",
+	ErrDenied:          "ErrDenied",
 	ErrTimeout:         "ErrTimeout",
 	ErrTooLarge:        "ErrTooLarge",
 	ErrUnsupported:     "ErrUnsupported",
