@@ -15,6 +15,15 @@ const openFlags = 0
 
 func IsLink(error) bool { return false }
 
+func isSpecialOpen(error) bool { return false }
+
+func ensureDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return checkDir(dir)
+}
+
 func checkDir(dir string) error {
 	fi, err := os.Stat(dir)
 	if err != nil {

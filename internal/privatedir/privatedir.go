@@ -58,18 +58,9 @@ func (e *Error) Is(target error) bool { return target == ErrRefused }
 func Refused(err error) bool { return errors.Is(err, ErrRefused) }
 
 // Ensure creates dir (and its parents) with mode 0700 when it is missing,
-// then checks it as Check does.
-func Ensure(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		// A file in the way, or a directory on the path of someone
-		// else's: the refusal says more than mkdir's error does.
-		if cerr := checkDir(dir); Refused(cerr) {
-			return cerr
-		}
-		return err
-	}
-	return Check(dir)
-}
+// then checks it as Check does. Nothing is created through a path Check
+// would refuse.
+func Ensure(dir string) error { return ensureDir(dir) }
 
 // Check checks that dir is a directory private to the user, on a path no
 // other user can change. A dir that does not exist gives an error matching
@@ -87,6 +78,9 @@ func OpenFile(path string, flag int, perm fs.FileMode, secret bool) (*os.File, e
 	if err != nil {
 		if IsLink(err) {
 			return nil, LinkError(path)
+		}
+		if isSpecialOpen(err) {
+			return nil, fileError(path, "is not a regular file", "remove it")
 		}
 		return nil, err
 	}

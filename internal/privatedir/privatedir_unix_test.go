@@ -5,6 +5,7 @@ package privatedir
 import (
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +107,28 @@ func TestCheck(t *testing.T) {
 			}
 			return d
 		}, "the link %B/tmp/monitor-token on the cache directory's path belongs to another user (uid 65534)"},
+		{"a link on the way through another user's directory", true, func(t *testing.T, b string) string {
+			// b/v/l -> b/att/hop -> b/real: the first link and the end are
+			// the user's, the middle is not, and its owner can repoint hop.
+			mkdir(t, filepath.Join(b, "v"), 0o700)
+			mkdir(t, filepath.Join(b, "real"), 0o700)
+			att := filepath.Join(b, "att")
+			mkdir(t, att, 0o755)
+			os.Symlink(filepath.Join(b, "real"), filepath.Join(att, "hop"))
+			if err := os.Lchown(filepath.Join(att, "hop"), nobody, nobody); err != nil {
+				t.Fatal(err)
+			}
+			chown(t, att)
+			os.Symlink(filepath.Join(att, "hop"), filepath.Join(b, "v", "l"))
+			return filepath.Join(b, "v", "l")
+		}, "belongs to another user (uid 65534)"},
+		{"a relative link chain of the user's", false, func(t *testing.T, b string) string {
+			mkdir(t, filepath.Join(b, "a"), 0o700)
+			mkdir(t, filepath.Join(b, "a", "real"), 0o700)
+			os.Symlink("a/real", filepath.Join(b, "l1"))
+			os.Symlink("../l1", filepath.Join(b, "a", "l2"))
+			return filepath.Join(b, "a", "l2")
+		}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -168,6 +191,13 @@ func TestOpenFile(t *testing.T) {
 			}
 		}, "the cache file %P is not a regular file; remove it"},
 		{"a directory", false, false, func(t *testing.T, dir, path string) { mkdir(t, path, 0o700) }, "is not a regular file"},
+		{"a socket", false, true, func(t *testing.T, dir, path string) {
+			l, err := net.Listen("unix", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.Close() })
+		}, "the cache file %P is not a regular file; remove it"},
 		{"a second hard link", false, true, func(t *testing.T, dir, path string) {
 			os.WriteFile(filepath.Join(dir, "other"), []byte("x"), 0o600)
 			os.Link(filepath.Join(dir, "other"), path)
@@ -237,5 +267,49 @@ func chown(t *testing.T, path string) {
 	t.Helper()
 	if err := os.Chown(path, nobody, nobody); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Ensure never creates anything through a path it would refuse: a link
+// another user planted where the cache directory's parent should be must
+// not make the user create a directory where the link points.
+func TestEnsureCreatesNothingThroughARefusedPath(t *testing.T) {
+	needRoot(t)
+	b := base(t)
+	mkdir(t, filepath.Join(b, "tmp"), 0o777|fs.ModeSticky)
+	evil := filepath.Join(b, "tmp", "evil")
+	mkdir(t, evil, 0o755)
+	chown(t, evil)
+	target := filepath.Join(b, "etc")
+	mkdir(t, target, 0o755)
+	link := filepath.Join(evil, ".cache")
+	os.Symlink(filepath.Join(target, "not-yet"), link)
+	if err := os.Lchown(link, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	err := Ensure(filepath.Join(link, "monitor-token"))
+	if !Refused(err) {
+		t.Fatalf("Ensure = %v, want a refusal", err)
+	}
+	if entries, _ := os.ReadDir(target); len(entries) != 0 {
+		t.Fatalf("Ensure created %s through the planted link", entries[0].Name())
+	}
+}
+
+// Ensure makes the directories a link of the user's leads to, and the
+// missing part of a plain path, but never climbs a "..".
+func TestEnsureFollowsTheUsersLinks(t *testing.T) {
+	b := base(t)
+	mkdir(t, filepath.Join(b, "data"), 0o700)
+	os.Symlink(filepath.Join(b, "data", "cache"), filepath.Join(b, ".cache")) // dangling: cache is made
+	if err := Ensure(filepath.Join(b, ".cache", "monitor-token")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(b, "data", "cache", "monitor-token")); err != nil || !fi.IsDir() {
+		t.Fatalf("the directory was not made where the link leads: %v", err)
+	}
+	os.Symlink("missing/../x", filepath.Join(b, "up"))
+	if err := Ensure(filepath.Join(b, "up", "monitor-token")); !Refused(err) {
+		t.Fatalf("Ensure through missing/.. = %v, want a refusal", err)
 	}
 }
