@@ -168,7 +168,9 @@ func (p *program) run(ctx context.Context) error {
 	if len(args) == 2 && args[1] == "SendMetadata" {
 		return p.sendMetadata()
 	}
-	base := baseName(args[0])
+	// The name the binary was called by starts every message: shown
+	// escaped, as everything else the user did not type as text.
+	base := printable(baseName(args[0]))
 	if strings.HasPrefix(base, "git-credential-") {
 		p.name = base
 		p.warnDebugValue()

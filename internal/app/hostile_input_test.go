@@ -339,3 +339,52 @@ func TestStatusNamesWhatFailed(t *testing.T) {
 		}
 	})
 }
+
+// Paths and the program's own name are shown escaped too: a cache
+// directory with an escape sequence or a line break in its name, and a
+// link to the binary named with one, never put it raw on the terminal.
+func TestPathsAndNamesAreEscaped(t *testing.T) {
+	noControl := func(t *testing.T, what, s string) {
+		t.Helper()
+		if strings.IndexFunc(strings.TrimSuffix(s, "\n"), func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }) >= 0 ||
+			strings.Count(strings.TrimSuffix(s, "\n"), "\n") > 0 && what == "stderr" {
+			t.Fatalf("%s carries a control character or an extra line: %q", what, s)
+		}
+	}
+	w := newWorld(t)
+	w.env["XDG_CACHE_HOME"] = w.home + "/\x1b[31mRED\x1b[0m\nX"
+	w.must(w.apiKey(), w.loginArgs("default", "--cache", "file", "--no-verify")...)
+	r := w.must("", "get")
+	if !strings.Contains(r.stderr, "in plain text at ") {
+		t.Fatalf("no announcement of the token file: %q", r.stderr)
+	}
+	noControl(t, "stderr", r.stderr)
+	r = w.must("", "refresh")
+	noControl(t, "stderr", r.stderr)
+	r = w.must("", "status")
+	if strings.ContainsAny(r.stdout, "\x1b\r") || !strings.Contains(r.stdout, `\x1b[31mRED`) {
+		t.Fatalf("status shows the path raw: %q", r.stdout)
+	}
+	r = w.runAs("/usr/bin/kubectl-mt\x1b[31mRED", "", "get", "--bogus")
+	noControl(t, "stderr", r.stderr)
+	if !strings.HasPrefix(r.stderr, `kubectl mt\x1b[31mred: `) {
+		t.Fatalf("stderr = %q, want the escaped name as its prefix", r.stderr)
+	}
+}
+
+// A profile in the environment needs no config file, so no HOME either
+// (a bare container): get works, the stored-key rule has nothing to
+// compare with, and the fetch goes without the lock, saying why.
+func TestEnvironmentProfileNeedsNoHome(t *testing.T) {
+	w := newWorld(t)
+	w.env = map[string]string{"PATH": w.env["PATH"],
+		"MONITOR_TOKEN_INSTANCE": w.facts.InstanceGUID, "MONITOR_TOKEN_ENDPOINT": w.url, "MONITOR_TOKEN_IAM_ENDPOINT": w.url,
+		"MONITOR_TOKEN_CACHE": "none", "IBMCLOUD_API_KEY": w.facts.APIKey}
+	r := w.run("", "get")
+	if r.code != ExitOK || r.stdout != w.token()+"\n" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "warning: fetching without the lock that keeps parallel fetches apart: no user cache directory") {
+		t.Fatalf("stderr = %q, want the missing lock said", r.stderr)
+	}
+}

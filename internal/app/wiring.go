@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
@@ -97,7 +98,7 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 		OnSecret: p.remember,
 		Now:      p.Now,
 		Announce: func(name, path string) {
-			fmt.Fprintf(p.Stderr, "%s: caching the token of profile %q in plain text at %s (cache=file)\n", p.name, name, path)
+			fmt.Fprintf(p.Stderr, "%s: caching the token of profile %q in plain text at %s (cache=file)\n", p.name, name, atomicfile.ShowPath(path))
 		},
 	}
 	b.CacheDir, b.CacheDirErr = config.CacheDir(p.getenv)

@@ -323,8 +323,10 @@ func (b *Broker) fetchAndCache(ctx context.Context, p profile.Profile, c tokenCa
 		return Token{}, err
 	}
 	switch {
-	case cacheErr != nil:
+	case cacheErr != nil && c.keyring:
 		tok.NotCached = fmt.Errorf("the token was not cached, the cache could not be reached (%v); set the profile's cache to none or file to skip it", cacheErr)
+	case cacheErr != nil:
+		tok.NotCached = fmt.Errorf("the token was not cached: %v; fix that, or set the profile's cache to none", cacheErr)
 	case c.where == "":
 		// cache=none: nothing to write.
 	case p.IAMMode() && iam.ExpiresIn <= 0:

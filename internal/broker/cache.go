@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/filecache"
 	"github.com/monitor-token/monitor-token/internal/filelock"
@@ -40,7 +41,11 @@ func (b *Broker) cacheOf(p profile.Profile) (tokenCache, error) {
 		if err != nil {
 			return tokenCache{}, fmt.Errorf("profile %q caches its token in a file (cache=file), but %w; set XDG_CACHE_HOME or HOME", p.Name, err)
 		}
-		return tokenCache{Secrets: fc, where: "plain text at " + fc.Path(TokenItem(p.Name))}, nil
+		if err := b.refusedCacheDir(); err != nil {
+			// Before anything is fetched, locked or written: one line.
+			return tokenCache{}, err
+		}
+		return tokenCache{Secrets: fc, where: "plain text at " + atomicfile.ShowPath(fc.Path(TokenItem(p.Name)))}, nil
 	}
 	return tokenCache{Secrets: b.Keyring, where: "the keyring", keyring: true}, nil
 }
@@ -54,6 +59,19 @@ func (b *Broker) fileCache(name string) (*filecache.Cache, error) {
 		fc.Announce = func(path string) { b.Announce(name, path) }
 	}
 	return fc, nil
+}
+
+// refusedCacheDir is privatedir's refusal of the cache directory, or nil
+// (also when it does not exist yet): the one check before the broker
+// reads, writes or removes anything there.
+func (b *Broker) refusedCacheDir() error {
+	if b.CacheDir == "" {
+		return nil
+	}
+	if err := privatedir.Check(b.CacheDir); privatedir.Refused(err) {
+		return err
+	}
+	return nil
 }
 
 func (b *Broker) noCacheDir() error {
@@ -105,11 +123,14 @@ func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
 // removed even when the keyring cannot be reached; the error says what was
 // not removed.
 func (b *Broker) Logout(ctx context.Context, name string) error {
-	unlock, err := b.lock(ctx, name)
-	if err != nil {
-		return err
+	dirErr := b.refusedCacheDir()
+	if dirErr == nil {
+		unlock, err := b.lock(ctx, name)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
-	defer unlock()
 	var keyringErr error
 	for _, item := range []string{TokenItem(name), APIKeyItem(name)} {
 		if keyringErr = deleteIfPresent(ctx, b.Keyring, item); keyringErr != nil {
@@ -119,11 +140,20 @@ func (b *Broker) Logout(ctx context.Context, name string) error {
 		}
 	}
 	var fileErr error
-	if b.CacheDir != "" {
+	switch {
+	case dirErr != nil:
+		fileErr = leftAlone(dirErr)
+	case b.CacheDir != "":
 		fc := &filecache.Cache{Dir: b.CacheDir}
 		fileErr = errors.Join(deleteIfPresent(ctx, fc, TokenItem(name)), removeIfPresent(filelock.Path(b.CacheDir, name)))
 	}
 	return logoutError(keyringErr, fileErr)
+}
+
+// leftAlone says that the cache directory's files were not touched
+// because the directory was refused.
+func leftAlone(dirErr error) error {
+	return fmt.Errorf("the cache directory's files were left alone: %w", dirErr)
 }
 
 // logoutError says what a logout could not remove, and, when only the
@@ -148,7 +178,9 @@ func (b *Broker) LogoutAll(ctx context.Context) error {
 	}
 	keyringErr := all.DeleteAll(ctx)
 	var errs []error
-	if b.CacheDir != "" {
+	if dirErr := b.refusedCacheDir(); dirErr != nil {
+		errs = append(errs, leftAlone(dirErr))
+	} else if b.CacheDir != "" {
 		entries, err := os.ReadDir(b.CacheDir)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
@@ -210,7 +242,9 @@ func (b *Broker) dropOtherCaches(ctx context.Context, p profile.Profile) {
 // (dropOtherCaches' other half) would reach for D-Bus on every cache=none
 // get in CI, so that half waits for a login.
 func (b *Broker) staleTokenFile(ctx context.Context, p profile.Profile) error {
-	if p.Cache == config.CacheFile || b.CacheDir == "" {
+	if p.Cache == config.CacheFile || b.CacheDir == "" || b.refusedCacheDir() != nil {
+		// A refused directory holds no file of ours (the fetch lock
+		// already said why it was not used).
 		return nil
 	}
 	return deleteIfPresent(ctx, &filecache.Cache{Dir: b.CacheDir}, TokenItem(p.Name))

@@ -86,3 +86,66 @@ func TestEnvironmentProfileLeavesNoStaleTokenFile(t *testing.T) {
 		t.Fatalf("the token file of the old setting is still there (%v); warnings %v", err, *warnings)
 	}
 }
+
+// Nothing is removed from a cache directory that is refused: a link
+// planted where the directory should be leads to files that are not
+// monitor-token's, whatever the command (logout, logout --all, refresh, a
+// cache=none get cleaning up after an old cache=file setting).
+func TestNothingIsRemovedThroughARefusedDirectory(t *testing.T) {
+	victims := []string{"p.lock", "p.monitor-token.json", "other.lock", "other.monitor-token.json"}
+	setup := func(t *testing.T) (*Broker, string, *[]error) {
+		b, sec, _, warnings := newBroker(t)
+		sec.inner.Set(context.Background(), APIKeyItem("p"), "key")
+		target := t.TempDir() // another directory of the user's, not the cache
+		for _, name := range victims {
+			os.WriteFile(filepath.Join(target, name), []byte("keep"), 0o600)
+		}
+		// The planted link: a shared sticky directory, its link not the user's.
+		shared := t.TempDir()
+		os.Chmod(shared, 0o777|os.ModeSticky)
+		b.CacheDir = filepath.Join(shared, "monitor-token")
+		os.Symlink(target, b.CacheDir)
+		return b, target, warnings
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: a link of another user needs root to make")
+	}
+	steps := map[string]func(b *Broker) error{
+		"logout":     func(b *Broker) error { return b.Logout(context.Background(), "p") },
+		"logout all": func(b *Broker) error { return b.LogoutAll(context.Background()) },
+		"refresh": func(b *Broker) error {
+			p := target
+			p.Cache = config.CacheFile
+			_, err := b.Refresh(context.Background(), p)
+			return err
+		},
+		"cache=none get": func(b *Broker) error {
+			p := withEnvKey(target, "key")
+			p.From, p.Cache = profile.FromEnvironment, config.CacheNone
+			_, err := b.Token(context.Background(), p)
+			return err
+		},
+	}
+	for name, step := range steps {
+		t.Run(name, func(t *testing.T) {
+			b, dir, warnings := setup(t)
+			if err := os.Lchown(b.CacheDir, 65534, 65534); err != nil {
+				t.Fatal(err)
+			}
+			err := step(b)
+			for _, v := range victims {
+				if _, serr := os.Stat(filepath.Join(dir, v)); serr != nil {
+					t.Errorf("%s removed %s through the planted link (err %v, warnings %v)", name, v, err, *warnings)
+				}
+			}
+			// One line says it: an error, or a warning, not both.
+			said := len(*warnings)
+			if err != nil {
+				said++
+			}
+			if said != 1 {
+				t.Errorf("%s: err %v and warnings %v; want the refusal said once", name, err, *warnings)
+			}
+		})
+	}
+}

@@ -90,7 +90,15 @@ func (c *Cache) Set(ctx context.Context, item, secret string) error {
 	return nil
 }
 
+// Delete removes an item, in a directory Check accepts only: through a
+// planted link the remove would reach files that are not the cache's.
 func (c *Cache) Delete(ctx context.Context, item string) error {
+	if err := privatedir.Check(c.Dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return &store.Error{Op: "delete", Item: item, Kind: store.ErrNotFound, Err: err}
+		}
+		return err
+	}
 	err := os.Remove(c.Path(item))
 	if errors.Is(err, fs.ErrNotExist) {
 		return &store.Error{Op: "delete", Item: item, Kind: store.ErrNotFound, Err: err}

@@ -104,11 +104,10 @@ func (r Resolver) Profile() (Profile, error) {
 }
 
 func (r Resolver) profile(name, from string) (Profile, error) {
-	path, err := r.ConfigFile()
-	if err != nil {
-		return Profile{}, err
-	}
 	if r.Getenv(VarInstance) != "" {
+		// No config file is needed, so none need be found (no HOME in a
+		// bare container): the path is "" then, and holds no login.
+		path, _ := r.ConfigFile()
 		p, err := r.fromSource(name, envSource(r.Getenv), FromEnvironment)
 		if err != nil {
 			return Profile{}, fmt.Errorf("profile from the environment: %w", err)
@@ -118,6 +117,10 @@ func (r Resolver) profile(name, from string) (Profile, error) {
 			p.StoredCredentialRefused = r.storedCredentialRefusal(p)
 		}
 		return p, nil
+	}
+	path, err := r.ConfigFile()
+	if err != nil {
+		return Profile{}, err
 	}
 	f, err := config.Load(path)
 	if err != nil {
@@ -162,10 +165,6 @@ func (r Resolver) Login() (Profile, error) {
 // then too): All returns that profile together with the file's error, and
 // the caller decides whether a partial list will do.
 func (r Resolver) All() ([]Profile, error) {
-	path, err := r.ConfigFile()
-	if err != nil {
-		return nil, err
-	}
 	var envName string
 	var all []Profile
 	if r.Getenv(VarInstance) != "" {
@@ -178,6 +177,10 @@ func (r Resolver) All() ([]Profile, error) {
 			return nil, err
 		}
 		envName, all = name, append(all, p)
+	}
+	path, err := r.ConfigFile()
+	if err != nil {
+		return all, err
 	}
 	f, err := config.Load(path)
 	if err != nil {
