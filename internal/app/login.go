@@ -11,6 +11,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
+	"github.com/monitor-token/monitor-token/internal/apikey"
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
@@ -164,17 +165,16 @@ func errNoKeyOnStdin(name string) error {
 	return fmt.Errorf("login: no API key on stdin; pipe it in (printf %%s \"$IBMCLOUD_API_KEY\" | %s login ...) or run login in a terminal to be prompted", name)
 }
 
-// checkAPIKey trims the key (go-sdk-core does not, docs/protocol.md,
-// "go-sdk-core") and rejects what cannot be a key, without quoting it.
+// checkAPIKey reads the key from what login was given: the bare key or
+// IBM's key file (internal/apikey, which trims it: go-sdk-core does not,
+// docs/protocol.md, "go-sdk-core"), without quoting it.
 func checkAPIKey(raw string) (string, error) {
-	key := strings.TrimSpace(raw)
-	if key == "" {
+	key, err := apikey.Parse([]byte(raw))
+	switch {
+	case errors.Is(err, apikey.ErrEmpty):
 		return "", errEmptyKey
-	}
-	for _, r := range key {
-		if r < 0x21 || r > 0x7e {
-			return "", errors.New("login: the API key contains spaces, line breaks or non-ASCII characters; pipe in only the key")
-		}
+	case err != nil:
+		return "", fmt.Errorf("login: %w", err)
 	}
 	return key, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/monitor-token/monitor-token/internal/apikey"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/profile"
@@ -135,7 +136,11 @@ func (b *Broker) exchange(ctx context.Context, p profile.Profile, apiKey string)
 func envAPIKey(ctx context.Context, v string) (key, source string, err error) {
 	path, ok := strings.CutPrefix(v, "@")
 	if !ok {
-		return strings.TrimSpace(v), SourceEnv, nil
+		key, err := apikey.Parse([]byte(v))
+		if err != nil {
+			return "", SourceEnv, fmt.Errorf("IBMCLOUD_API_KEY: %w", err)
+		}
+		return key, SourceEnv, nil
 	}
 	key, err = readKeyFile(ctx, path)
 	return key, SourceEnvFile, err
@@ -157,9 +162,12 @@ func readKeyFile(ctx context.Context, path string) (string, error) {
 	case err != nil:
 		return "", err
 	}
-	key := strings.TrimSpace(string(b))
-	if key == "" {
+	key, err := apikey.Parse(b)
+	switch {
+	case errors.Is(err, apikey.ErrEmpty):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is empty", path)
+	case err != nil:
+		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: %w", path, err)
 	}
 	return key, nil
 }
