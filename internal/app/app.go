@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -143,15 +144,9 @@ type program struct {
 }
 
 func newProgram(env Env) *program {
-	vars := make(map[string]string, len(env.Environ))
-	for _, kv := range env.Environ {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			vars[k] = v
-		}
-	}
-	p := &program{Env: env, getenv: func(k string) string { return vars[k] }, seen: &redact.Set{}}
+	p := &program{Env: env, getenv: getenvOf(runtime.GOOS, env.Environ), seen: &redact.Set{}}
 	p.name = "monitor-token"
-	p.debug, p.debugValueOK = onOff(vars["MONITOR_TOKEN_DEBUG"])
+	p.debug, p.debugValueOK = onOff(p.getenv("MONITOR_TOKEN_DEBUG"))
 	return p
 }
 
