@@ -10,6 +10,7 @@
 //
 //	{
 //	  "version": 1,
+//	  "default": "default",
 //	  "profiles": {
 //	    "default": {
 //	      "endpoint": "https://us-south.monitoring.cloud.ibm.com",
@@ -82,9 +83,17 @@ const (
 
 // File is the whole settings file.
 type File struct {
-	Version  int                 `json:"version"`
+	Version int `json:"version"`
+	// Default is the profile of commands given no --profile and no
+	// MONITOR_TOKEN_PROFILE (`monitor-token use NAME`); "" is the built-in
+	// name "default", and is how that name is stored. It must name one of
+	// Profiles (CheckDefault).
+	Default  string              `json:"default,omitempty"`
 	Profiles map[string]Settings `json:"profiles"`
 }
+
+// BuiltinDefault is the profile of commands given no name at all.
+const BuiltinDefault = "default"
 
 // ParseError reports a config file that could not be read or is not valid. The file was left
 // untouched.
