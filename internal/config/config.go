@@ -81,6 +81,13 @@ const (
 	CacheFile    = "file" // a 0600 file in the user cache directory (opt-in plain text)
 )
 
+// AuthWords and CacheWords are the values of auth and cache as users type them (the login flags,
+// the MONITOR_TOKEN_* variables): what Check accepts, as completion offers them.
+var (
+	AuthWords  = []string{"token", AuthIAM}
+	CacheWords = []string{"keyring", CacheNone, CacheFile}
+)
+
 // File is the whole settings file.
 type File struct {
 	Version int `json:"version"`
