@@ -14,6 +14,9 @@ import (
 
 // runCLI builds the urfave/cli application and runs args through it.
 func (p *program) runCLI(ctx context.Context, args []string) error {
+	if len(args) > 1 && args[1] == completeRequest {
+		return p.complete(ctx, args[2:])
+	}
 	var notFound error
 	app := &cli.App{
 		Name:      p.name,
@@ -69,7 +72,7 @@ func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
 func profileFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:  "profile",
-		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else \"default\")",
+		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")",
 	}
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -32,7 +33,7 @@ func (p *program) logout(c *cli.Context) error {
 		}
 	}
 	if all {
-		if err := b.LogoutAll(c.Context); err != nil {
+		if err := errors.Join(b.LogoutAll(c.Context), p.dropTeamLists("")); err != nil {
 			return fmt.Errorf("logout --all: %w", err)
 		}
 		if !purge {
@@ -54,7 +55,7 @@ func (p *program) logout(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := b.Logout(c.Context, name); err != nil {
+	if err := errors.Join(b.Logout(c.Context, name), p.dropTeamLists(name)); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
 	if !purge {
