@@ -23,11 +23,11 @@ const profileFlagLine = "--profile\tthe profile to use (default: $MONITOR_TOKEN_
 // profiles, a cached token and a kept team list. No TAB makes a request.
 func TestCompletionAnswers(t *testing.T) {
 	const (
-		none     = iota // no config file
-		profiles        // "default" and "prod", tokens cached
-		teams           // and `teams` has run for "default"
-		loggedOut       // teams has run, then logout
-		tokenGone       // teams has run, then the cached token went
+		none      = iota // no config file
+		profiles         // "default" and "prod", tokens cached
+		teams            // and `teams` has run for "default"
+		loggedOut        // teams has run, then logout
+		tokenGone        // teams has run, then the cached token went
 	)
 	tests := []struct {
 		name  string
