@@ -11,7 +11,9 @@ import (
 // always matches the binary that is installed and knows flag values: the
 // config file's profiles, the regions, the fixed sets. Each script reads
 // cobra's format: candidates a line ("VALUE\tDESCRIPTION"), then
-// ":DIRECTIVE", whose bit 4 forbids falling back to file names.
+// ":DIRECTIVE", whose bit 4 forbids falling back to file names. What each
+// shell gives a completion function and takes back is in
+// docs/integrations.md, "Shell completion".
 
 const bashCompletion = `# bash completion for monitor-token; load with:
 #   source <(monitor-token completion bash)
