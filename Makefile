@@ -20,17 +20,19 @@ build:
 	$(GO) build -trimpath -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/monitor-token .
 
 # The links give the binary its other personalities: kubectl finds
-# kubectl-monitor_token on PATH, git finds git-credential-monitor-token.
+# kubectl-monitor_token on PATH, and asks kubectl_complete-monitor_token
+# for `kubectl monitor-token <TAB>`; git finds git-credential-monitor-token.
 install: build
 	install -d '$(BINDIR)'
 	install -m 0755 bin/monitor-token '$(BINDIR)/monitor-token'
 	ln -sf monitor-token '$(BINDIR)/kubectl-monitor_token'
+	ln -sf monitor-token '$(BINDIR)/kubectl_complete-monitor_token'
 	ln -sf monitor-token '$(BINDIR)/git-credential-monitor-token'
-	@echo "installed $(BINDIR)/monitor-token $(VERSION), with kubectl-monitor_token and git-credential-monitor-token"
+	@echo "installed $(BINDIR)/monitor-token $(VERSION), with kubectl-monitor_token, kubectl_complete-monitor_token and git-credential-monitor-token"
 	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "note: $(BINDIR) is not on your PATH; add it: export PATH=\"$(BINDIR):\$$PATH\"";; esac
 
 uninstall:
-	rm -f '$(BINDIR)/monitor-token' '$(BINDIR)/kubectl-monitor_token' '$(BINDIR)/git-credential-monitor-token'
+	rm -f '$(BINDIR)/monitor-token' '$(BINDIR)/kubectl-monitor_token' '$(BINDIR)/kubectl_complete-monitor_token' '$(BINDIR)/git-credential-monitor-token'
 
 test:
 	./scripts/test.sh

@@ -46,7 +46,7 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "building monitor-token:", err)
 		return 1
 	}
-	for _, link := range []string{"kubectl-monitor_token", "git-credential-monitor-token"} {
+	for _, link := range []string{"kubectl-monitor_token", "kubectl_complete-monitor_token", "git-credential-monitor-token"} {
 		if err := os.Symlink("monitor-token", filepath.Join(dir, link)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
@@ -85,11 +85,20 @@ func TestScripts(t *testing.T) {
 }
 
 // condition answers the scripts' own conditions: [root], for the steps
-// that play another local user (setpriv to nobody needs root).
+// that play another local user (setpriv to nobody needs root), and [fish],
+// for the fish completion test.
 func condition(cond string) (bool, error) {
 	switch cond {
 	case "root":
 		return os.Geteuid() == 0, nil
+	case "fish":
+		// scripts/deps/fish.sh sets MONITOR_TOKEN_REQUIRE_FISH=1 when it
+		// installed fish: a fish test that cannot run is then a failure.
+		_, err := exec.LookPath("fish")
+		if err != nil && os.Getenv("MONITOR_TOKEN_REQUIRE_FISH") == "1" {
+			return false, fmt.Errorf("MONITOR_TOKEN_REQUIRE_FISH=1 but no fish on PATH: %v", err)
+		}
+		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }

@@ -183,6 +183,20 @@ func TestDistAndKrew(t *testing.T) {
 		t.Fatalf("kubectl monitor-token version: %v\nstdout: %q (want %q)\nstderr: %s", err, out, distVersion, stderr.String())
 	}
 
+	// The archive's completion script, linked beside krew's plugin link
+	// (krew links only bin), answers kubectl's completion request.
+	scripts, err := filepath.Glob(filepath.Join(krewRoot, "store", "monitor-token", "*", completeScript))
+	if err != nil || len(scripts) != 1 {
+		t.Fatalf("krew's store holds %v (%v), want one %s", scripts, err, completeScript)
+	}
+	if err := os.Symlink(scripts[0], filepath.Join(krewRoot, "bin", completeScript)); err != nil {
+		t.Fatal(err)
+	}
+	out, err = command(tmp, kenv, "kubectl", "__complete", "monitor-token", "get", "--pro").Output()
+	if err != nil || string(out) != "--profile\t"+profileUsage+"\n:4\n" {
+		t.Fatalf("kubectl __complete monitor-token get --pro through the archive's script: %v\n%q", err, out)
+	}
+
 	// A manifest whose sha256 does not match the archive is refused.
 	badSum := corrupt(t, manifest, filepath.Join(tmp, "bad-sum"), func(sha string) string {
 		flip := "1"
@@ -284,7 +298,7 @@ func checkChecksums(t *testing.T, dist string) map[string]string {
 	return sums
 }
 
-// checkArchive checks an archive holds LICENSE, README.md and the binary, in
+// checkArchive checks an archive holds LICENSE, README.md, (tar.gz) the completion script and the binary, in
 // that order, with the owners, modes and times of a reproducible build.
 func checkArchive(t *testing.T, path, bin string, license []byte) {
 	t.Helper()
@@ -352,13 +366,22 @@ func checkArchive(t *testing.T, path, bin string, license []byte) {
 	for _, e := range entries {
 		names = append(names, e.name)
 	}
-	if want := []string{"LICENSE", "README.md", bin}; !slices.Equal(names, want) {
+	want := []string{"LICENSE", "README.md", bin}
+	if !strings.HasSuffix(path, ".zip") {
+		// kubectl's completion program for the plugin (a script: krew
+		// unpacks regular files only).
+		want = []string{"LICENSE", "README.md", completeScript, bin}
+	}
+	if !slices.Equal(names, want) {
 		t.Fatalf("%s holds %q, want %q", path, names, want)
 	}
 	for _, e := range entries {
 		want := os.FileMode(0o644)
-		if e.name == bin {
+		if e.name == bin || e.name == completeScript {
 			want = 0o755
+		}
+		if e.name == completeScript && !bytes.HasPrefix(e.data, []byte("#!/bin/sh\n")) {
+			t.Errorf("%s: %s is not a shell script: %q", path, e.name, e.data)
 		}
 		if e.mode != want {
 			t.Errorf("%s: %s has mode %v, want %v", path, e.name, e.mode, want)
@@ -370,10 +393,16 @@ func checkArchive(t *testing.T, path, bin string, license []byte) {
 	if !bytes.Equal(entries[0].data, license) {
 		t.Errorf("%s: LICENSE differs from the repository's", path)
 	}
-	if len(entries[2].data) < 1<<20 {
-		t.Errorf("%s: %s is only %d bytes", path, bin, len(entries[2].data))
+	if last := entries[len(entries)-1]; len(last.data) < 1<<20 {
+		t.Errorf("%s: %s is only %d bytes", path, bin, len(last.data))
 	}
 }
+
+// profileUsage is --profile's description, as completion shows it.
+const profileUsage = "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")"
+
+// completeScript is the program kubectl runs for `kubectl monitor-token <TAB>`.
+const completeScript = "kubectl_complete-monitor_token"
 
 // manifestPlatform is one spec.platforms entry, as make dist writes it.
 type manifestPlatform struct{ os, arch, uri, sha256, bin string }

@@ -7,7 +7,10 @@
 #   DIST/monitor-token.yaml                           krew plugin manifest (docs/integrations.md, "krew manifest")
 #
 # Each archive holds monitor-token (monitor-token.exe on Windows), LICENSE and
-# README.md at its top level. The archives are reproducible: the same source
+# README.md at its top level; the tar.gz ones also kubectl_complete-monitor_token,
+# the program kubectl asks for `kubectl monitor-token <TAB>` (docs/integrations.md,
+# "kubectl plugin completion"): a small script, since krew unpacks regular
+# files only, no links. The archives are reproducible: the same source
 # and VERSION give the same bytes (sorted entries, fixed times, owners and
 # modes, gzip without name or time, zip without extra attributes).
 #
@@ -118,6 +121,12 @@ for p in $platforms; do
   cp LICENSE README.md "$dir/"
   chmod 0755 "$dir/$exe"
   chmod 0644 "$dir/LICENSE" "$dir/README.md"
+  if [ "$os" != windows ]; then
+    printf '#!/bin/sh\n# kubectl runs this for `kubectl monitor-token <TAB>`: put it on PATH beside kubectl-monitor_token.\nexec kubectl-monitor_token __complete "$@"\n' \
+      >"$dir/kubectl_complete-monitor_token"
+    chmod 0755 "$dir/kubectl_complete-monitor_token"
+    touch -d "@$SOURCE_DATE_EPOCH" "$dir/kubectl_complete-monitor_token"
+  fi
   touch -d "@$SOURCE_DATE_EPOCH" "$dir/$exe" "$dir/LICENSE" "$dir/README.md"
   files=$(cd "$dir" && ls -1 | sort)
 

@@ -171,6 +171,13 @@ func (p *program) run(ctx context.Context) error {
 		p.warnDebugValue()
 		return p.gitCredentialMain(ctx, args[1:])
 	}
+	if plugin, ok := strings.CutPrefix(base, "kubectl_complete-"); ok {
+		// kubectl asks kubectl_complete-<plugin> for the plugin's
+		// completion, with the words after the plugin's name
+		// (docs/integrations.md, "kubectl plugin completion").
+		p.name = "kubectl " + strings.ReplaceAll(plugin, "_", "-")
+		return p.complete(ctx, args[1:])
+	}
 	switch {
 	case strings.HasPrefix(base, "kubectl-"):
 		// kubectl-monitor_token answers `kubectl monitor-token`: the

@@ -8,11 +8,15 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/endpoint"
 )
 
 // runCLI builds the urfave/cli application and runs args through it.
 func (p *program) runCLI(ctx context.Context, args []string) error {
+	if len(args) > 1 && args[1] == completeRequest {
+		return p.complete(ctx, args[2:])
+	}
 	var notFound error
 	app := &cli.App{
 		Name:      p.name,
@@ -29,10 +33,11 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		ExitErrHandler: func(*cli.Context, error) {},
 		// Its default -v/--version flag would shadow `version`; one way is enough
 		// (docs/urfave-cli.md, "The version flag").
-		HideVersion:          true,
-		HideHelpCommand:      true, // helpCommand is added per run instead (helpflag.go)
-		EnableBashCompletion: true,
-		OnUsageError:         p.onUsageError,
+		HideVersion:     true,
+		HideHelpCommand: true, // helpCommand is added per run instead (helpflag.go)
+		// Completion is the __complete request (complete.go), which knows
+		// flag values; urfave/cli's own knows commands and flag names only.
+		OnUsageError: p.onUsageError,
 		// No flag declares EnvVars: urfave/cli would read them from the
 		// process environment, not from Env. The variables are read by
 		// newProgram and internal/profile, through Env.
@@ -67,7 +72,7 @@ func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
 func profileFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:  "profile",
-		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else \"default\")",
+		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")",
 	}
 }
 
@@ -80,7 +85,7 @@ func (p *program) commands() []*cli.Command {
 				"   [--trusted-profile NAME|ID [--cr-token-file PATH] | --vpc-instance [--trusted-profile NAME|ID]] [--auth token|iam] [--cache keyring|none|file] [--no-verify] < API_KEY_FILE",
 			Flags: []cli.Flag{
 				profileFlag(),
-				&cli.StringFlag{Name: "region", Usage: "Monitoring region: " + strings.Join(endpoint.Regions, ", ")},
+				choiceFlag("region", "", "Monitoring region: "+strings.Join(endpoint.Regions, ", "), endpoint.Regions...),
 				&cli.BoolFlag{Name: "private", Usage: "use the private (VPC) Monitoring and IAM endpoints"},
 				&cli.StringFlag{Name: "endpoint", Usage: "Monitoring endpoint URL, instead of --region"},
 				&cli.StringFlag{Name: "instance", Usage: "the Monitoring instance: its GUID or its CRN"},
@@ -92,8 +97,8 @@ func (p *program) commands() []*cli.Command {
 				&cli.StringFlag{Name: "cr-token-file", Usage: "with --trusted-profile: the compute-resource token file (default: go-sdk-core's paths)"},
 				&cli.BoolFlag{Name: "vpc-instance", Usage: "use this VSI's instance identity (with --trusted-profile to pick the profile)"},
 				&cli.StringFlag{Name: "metadata-endpoint", Usage: "with --vpc-instance: the metadata service URL (default http://169.254.169.254)"},
-				&cli.StringFlag{Name: "auth", Usage: "token (the Monitor API token) or iam (IAM tokens, for IAM_ONLY instances)"},
-				&cli.StringFlag{Name: "cache", Usage: "where to cache the token: keyring (default), none, or file (plain text, opt-in)"},
+				choiceFlag("auth", "", "token (the Monitor API token) or iam (IAM tokens, for IAM_ONLY instances)", config.AuthWords...),
+				choiceFlag("cache", "", "where to cache the token: keyring (default), none, or file (plain text, opt-in)", config.CacheWords...),
 			},
 			Action: p.login,
 		},
@@ -103,7 +108,7 @@ func (p *program) commands() []*cli.Command {
 			UsageText: p.name + " get [--profile P] [--format token|header|json|env] [--refresh | --verify]",
 			Flags: []cli.Flag{
 				profileFlag(),
-				&cli.StringFlag{Name: "format", Value: "token", Usage: "token, header (Authorization: Bearer ...), json or env (export lines)"},
+				choiceFlag("format", "token", "token, header (Authorization: Bearer ...), json or env (export lines)", "token", "header", "json", "env"),
 				&cli.BoolFlag{Name: "refresh", Usage: "fetch a fresh token even when one is cached"},
 				&cli.BoolFlag{Name: "verify", Usage: "check the cached token with the service; fetch a new one if it was reset"},
 			},
@@ -122,20 +127,35 @@ func (p *program) commands() []*cli.Command {
 			UsageText: p.name + " status [--profile P] [--format text|json] [--verify]",
 			Flags: []cli.Flag{
 				profileFlag(),
-				&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+				textOrJSON(),
 				&cli.BoolFlag{Name: "verify", Usage: "check the cached token with the service; fetch a new one if it was reset"},
 			},
 			Action: p.status,
 		},
 		{
 			Name:      "logout",
-			Usage:     "Removes the profile's API key and cached token from the keyring",
-			UsageText: p.name + " logout [--profile P | --all]",
+			Usage:     "Removes the profile's API key and cached token from the keyring (--purge: its settings too)",
+			UsageText: p.name + " logout [--profile P | --all] [--purge]",
 			Flags: []cli.Flag{
 				profileFlag(),
 				&cli.BoolFlag{Name: "all", Usage: "every profile, and any item monitor-token left in the keyring"},
+				&cli.BoolFlag{Name: "purge", Usage: "also remove the profile's settings from the config file (with --all: every profile's)"},
 			},
 			Action: p.logout,
+		},
+		{
+			Name:      "profiles",
+			Usage:     "Lists the profiles, the default marked, with endpoint, instance, team, credential and cache",
+			UsageText: p.name + " profiles [--format text|json]",
+			Flags:     []cli.Flag{textOrJSON()},
+			Action:    p.profiles,
+		},
+		{
+			Name:      "use",
+			Usage:     "Makes NAME the profile of commands given no --profile (--profile and $MONITOR_TOKEN_PROFILE still win)",
+			UsageText: p.name + " use NAME",
+			Before:    func(*cli.Context) error { return nil },
+			Action:    p.use,
 		},
 		{
 			Name:      "teams",
@@ -143,7 +163,7 @@ func (p *program) commands() []*cli.Command {
 			UsageText: p.name + " teams [--profile P] [--format text|json]",
 			Flags: []cli.Flag{
 				profileFlag(),
-				&cli.StringFlag{Name: "format", Value: "text", Usage: "text or json"},
+				textOrJSON(),
 			},
 			Action: p.teams,
 		},
@@ -183,8 +203,8 @@ func (p *program) commands() []*cli.Command {
 		},
 		{
 			Name:      "completion",
-			Usage:     "Prints the shell completion script for bash or zsh",
-			UsageText: p.name + " completion bash|zsh",
+			Usage:     "Prints the shell completion script for bash, zsh or fish",
+			UsageText: p.name + " completion bash|zsh|fish",
 			Before:    func(*cli.Context) error { return nil },
 			Action:    p.completion,
 		},
@@ -222,9 +242,34 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
+// choiceStringFlag is a string flag with a closed set of values: completion
+// offers them (complete.go), and formatOf checks --format against them.
+type choiceStringFlag struct {
+	*cli.StringFlag
+	choices []string
+}
+
+func choiceFlag(name, value, usage string, choices ...string) cli.Flag {
+	return choiceStringFlag{StringFlag: &cli.StringFlag{Name: name, Value: value, Usage: usage}, choices: choices}
+}
+
+func textOrJSON() cli.Flag { return choiceFlag("format", "text", "text or json", "text", "json") }
+
+// choicesOf are the values of the command's flag called name, if it has a
+// closed set.
+func choicesOf(cmd *cli.Command, name string) []string {
+	for _, f := range cmd.Flags {
+		if cf, ok := f.(choiceStringFlag); ok && cf.Name == name {
+			return cf.choices
+		}
+	}
+	return nil
+}
+
 // formatOf reads --format and checks it against the command's choices.
-func formatOf(c *cli.Context, choices ...string) (string, error) {
+func formatOf(c *cli.Context) (string, error) {
 	format := c.String("format")
+	choices := choicesOf(c.Command, "format")
 	if !slices.Contains(choices, format) {
 		last := len(choices) - 1
 		return "", usagef("%s: unknown --format %q; use %s or %s", c.Command.Name, format, strings.Join(choices[:last], ", "), choices[last])

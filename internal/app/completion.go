@@ -6,23 +6,38 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// Completion scripts in the form urfave/cli offers (its autocomplete/
-// scripts): the shell calls the program back with
-// --generate-bash-completion, and the program lists the commands or flags
-// that fit. So completion always matches the binary that is installed.
+// The completion scripts ask the program itself what fits
+// (`monitor-token __complete WORD... CURRENT`, complete.go), so completion
+// always matches the binary that is installed and knows flag values: the
+// config file's profiles, the regions, the fixed sets. Each script reads
+// cobra's format: candidates a line ("VALUE\tDESCRIPTION"), then
+// ":DIRECTIVE", whose bit 4 forbids falling back to file names. What each
+// shell gives a completion function and takes back is in
+// docs/integrations.md, "Shell completion".
 
 const bashCompletion = `# bash completion for monitor-token; load with:
 #   source <(monitor-token completion bash)
 _monitor_token_complete() {
-  local cur opts
+  local -a words=()
+  local i out directive line cur=${COMP_WORDS[COMP_CWORD]}
+  # bash splits --flag=value at the "=" (COMP_WORDBREAKS) and completes
+  # what follows it: the program is asked about --flag and the value.
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    [[ ${COMP_WORDS[i]} == "=" ]] || words+=("${COMP_WORDS[i]}")
+  done
+  [[ $cur == "=" ]] && cur=
+  out=$("${COMP_WORDS[0]}" __complete "${words[@]}" "$cur" 2>/dev/null) || return 0
+  directive=${out##*$'\n'}
+  directive=${directive#:}
   COMPREPLY=()
-  cur="${COMP_WORDS[COMP_CWORD]}"
-  if [[ "$cur" == "-"* ]]; then
-    opts=$("${COMP_WORDS[@]:0:$COMP_CWORD}" "$cur" --generate-bash-completion 2>/dev/null)
-  else
-    opts=$("${COMP_WORDS[@]:0:$COMP_CWORD}" --generate-bash-completion 2>/dev/null)
+  while IFS= read -r line; do
+    [[ $line == :* ]] && continue
+    line=${line%%$'\t'*}
+    [[ -n $line && $line == "$cur"* ]] && COMPREPLY+=("$line")
+  done <<<"$out"
+  if (( directive & 4 )); then
+    compopt +o default +o bashdefault 2>/dev/null
   fi
-  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
   return 0
 }
 complete -o bashdefault -o default -F _monitor_token_complete monitor-token
@@ -32,27 +47,50 @@ const zshCompletion = `#compdef monitor-token
 # zsh completion for monitor-token; load with:
 #   source <(monitor-token completion zsh)
 _monitor_token() {
-  local -a opts
-  local cur=${words[-1]}
-  if [[ "$cur" == "-"* ]]; then
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} "$cur" --generate-bash-completion 2>/dev/null)}")
-  else
-    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion 2>/dev/null)}")
-  fi
-  if [[ "${opts[1]}" != "" ]]; then
-    _describe 'values' opts
-  else
+  local -a lines comps
+  local out directive line value desc
+  out=$("${words[1]}" __complete "${(@)words[2,CURRENT]}" 2>/dev/null) || return 1
+  lines=("${(@f)out}")
+  directive=${lines[-1]#:}
+  for line in "${(@)lines[1,-2]}"; do
+    [[ -n $line ]] || continue
+    value=${line%%$'\t'*}
+    desc=
+    [[ $line == *$'\t'* ]] && desc=${line#*$'\t'}
+    comps+=("${value//:/\\:}${desc:+:$desc}")
+  done
+  if (( ${#comps} )); then
+    _describe 'monitor-token' comps
+  elif (( (directive & 4) == 0 )); then
     _files
   fi
 }
 compdef _monitor_token monitor-token
 `
 
+const fishCompletion = `# fish completion for monitor-token; load with:
+#   monitor-token completion fish | source
+# or save it as ~/.config/fish/completions/monitor-token.fish
+function __monitor_token_complete
+    set -l words (commandline -opc) (commandline -ct)
+    set -l out (command $words[1] __complete $words[2..-1] 2>/dev/null); or return
+    set -l directive (string replace -r '^:' '' -- $out[-1])
+    set -e out[-1]
+    if test (count $out) -eq 0; and test (math "bitand($directive, 4)") -eq 0
+        __fish_complete_path (commandline -ct)
+        return
+    end
+    printf '%s\n' $out
+end
+complete -c monitor-token -f -a '(__monitor_token_complete)'
+`
+
+var completionScripts = map[string]string{"bash": bashCompletion, "zsh": zshCompletion, "fish": fishCompletion}
+
 func (p *program) completion(c *cli.Context) error {
-	scripts := map[string]string{"bash": bashCompletion, "zsh": zshCompletion}
-	script, ok := scripts[c.Args().First()]
+	script, ok := completionScripts[c.Args().First()]
 	if c.NArg() != 1 || !ok {
-		return usagef("completion: give bash or zsh: source <(%s completion bash)", p.name)
+		return usagef("completion: give bash, zsh or fish: source <(%s completion bash), or %s completion fish | source", p.name, p.name)
 	}
 	_, err := io.WriteString(p.Stdout, script)
 	return err

@@ -38,7 +38,7 @@ type tokenOutput struct {
 }
 
 func (p *program) get(c *cli.Context) error {
-	format, err := formatOf(c, "token", "header", "json", "env")
+	format, err := formatOf(c)
 	if err != nil {
 		return err
 	}

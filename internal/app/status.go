@@ -22,7 +22,8 @@ import (
 type statusReport struct {
 	Profile string `json:"profile"`
 	// ProfileFrom says who chose the profile: "--profile",
-	// "MONITOR_TOKEN_PROFILE", or "" for the name "default".
+	// "MONITOR_TOKEN_PROFILE", "use" (the config file's default), or ""
+	// for the name "default" (profile.Resolver.Name).
 	ProfileFrom string `json:"profile_from"`
 	// SettingsFrom says where the settings live: "config file" or
 	// "environment".
@@ -47,7 +48,7 @@ type statusReport struct {
 }
 
 func (p *program) status(c *cli.Context) error {
-	format, err := formatOf(c, "text", "json")
+	format, err := formatOf(c)
 	if err != nil {
 		return err
 	}
@@ -169,10 +170,7 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	if r.Auth == "iam" {
 		auth = "IAM token (IAM_ONLY mode)"
 	}
-	profileName := r.Profile
-	if r.ProfileFrom != "" {
-		profileName += " (from " + r.ProfileFrom + ")"
-	}
+	profileName := r.Profile + " (" + whyText(r.ProfileFrom) + ")"
 	settings := r.SettingsFrom
 	if r.SettingsFrom == profile.FromFile {
 		settings += " " + r.ConfigFile
@@ -186,33 +184,4 @@ func writeStatusText(w io.Writer, r statusReport) error {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
 	}
 	return tw.Flush()
-}
-
-func (p *program) logout(c *cli.Context) error {
-	all := c.Bool("all")
-	if all && c.IsSet("profile") {
-		return usagef("logout: give --profile or --all, not both")
-	}
-	b, err := p.broker(false)
-	if err != nil {
-		return err
-	}
-	if all {
-		if err := b.LogoutAll(c.Context); err != nil {
-			return fmt.Errorf("logout --all: %w", err)
-		}
-		fmt.Fprintln(p.Stderr, "Removed every monitor-token item from the keyring, and every cached token file; profile settings were kept.")
-		return nil
-	}
-	// The name only: a profile that is no longer in the config file (or
-	// never was) may still have secrets to remove.
-	name, _, err := p.resolver(c).Name()
-	if err != nil {
-		return err
-	}
-	if err := b.Logout(c.Context, name); err != nil {
-		return fmt.Errorf("logout: %w", err)
-	}
-	fmt.Fprintf(p.Stderr, "Removed the API key and cached token of profile %q (keyring and token file); its settings were kept.\n", name)
-	return nil
 }

@@ -11,7 +11,7 @@ import (
 // teams lists the instance's teams with the profile's credential, so a
 // user can pick --team (or use --team-name at login).
 func (p *program) teams(c *cli.Context) error {
-	format, err := formatOf(c, "text", "json")
+	format, err := formatOf(c)
 	if err != nil {
 		return err
 	}
@@ -23,6 +23,7 @@ func (p *program) teams(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	p.saveTeamList(prof, teams) // for `--team <TAB>` (teamlist.go)
 	if format == "json" {
 		enc := json.NewEncoder(p.Stdout)
 		enc.SetIndent("", "  ")

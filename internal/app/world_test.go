@@ -245,6 +245,10 @@ type faultyKeyring struct {
 	mu    sync.Mutex
 	// refuse: item names whose writes fail.
 	refuse map[string]bool
+	// down, when set, fails every read as an unreachable keyring does;
+	// reads counts the reads.
+	down  error
+	reads int
 }
 
 func (k *faultyKeyring) refuseWrites(item string) {
@@ -257,6 +261,13 @@ func (k *faultyKeyring) refuseWrites(item string) {
 }
 
 func (k *faultyKeyring) Get(ctx context.Context, item string) (string, error) {
+	k.mu.Lock()
+	k.reads++
+	down := k.down
+	k.mu.Unlock()
+	if down != nil {
+		return "", &store.Error{Op: "read", Item: item, Kind: down}
+	}
 	return k.inner.Get(ctx, item)
 }
 
@@ -271,6 +282,12 @@ func (k *faultyKeyring) Set(ctx context.Context, item, secret string) error {
 }
 
 func (k *faultyKeyring) Delete(ctx context.Context, item string) error {
+	k.mu.Lock()
+	down := k.down
+	k.mu.Unlock()
+	if down != nil {
+		return &store.Error{Op: "delete", Item: item, Kind: down}
+	}
 	return k.inner.Delete(ctx, item)
 }
 

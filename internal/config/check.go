@@ -211,6 +211,21 @@ func validRegionID(s string) bool {
 	return true
 }
 
+// CheckDefault is the rule of the file's "default": empty, or the name of one of profiles. It
+// returns the stored form, in which the built-in name "default" is empty.
+func CheckDefault(name string, profiles map[string]Settings) (string, error) {
+	if name == "" || name == BuiltinDefault {
+		return "", nil
+	}
+	if err := ValidProfileName(name); err != nil {
+		return "", fmt.Errorf("\"default\": %w", err)
+	}
+	if _, ok := profiles[name]; !ok {
+		return "", fmt.Errorf("\"default\" names profile %q, which is not in \"profiles\"", name)
+	}
+	return name, nil
+}
+
 // ValidProfileName checks a profile name against ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$: names end up
 // in command lines, keyring entries and cache file names, so they are kept to safe characters.
 func ValidProfileName(name string) error {

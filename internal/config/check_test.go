@@ -78,3 +78,22 @@ func TestCheckNormalizes(t *testing.T) {
 		t.Errorf("Check is not idempotent: %+v, %v", again, err)
 	}
 }
+
+// The words completion offers for auth and cache are the ones Check takes.
+func TestOfferedWordsPassCheck(t *testing.T) {
+	base := Settings{Endpoint: "https://us-south.monitoring.cloud.ibm.com", InstanceID: guid}
+	for _, w := range AuthWords {
+		s := base
+		s.Auth = w
+		if _, err := Check(s, FileField); err != nil {
+			t.Errorf("auth %q: %v", w, err)
+		}
+	}
+	for _, w := range CacheWords {
+		s := base
+		s.Cache = w
+		if _, err := Check(s, FileField); err != nil {
+			t.Errorf("cache %q: %v", w, err)
+		}
+	}
+}

@@ -10,6 +10,7 @@
 //
 //	{
 //	  "version": 1,
+//	  "default": "default",
 //	  "profiles": {
 //	    "default": {
 //	      "endpoint": "https://us-south.monitoring.cloud.ibm.com",
@@ -80,11 +81,26 @@ const (
 	CacheFile    = "file" // a 0600 file in the user cache directory (opt-in plain text)
 )
 
+// AuthWords and CacheWords are the values of auth and cache as users type them (the login flags,
+// the MONITOR_TOKEN_* variables): what Check accepts, as completion offers them.
+var (
+	AuthWords  = []string{"token", AuthIAM}
+	CacheWords = []string{"keyring", CacheNone, CacheFile}
+)
+
 // File is the whole settings file.
 type File struct {
-	Version  int                 `json:"version"`
+	Version int `json:"version"`
+	// Default is the profile of commands given no --profile and no
+	// MONITOR_TOKEN_PROFILE (`monitor-token use NAME`); "" is the built-in
+	// name "default", and is how that name is stored. It must name one of
+	// Profiles (CheckDefault).
+	Default  string              `json:"default,omitempty"`
 	Profiles map[string]Settings `json:"profiles"`
 }
+
+// BuiltinDefault is the profile of commands given no name at all.
+const BuiltinDefault = "default"
 
 // ParseError reports a config file that could not be read or is not valid. The file was left
 // untouched.

@@ -99,6 +99,15 @@ func parse(data []byte) (*File, error) {
 			return fmt.Errorf("version %d was written by a newer monitor-token; this one reads version %d", f.Version, Version)
 		}
 		return nil
+	}, func(start int, raw []byte) error {
+		var name *string // null: no default
+		if err := json.Unmarshal(raw, &name); err != nil {
+			return jsonError(data, start, "default", err)
+		}
+		if name != nil {
+			f.Default = *name
+		}
+		return nil
 	}, func(name string, start int, raw []byte) error {
 		if _, dup := f.Profiles[name]; dup {
 			line, col := position(data, start+1)
@@ -123,6 +132,9 @@ func parse(data []byte) (*File, error) {
 	}
 	if f.Version == 0 {
 		f.Version = Version // a hand-written file may omit it
+	}
+	if f.Default, err = CheckDefault(f.Default, f.Profiles); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

@@ -77,6 +77,10 @@ func (f *File) normalized() (*File, error) {
 		}
 		out.Profiles[name] = np
 	}
+	var err error
+	if out.Default, err = CheckDefault(f.Default, out.Profiles); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

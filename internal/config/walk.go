@@ -13,10 +13,11 @@ import (
 // decoded on its own with its offset kept for the message.
 
 // walk goes through data, a syntactically valid JSON object, and calls version with the value of
-// its "version" member and profile with each member of its "profiles" object. Values come with
+// its "version" member, dflt with that of its "default" member and profile with each member of
+// its "profiles" object. Values come with
 // their offset in data. Keys are matched case-insensitively, as encoding/json matches struct
 // fields; a key given twice is an error. Other members are skipped.
-func walk(data []byte, version func(start int, raw []byte) error, profile func(name string, start int, raw []byte) error) error {
+func walk(data []byte, version, dflt func(start int, raw []byte) error, profile func(name string, start int, raw []byte) error) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil { // {
 		return err
@@ -38,6 +39,8 @@ func walk(data []byte, version func(start int, raw []byte) error, profile func(n
 		switch {
 		case strings.EqualFold(key, "version"):
 			known = "version"
+		case strings.EqualFold(key, "default"):
+			known = "default"
 		case strings.EqualFold(key, "profiles"):
 			known = "profiles"
 		default:
@@ -48,9 +51,12 @@ func walk(data []byte, version func(start int, raw []byte) error, profile func(n
 			return fmt.Errorf("near line %d, column %d: key %q appears twice (keys are not case-sensitive)", line, col, key)
 		}
 		seen[known] = true
-		if known == "version" {
+		switch known {
+		case "version":
 			err = version(start, raw)
-		} else {
+		case "default":
+			err = dflt(start, raw)
+		default:
 			err = walkProfiles(data, start, raw, profile)
 		}
 		if err != nil {

@@ -64,21 +64,65 @@ func (r Resolver) program() string {
 	return r.Program
 }
 
-// Name is the profile a command works on: --profile, else
-// $MONITOR_TOKEN_PROFILE, else "default". An empty variable counts as
-// unset, as `VAR= cmd` means to users. from names the source ("" for the
-// default).
+// Name is the profile a command works on, and who chose it (from): --profile
+// ("--profile"), else $MONITOR_TOKEN_PROFILE (VarProfile), else the config
+// file's default that `use` stored (NameFromUse), else the name "default"
+// (""). An empty variable counts as unset, as `VAR= cmd` means to users.
+// This is the one place that decides; status, profiles and the git helper
+// ask it.
+//
+// A profile that lives in the environment (MONITOR_TOKEN_INSTANCE) needs no
+// config file, so its name never comes from one: the file is not read then.
 func (r Resolver) Name() (name, from string, err error) {
-	name, from = "default", ""
+	name, from, chosen, err := r.chosenName()
+	if err != nil || chosen || r.Getenv(VarInstance) != "" {
+		return name, from, err
+	}
+	_, f, err := r.load()
+	if err != nil {
+		return "", "", err
+	}
+	name, from = defaultOf(f)
+	return name, from, nil
+}
+
+// NameFromUse is Name's from for the config file's default (`monitor-token use`).
+const NameFromUse = "use"
+
+// chosenName is the name given by --profile or $MONITOR_TOKEN_PROFILE
+// (chosen), else "default".
+func (r Resolver) chosenName() (name, from string, chosen bool, err error) {
+	name, from = config.BuiltinDefault, ""
 	if v, ok := r.flags().Lookup("profile"); ok {
 		name, from = v, "--profile"
 	} else if v := r.Getenv(VarProfile); v != "" {
 		name, from = v, VarProfile
 	}
 	if err := config.ValidProfileName(name); err != nil {
-		return "", "", &Error{msg: fmt.Sprintf("%s: %v", orDefault(from, "profile"), err), FromFlag: from == "--profile"}
+		return "", "", false, &Error{msg: fmt.Sprintf("%s: %v", orDefault(from, "profile"), err), FromFlag: from == "--profile"}
 	}
-	return name, from, nil
+	return name, from, from != "", nil
+}
+
+// defaultOf is the profile f names as the default, and who chose it.
+func defaultOf(f *config.File) (name, from string) {
+	if f.Default != "" {
+		return f.Default, NameFromUse
+	}
+	return config.BuiltinDefault, ""
+}
+
+// load reads the config file.
+func (r Resolver) load() (string, *config.File, error) {
+	path, err := r.ConfigFile()
+	if err != nil {
+		return "", nil, err
+	}
+	f, err := config.Load(path)
+	if err != nil {
+		return path, nil, err
+	}
+	return path, f, nil
 }
 
 func orDefault(s, dflt string) string {
@@ -96,36 +140,51 @@ func (r Resolver) ConfigFile() (string, error) { return config.DefaultPath(r.Get
 // no file), else from the config file. A profile that does not exist says
 // how to create one.
 func (r Resolver) Profile() (Profile, error) {
-	name, from, err := r.Name()
+	name, from, chosen, err := r.chosenName()
 	if err != nil {
 		return Profile{}, err
 	}
-	return r.profile(name, from)
+	if r.Getenv(VarInstance) != "" {
+		return r.envProfile(name, from)
+	}
+	// One read of the file gives both the default's name and the settings.
+	path, f, err := r.load()
+	if err != nil {
+		return Profile{}, err
+	}
+	if !chosen {
+		name, from = defaultOf(f)
+	}
+	return r.fileProfile(name, from, path, f)
 }
 
 func (r Resolver) profile(name, from string) (Profile, error) {
 	if r.Getenv(VarInstance) != "" {
-		// No config file is needed, so none need be found (no HOME in a
-		// bare container): the path is "" then, and holds no login.
-		path, _ := r.ConfigFile()
-		p, err := r.fromSource(name, envSource(r.Getenv), FromEnvironment)
-		if err != nil {
-			return Profile{}, fmt.Errorf("profile from the environment: %w", err)
-		}
-		p.NameFrom, p.ConfigFile, p.EnvAPIKey = from, path, r.Getenv(VarAPIKey)
-		if p.CredentialKind() == KeyringAPIKey {
-			p.StoredCredentialRefused = r.storedCredentialRefusal(p)
-		}
-		return p, nil
+		return r.envProfile(name, from)
 	}
-	path, err := r.ConfigFile()
+	path, f, err := r.load()
 	if err != nil {
 		return Profile{}, err
 	}
-	f, err := config.Load(path)
+	return r.fileProfile(name, from, path, f)
+}
+
+func (r Resolver) envProfile(name, from string) (Profile, error) {
+	// No config file is needed, so none need be found (no HOME in a
+	// bare container): the path is "" then, and holds no login.
+	path, _ := r.ConfigFile()
+	p, err := r.fromSource(name, envSource(r.Getenv), FromEnvironment)
 	if err != nil {
-		return Profile{}, err
+		return Profile{}, fmt.Errorf("profile from the environment: %w", err)
 	}
+	p.NameFrom, p.ConfigFile, p.EnvAPIKey = from, path, r.Getenv(VarAPIKey)
+	if p.CredentialKind() == KeyringAPIKey {
+		p.StoredCredentialRefused = r.storedCredentialRefusal(p)
+	}
+	return p, nil
+}
+
+func (r Resolver) fileProfile(name, from, path string, f *config.File) (Profile, error) {
 	s, ok := f.Profiles[name]
 	if !ok {
 		return Profile{}, fmt.Errorf("no profile %q yet: run `%s login --profile %s --region REGION --instance GUID` (the API key is read from stdin or a prompt)", name, r.program(), name)
