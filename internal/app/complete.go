@@ -216,7 +216,7 @@ func (p *program) teamIDs(ctx context.Context, given completionFlags) []candidat
 		return nil
 	}
 	var out []candidate
-	for _, t := range p.loadTeamList(prof) {
+	for _, t := range b.KeptTeams(ctx, prof) {
 		desc := t.Name
 		if t.Default {
 			desc += " (default)"

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -33,7 +32,7 @@ func (p *program) logout(c *cli.Context) error {
 		}
 	}
 	if all {
-		if err := errors.Join(b.LogoutAll(c.Context), p.dropTeamLists("")); err != nil {
+		if err := b.LogoutAll(c.Context); err != nil {
 			return fmt.Errorf("logout --all: %w", err)
 		}
 		if !purge {
@@ -55,7 +54,7 @@ func (p *program) logout(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(b.Logout(c.Context, name), p.dropTeamLists(name)); err != nil {
+	if err := b.Logout(c.Context, name); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
 	if !purge {

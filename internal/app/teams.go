@@ -23,7 +23,7 @@ func (p *program) teams(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	p.saveTeamList(prof, teams) // for `--team <TAB>` (teamlist.go)
+	p.saveTeamList(c.Context, b, prof, teams) // for `--team <TAB>` (teamlist.go)
 	if format == "json" {
 		enc := json.NewEncoder(p.Stdout)
 		enc.SetIndent("", "  ")

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
@@ -247,6 +248,14 @@ func (b *Broker) Refresh(ctx context.Context, p profile.Profile) (Token, error) 
 	c, err := b.cacheOf(p)
 	if err != nil {
 		return Token{}, err
+	}
+	if p.Cache == config.CacheFile {
+		// Refresh reads nothing first, so it checks the directory the
+		// write would go to before anything is locked or fetched (the
+		// other paths meet the refusal in their first read).
+		if err := b.refusedCacheDir(); err != nil {
+			return Token{}, err
+		}
 	}
 	unlock, err := b.lock(ctx, p.Name)
 	if err != nil {

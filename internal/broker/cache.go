@@ -41,10 +41,6 @@ func (b *Broker) cacheOf(p profile.Profile) (tokenCache, error) {
 		if err != nil {
 			return tokenCache{}, fmt.Errorf("profile %q caches its token in a file (cache=file), but %w; set XDG_CACHE_HOME or HOME", p.Name, err)
 		}
-		if err := b.refusedCacheDir(); err != nil {
-			// Before anything is fetched, locked or written: one line.
-			return tokenCache{}, err
-		}
 		return tokenCache{Secrets: fc, where: "plain text at " + atomicfile.ShowPath(fc.Path(TokenItem(p.Name)))}, nil
 	}
 	return tokenCache{Secrets: b.Keyring, where: "the keyring", keyring: true}, nil
@@ -73,6 +69,10 @@ func (b *Broker) refusedCacheDir() error {
 	}
 	return nil
 }
+
+// plainFiles is the cache directory's file cache, with no announcement:
+// for removals and for files that hold no secret.
+func (b *Broker) plainFiles() *filecache.Cache { return &filecache.Cache{Dir: b.CacheDir} }
 
 func (b *Broker) noCacheDir() error {
 	if b.CacheDirErr != nil {
@@ -144,8 +144,9 @@ func (b *Broker) Logout(ctx context.Context, name string) error {
 	case dirErr != nil:
 		fileErr = leftAlone(dirErr)
 	case b.CacheDir != "":
-		fc := &filecache.Cache{Dir: b.CacheDir}
-		fileErr = errors.Join(deleteIfPresent(ctx, fc, TokenItem(name)), removeIfPresent(filelock.Path(b.CacheDir, name)))
+		fc := b.plainFiles()
+		fileErr = errors.Join(deleteIfPresent(ctx, fc, TokenItem(name)), deleteIfPresent(ctx, fc, TeamsItem(name)),
+			removeIfPresent(filelock.Path(b.CacheDir, name)))
 	}
 	return logoutError(keyringErr, fileErr)
 }
@@ -202,8 +203,10 @@ func ownFile(e fs.DirEntry) bool {
 	if !e.Type().IsRegular() {
 		return false
 	}
-	tokenSuffix := filepath.Base((&filecache.Cache{}).Path(TokenItem("")))
-	for _, suffix := range []string{tokenSuffix, ".lock"} {
+	var files filecache.Cache
+	tokenSuffix := filepath.Base(files.Path(TokenItem("")))
+	teamsSuffix := filepath.Base(files.Path(TeamsItem("")))
+	for _, suffix := range []string{tokenSuffix, teamsSuffix, ".lock"} {
 		if name, ok := strings.CutSuffix(e.Name(), suffix); ok && config.ValidProfileName(name) == nil {
 			return true
 		}

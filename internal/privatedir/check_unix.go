@@ -129,12 +129,17 @@ func checkTraversed(p string) error {
 	return nil
 }
 
-func checkDir(dir string) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
+// walkDir is walk over dir made absolute, which the messages show.
+func walkDir(dir string) (abs, real string, missing []string, err error) {
+	if abs, err = filepath.Abs(dir); err != nil {
+		return "", "", nil, err
 	}
-	real, missing, err := walk(abs)
+	real, missing, err = walk(abs)
+	return abs, real, missing, err
+}
+
+func checkDir(dir string) error {
+	abs, real, missing, err := walkDir(dir)
 	if err != nil {
 		return err
 	}
@@ -168,11 +173,7 @@ func checkFinal(abs, real string) error {
 // and only below a part walk accepted, then checks the whole. Nothing is
 // ever created through a link or in a directory that would be refused.
 func ensureDir(dir string) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
-	}
-	real, missing, err := walk(abs)
+	abs, real, missing, err := walkDir(dir)
 	if err != nil {
 		return err
 	}
