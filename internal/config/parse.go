@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"unicode/utf8"
 
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
@@ -30,14 +31,15 @@ func Load(path string) (*File, error) {
 		return fail(errors.New("no config file path was given"))
 	}
 
-	// Opened without waiting and checked once open: a named pipe or a device, or a path swapped
-	// to one after a check, must not block or read forever.
-	data, err := regularfile.Read(context.Background(), path, MaxSize)
+	data, err := read(path)
 	var notRegular *regularfile.NotRegularError
 	var tooLarge *regularfile.TooLargeError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return &File{Version: Version, Profiles: map[string]Settings{}}, nil
+	case privatedir.Refused(err):
+		// Its own one-line message: where, what is wrong, the fix.
+		return nil, err
 	case errors.As(err, &notRegular):
 		return fail(fmt.Errorf("it is %s, not a regular file", notRegular.Kind))
 	case errors.As(err, &tooLarge) && tooLarge.Size > 0:
@@ -53,6 +55,28 @@ func Load(path string) (*File, error) {
 		return fail(err)
 	}
 	return f, nil
+}
+
+// read returns the contents of the config file at path. The way to it is
+// checked first (internal/privatedir): the file names the endpoints the API
+// key goes to, so one that another user could have written or swapped is
+// refused, not read. It is opened without waiting and checked once open: a
+// named pipe or a device, or a path swapped to one after a check, must not
+// block or read forever.
+func read(path string) ([]byte, error) {
+	real, dirExists, err := privatedir.ResolveConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	if !dirExists {
+		return nil, fs.ErrNotExist
+	}
+	f, err := privatedir.OpenConfig(real)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return regularfile.ReadOpened(context.Background(), f, path, MaxSize)
 }
 
 // parse decodes and validates the file contents.

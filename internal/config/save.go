@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/filelock"
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 )
 
 // lockWait bounds how long Update waits for another writer. A writer holds the lock for one
@@ -30,9 +29,9 @@ const lockWait = 30 * time.Second
 func Update(ctx context.Context, path string, change func(*File) error) error {
 	ctx, cancel := context.WithTimeout(ctx, lockWait)
 	defer cancel()
-	target, err := resolveLink(path)
+	target, err := prepare(path)
 	if err != nil {
-		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+		return err
 	}
 	unlock, err := filelock.Acquire(ctx, filepath.Dir(target), filepath.Base(target))
 	if err != nil {
@@ -104,9 +103,9 @@ func (f *File) Save(path string) error {
 	if len(data) > MaxSize {
 		return fmt.Errorf("config not saved to %s: it would be %d bytes, larger than the %d bytes limit", showPath(path), len(data), MaxSize)
 	}
-	target, err := resolveLink(path)
+	target, err := prepare(path)
 	if err != nil {
-		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
+		return err
 	}
 	if err := atomicfile.Write(target, data, 0o600); err != nil {
 		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
@@ -114,15 +113,20 @@ func (f *File) Save(path string) error {
 	return nil
 }
 
-// resolveLink returns the file a symbolic link at path points to, or path itself.
-func resolveLink(path string) (string, error) {
-	fi, err := os.Lstat(path)
-	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
-		return path, nil
+// prepare returns the file to replace for path, with its directory made and checked
+// (internal/privatedir): the lock and the temporary file go there, and neither may go through
+// another user's link. If path is a symbolic link of the user's, the file it points to is
+// replaced and the link kept (dotfile managers link config files).
+func prepare(path string) (string, error) {
+	target, _, err := privatedir.ResolveConfig(path)
+	if err == nil {
+		err = privatedir.EnsureConfigDir(filepath.Dir(target))
 	}
-	target, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return "", fmt.Errorf("it is a symbolic link that cannot be followed: %w", pathErrReason(err))
+	switch {
+	case privatedir.Refused(err):
+		return "", err // its own message names the place and the fix
+	case err != nil:
+		return "", fmt.Errorf("config not saved to %s: %w", showPath(path), pathErrReason(err))
 	}
 	return target, nil
 }

@@ -45,7 +45,7 @@ func Acquire(ctx context.Context, dir, name string) (unlock func(), err error) {
 			return nil, fmt.Errorf("another monitor-token held the lock %s for too long: %w", path, ctx.Err())
 		}
 		if privatedir.IsLink(err) {
-			return nil, privatedir.LinkError(path)
+			return nil, privatedir.LockLinkError(path)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -54,7 +54,7 @@ func Acquire(ctx context.Context, dir, name string) (unlock func(), err error) {
 	}
 	fi, err := fl.Stat() // fstat of the open file, not of the path
 	if err == nil {
-		err = privatedir.CheckFile(path, fi, false)
+		err = privatedir.CheckLock(path, fi)
 	}
 	if err != nil {
 		fl.Unlock()

@@ -5,6 +5,7 @@ package privatedir
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // NoFollow: Windows has no O_NOFOLLOW; the per-user %LOCALAPPDATA% that
@@ -17,7 +18,7 @@ func IsLink(error) bool { return false }
 
 func isSpecialOpen(error) bool { return false }
 
-func ensureDir(dir string) error {
+func ensureDir(dir string, _ place, _ func(abs, real string) error) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -35,4 +36,23 @@ func checkDir(dir string) error {
 	return nil
 }
 
-func checkOwnedFile(path string, fi fs.FileInfo, secret bool) error { return nil }
+func checkOwnedFile(what, path string, fi fs.FileInfo, secret bool) error { return nil }
+
+// resolveConfig follows a link at path, as the config file may be one (a
+// dotfile manager's); there are no owners to check on the way.
+func resolveConfig(path string) (real string, dirExists bool, err error) {
+	if _, err := os.Stat(filepath.Dir(path)); err != nil {
+		return path, false, nil
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, true, nil
+	}
+	real, err = filepath.EvalSymlinks(path)
+	return real, true, err
+}
+
+func ensureConfigDir(dir string) error { return os.MkdirAll(dir, 0o700) }
+
+func checkConfigFile(path string, fi fs.FileInfo) error { return nil }
+
+func checkFinal(abs, _ string) error { return checkDir(abs) }

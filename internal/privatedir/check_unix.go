@@ -47,10 +47,9 @@ func trusted(uid uint32) bool { return uid == 0 || uid == uint32(os.Geteuid()) }
 // does (Linux: 40, path_resolution(7)).
 const maxLinks = 40
 
-// pathError is the refusal of something on the way to the cache directory.
-func pathError(what, p, problem string) error {
-	return &Error{What: what, Path: p, Problem: problem,
-		Fix: "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
+// pathError is the refusal of something on the way to pl.
+func (pl place) pathError(what, p, problem string) error {
+	return &Error{What: what, Path: p, Problem: problem, Fix: pl.move}
 }
 
 // walk resolves path from the root one component at a time, as the kernel
@@ -61,10 +60,10 @@ func pathError(what, p, problem string) error {
 // anywhere on the way, however many links lead there. It returns the
 // resolved path of the longest part that exists and the components still
 // missing below it (nil when all of path exists).
-func walk(path string) (resolved string, missing []string, err error) {
+func (pl place) walk(path string) (resolved string, missing []string, err error) {
 	todo := strings.Split(strings.TrimPrefix(filepath.Clean(path), "/"), "/")
 	cur, links := "/", 0
-	if err := checkTraversed(cur); err != nil {
+	if err := pl.checkTraversed(cur); err != nil {
 		return "", nil, err
 	}
 	for len(todo) > 0 {
@@ -87,10 +86,10 @@ func walk(path string) (resolved string, missing []string, err error) {
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
 			if uid, _ := owner(fi); !trusted(uid) {
-				return "", nil, pathError("the link", next, fmt.Sprintf("on the cache directory's path belongs to another user (uid %d)", uid))
+				return "", nil, pl.pathError("the link", next, fmt.Sprintf("on %s's path belongs to another user (uid %d)", pl.name, uid))
 			}
 			if links++; links > maxLinks {
-				return "", nil, pathError("the path", path, "has too many symbolic links")
+				return "", nil, pl.pathError("the path", path, "has too many symbolic links")
 			}
 			target, err := os.Readlink(next)
 			if err != nil {
@@ -104,7 +103,7 @@ func walk(path string) (resolved string, missing []string, err error) {
 		}
 		cur = next
 		if len(todo) > 0 {
-			if err := checkTraversed(cur); err != nil {
+			if err := pl.checkTraversed(cur); err != nil {
 				return "", nil, err
 			}
 		}
@@ -113,7 +112,7 @@ func walk(path string) (resolved string, missing []string, err error) {
 }
 
 // checkTraversed checks a directory the walk goes through.
-func checkTraversed(p string) error {
+func (pl place) checkTraversed(p string) error {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		return err
@@ -121,25 +120,25 @@ func checkTraversed(p string) error {
 	uid, _ := owner(fi)
 	switch {
 	case !trusted(uid):
-		return pathError("the directory", p, fmt.Sprintf("above the cache directory belongs to another user (uid %d), who could swap what is below it", uid))
+		return pl.pathError("the directory", p, fmt.Sprintf("above %s belongs to another user (uid %d), who could swap what is below it", pl.name, uid))
 	case fi.IsDir() && fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
-		return &Error{What: "the directory", Path: p, Problem: fmt.Sprintf("above the cache directory is writable by group or others (mode %04o) without the sticky bit", fi.Mode().Perm()),
-			Fix: "run chmod go-w " + shellword.Word(p) + ", or set XDG_CACHE_HOME to a directory on a path only you and root control"}
+		return &Error{What: "the directory", Path: p, Problem: fmt.Sprintf("above %s is writable by group or others (mode %04o) without the sticky bit", pl.name, fi.Mode().Perm()),
+			Fix: "run chmod go-w " + shellword.Word(p) + ", or " + pl.move}
 	}
 	return nil
 }
 
-// walkDir is walk over dir made absolute, which the messages show.
-func walkDir(dir string) (abs, real string, missing []string, err error) {
-	if abs, err = filepath.Abs(dir); err != nil {
+// walkAbs is walk over path made absolute, which the messages show.
+func (pl place) walkAbs(path string) (abs, real string, missing []string, err error) {
+	if abs, err = filepath.Abs(path); err != nil {
 		return "", "", nil, err
 	}
-	real, missing, err = walk(abs)
+	real, missing, err = pl.walk(abs)
 	return abs, real, missing, err
 }
 
 func checkDir(dir string) error {
-	abs, real, missing, err := walkDir(dir)
+	abs, real, missing, err := cachePlace.walkAbs(dir)
 	if err != nil {
 		return err
 	}
@@ -170,10 +169,11 @@ func checkFinal(abs, real string) error {
 }
 
 // ensureDir creates what is missing of dir, one directory at a time (0700)
-// and only below a part walk accepted, then checks the whole. Nothing is
-// ever created through a link or in a directory that would be refused.
-func ensureDir(dir string) error {
-	abs, real, missing, err := walkDir(dir)
+// and only below a part walk accepted, then checks the whole: the walk
+// again, and final on dir itself. Nothing is ever created through a link
+// or in a directory that would be refused.
+func ensureDir(dir string, pl place, final func(abs, real string) error) error {
+	abs, real, missing, err := pl.walkAbs(dir)
 	if err != nil {
 		return err
 	}
@@ -184,9 +184,9 @@ func ensureDir(dir string) error {
 		if name == ".." {
 			// A link whose target climbs out of a directory that does not
 			// exist yet: nothing a user sets up on purpose.
-			return pathError("the path", abs, "leads through a link to \"..\" below a directory that does not exist")
+			return pl.pathError("the path", abs, "leads through a link to \"..\" below a directory that does not exist")
 		}
-		if err := checkTraversed(real); err != nil {
+		if err := pl.checkTraversed(real); err != nil {
 			return err
 		}
 		next := filepath.Join(real, name)
@@ -196,18 +196,66 @@ func ensureDir(dir string) error {
 		}
 		real = next
 	}
-	return checkDir(abs)
+	abs, real, missing, err = pl.walkAbs(abs)
+	if err != nil {
+		return err
+	}
+	if missing != nil {
+		return &fs.PathError{Op: "stat", Path: abs, Err: fs.ErrNotExist}
+	}
+	return final(abs, real)
 }
 
-func checkOwnedFile(path string, fi fs.FileInfo, secret bool) error {
+func checkOwnedFile(what, path string, fi fs.FileInfo, secret bool) error {
+	refuse := func(problem, fix string) error { return &Error{What: what, Path: path, Problem: problem, Fix: fix} }
 	if uid, _ := owner(fi); uid != uint32(os.Geteuid()) {
-		return fileError(path, fmt.Sprintf("belongs to another user (uid %d)", uid), "remove it")
+		return refuse(fmt.Sprintf("belongs to another user (uid %d)", uid), "remove it")
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
-		return fileError(path, "has other hard links", "remove it")
+		return refuse("has other hard links", "remove it")
 	}
 	if secret && fi.Mode().Perm()&0o077 != 0 {
-		return fileError(path, fmt.Sprintf("is open to group or others (mode %04o)", fi.Mode().Perm()), "remove it, and the next fetch writes a private one")
+		return refuse(fmt.Sprintf("is open to group or others (mode %04o)", fi.Mode().Perm()), "remove it, and the next fetch writes a private one")
+	}
+	return nil
+}
+
+// resolveConfig walks path, the config file, checking every directory and
+// link on the way (the file's own directory among them, as a directory the
+// walk goes through), and returns where the file really is. dirExists is
+// false when the directory that would hold it is missing.
+func resolveConfig(path string) (real string, dirExists bool, err error) {
+	abs, cur, missing, err := configPlace.walkAbs(path)
+	switch {
+	case err != nil:
+		return "", false, err
+	case missing == nil:
+		return cur, true, nil
+	case len(missing) == 1:
+		return filepath.Join(cur, missing[0]), true, nil
+	}
+	return abs, false, nil
+}
+
+// ensureConfigDir makes the directory of the config file: the rule of a
+// directory the walk goes through holds for it too, since monitor-token
+// writes the lock and the temporary file there.
+func ensureConfigDir(dir string) error {
+	return ensureDir(dir, configPlace, func(_, real string) error { return configPlace.checkTraversed(real) })
+}
+
+// checkConfigFile: the config file belongs to the user or root and no one
+// else can write it (OpenSSH's rule for ~/.ssh/config, secure_permissions).
+// What is not a regular file is left to the read, which says what it is.
+func checkConfigFile(path string, fi fs.FileInfo) error {
+	uid, _ := owner(fi)
+	switch {
+	case !fi.Mode().IsRegular():
+		return nil
+	case !trusted(uid):
+		return &Error{What: "the config file", Path: path, Problem: fmt.Sprintf("belongs to another user (uid %d)", uid), Fix: "remove it, or " + configPlace.move}
+	case fi.Mode().Perm()&0o022 != 0:
+		return &Error{What: "the config file", Path: path, Problem: fmt.Sprintf("is writable by group or others (mode %04o)", fi.Mode().Perm()), Fix: "run chmod go-w " + shellword.Word(path)}
 	}
 	return nil
 }

@@ -17,6 +17,13 @@
 // and what was opened is checked: a regular file of the user's, with no
 // other hard link, and, for a file holding a token, private to the user.
 //
+// The config file gets the path rule too: it names the endpoints the API
+// key is sent to, so a config another user could write is a way to that
+// key. Its own directory and the file may also be root's (a system-wide
+// config), and the directory may be sticky: what is checked is that no one
+// but the user and root can change what monitor-token reads or writes
+// there (see config.go).
+//
 // On Windows the per-user %LOCALAPPDATA% is protected by its ACL and there
 // are no Unix owners and modes to check: only "is it a directory" and "is
 // it a regular file" are (see check_other.go).
@@ -54,13 +61,25 @@ func (e *Error) Error() string {
 
 func (e *Error) Is(target error) bool { return target == ErrRefused }
 
+// A place is what a walk leads to, as messages name it, with the way out
+// a refusal offers.
+type place struct {
+	name string // "the cache directory", "the config file"
+	move string // "set XDG_CACHE_HOME to ..."
+}
+
+var (
+	cachePlace  = place{"the cache directory", "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
+	configPlace = place{"the config file", "set MONITOR_TOKEN_CONFIG to a file of yours on a path only you and root control"}
+)
+
 // Refused says whether err is (or wraps) a refusal of this package.
 func Refused(err error) bool { return errors.Is(err, ErrRefused) }
 
 // Ensure creates dir (and its parents) with mode 0700 when it is missing,
 // then checks it as Check does. Nothing is created through a path Check
 // would refuse.
-func Ensure(dir string) error { return ensureDir(dir) }
+func Ensure(dir string) error { return ensureDir(dir, cachePlace, checkFinal) }
 
 // Check checks that dir is a directory private to the user, on a path no
 // other user can change. A dir that does not exist gives an error matching
@@ -77,7 +96,7 @@ func OpenFile(path string, flag int, perm fs.FileMode, secret bool) (*os.File, e
 	f, err := os.OpenFile(path, flag|openFlags, perm)
 	if err != nil {
 		if IsLink(err) {
-			return nil, LinkError(path)
+			return nil, fileError(path, "is a symbolic link", "remove it: monitor-token never follows links in its cache directory")
 		}
 		if isSpecialOpen(err) {
 			return nil, fileError(path, "is not a regular file", "remove it")
@@ -86,7 +105,11 @@ func OpenFile(path string, flag int, perm fs.FileMode, secret bool) (*os.File, e
 	}
 	fi, err := f.Stat()
 	if err == nil {
-		err = CheckFile(path, fi, secret)
+		if !fi.Mode().IsRegular() {
+			err = fileError(path, "is not a regular file", "remove it")
+		} else {
+			err = checkOwnedFile("the cache file", path, fi, secret)
+		}
 	}
 	if err != nil {
 		f.Close()
@@ -95,21 +118,26 @@ func OpenFile(path string, flag int, perm fs.FileMode, secret bool) (*os.File, e
 	return f, nil
 }
 
-// CheckFile checks an opened file's fstat as OpenFile does, for callers
-// that open through another package (the lock's gofrs/flock).
-func CheckFile(path string, fi fs.FileInfo, secret bool) error {
+// CheckLock checks the fstat of an opened lock file as OpenFile checks a
+// cache file, for the lock's open through gofrs/flock (internal/filelock),
+// in the cache or the config directory.
+func CheckLock(path string, fi fs.FileInfo) error {
 	if !fi.Mode().IsRegular() {
-		return fileError(path, "is not a regular file", "remove it")
+		return lockError(path, "is not a regular file", "remove it")
 	}
-	return checkOwnedFile(path, fi, secret)
+	return checkOwnedFile("the lock file", path, fi, false)
 }
 
-// LinkError is the refusal of a file that is a symbolic link, for callers
-// whose open (with NoFollow) failed as IsLink says.
-func LinkError(path string) error {
-	return fileError(path, "is a symbolic link", "remove it: monitor-token never follows links in its cache directory")
+// LockLinkError is the refusal of a lock file that is a symbolic link, for
+// the lock's open (with NoFollow) that failed as IsLink says.
+func LockLinkError(path string) error {
+	return lockError(path, "is a symbolic link", "remove it: monitor-token never follows links where it keeps its locks")
 }
 
 func fileError(path, problem, fix string) error {
 	return &Error{What: "the cache file", Path: path, Problem: problem, Fix: fix}
+}
+
+func lockError(path, problem, fix string) error {
+	return &Error{What: "the lock file", Path: path, Problem: problem, Fix: fix}
 }

@@ -8,6 +8,12 @@ import "os"
 // opening a named pipe (\\.\pipe\NAME) does not wait for its server:
 // CreateFile fails with ERROR_PIPE_BUSY instead (Microsoft's CreateFileW
 // documentation, "Pipes"). What was opened is checked before it is read.
-func open(path string) (*os.File, error) {
+func open(path string, flags int) (*os.File, error) {
 	return os.Open(path)
 }
+
+// noFollow: Windows has no O_NOFOLLOW; the callers that need it resolve
+// links first (internal/privatedir).
+const noFollow = 0
+
+func IsLink(error) bool { return false }

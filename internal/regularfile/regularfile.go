@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 )
 
 // ErrNotRegular and ErrTooLarge match, with errors.Is, the errors of the
@@ -71,11 +72,23 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	f, err := open(path)
+	f, err := open(path, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	return ReadOpened(ctx, f, path, limit)
+}
+
+// OpenNoFollow opens path for reading as Read does, except that a symbolic
+// link is not followed: the open fails, and IsLink says so. It is for a
+// path whose links were resolved and checked already (internal/privatedir),
+// where a link found now was put there meanwhile.
+func OpenNoFollow(path string) (*os.File, error) { return open(path, noFollow) }
+
+// ReadOpened is the rest of Read, for a file opened with OpenNoFollow (and
+// checked by the caller): what f is, its size, and at most limit bytes.
+func ReadOpened(ctx context.Context, f *os.File, path string, limit int64) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
