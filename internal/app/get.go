@@ -10,6 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/internal/shellword"
 )
@@ -86,6 +88,10 @@ func (p *program) refresh(c *cli.Context) error {
 	}
 	tok, err := b.Refresh(c.Context, prof)
 	switch {
+	case err != nil && (privatedir.Refused(err) || prof.Cache == config.CacheNone):
+		// A refused cache holds no token of ours, and cache=none none at
+		// all: nothing was kept.
+		return fmt.Errorf("refresh failed: %w", err)
 	case err != nil:
 		return fmt.Errorf("refresh failed, the cached token was kept: %w", err)
 	case tok.NotCached != nil:

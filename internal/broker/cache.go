@@ -123,8 +123,7 @@ func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
 // removed even when the keyring cannot be reached; the error says what was
 // not removed.
 func (b *Broker) Logout(ctx context.Context, name string) error {
-	dirErr := b.refusedCacheDir()
-	if dirErr == nil {
+	if b.refusedCacheDir() == nil {
 		unlock, err := b.lock(ctx, name)
 		if err != nil {
 			return err
@@ -139,16 +138,7 @@ func (b *Broker) Logout(ctx context.Context, name string) error {
 			break
 		}
 	}
-	var fileErr error
-	switch {
-	case dirErr != nil:
-		fileErr = leftAlone(dirErr)
-	case b.CacheDir != "":
-		fc := b.plainFiles()
-		fileErr = errors.Join(deleteIfPresent(ctx, fc, TokenItem(name)), deleteIfPresent(ctx, fc, TeamsItem(name)),
-			removeIfPresent(filelock.Path(b.CacheDir, name)))
-	}
-	return logoutError(keyringErr, fileErr)
+	return logoutError(keyringErr, b.removeOwnFiles(func(profile string) bool { return profile == name }))
 }
 
 // leftAlone says that the cache directory's files were not touched
@@ -178,40 +168,75 @@ func (b *Broker) LogoutAll(ctx context.Context) error {
 		return errors.New("this keyring cannot delete all items")
 	}
 	keyringErr := all.DeleteAll(ctx)
+	return logoutError(keyringErr, b.removeOwnFiles(func(string) bool { return true }))
+}
+
+// removeOwnFiles removes the files monitor-token made in its cache
+// directory (ownFile) for the profiles of says yes to. The directory is
+// looked at right before, and that look is the one that counts: one that
+// was missing a moment ago may be another user's link by now, so a
+// refusal leaves everything alone, and a missing directory holds nothing
+// of ours to remove.
+func (b *Broker) removeOwnFiles(of func(profile string) bool) error {
+	if b.CacheDir == "" {
+		return nil
+	}
+	testHookBeforeRemovals()
+	switch err := privatedir.Check(b.CacheDir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return leftAlone(err)
+	}
+	entries, err := os.ReadDir(b.CacheDir)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
 	var errs []error
-	if dirErr := b.refusedCacheDir(); dirErr != nil {
-		errs = append(errs, leftAlone(dirErr))
-	} else if b.CacheDir != "" {
-		entries, err := os.ReadDir(b.CacheDir)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-		for _, e := range entries {
-			if ownFile(e) {
-				errs = append(errs, removeIfPresent(filepath.Join(b.CacheDir, e.Name())))
-			}
+	for _, e := range entries {
+		if profile, own := ownFile(e); own && of(profile) {
+			errs = append(errs, removeIfPresent(filepath.Join(b.CacheDir, e.Name())))
 		}
 	}
-	return logoutError(keyringErr, errors.Join(errs...))
+	return errors.Join(errs...)
 }
 
 // ownFile says whether e is a file monitor-token made in its cache
-// directory: a regular file named after a valid profile, as a token file
-// or a lock file. Anything else there (a directory, a link, a file of the
-// user's) is left alone.
-func ownFile(e fs.DirEntry) bool {
+// directory, and for which profile: a regular file named after a valid
+// profile, as a token file, a team list or a lock file, or the temporary
+// file of a write of one of those that did not finish (internal/atomicfile
+// names it ".NAME.tmp-DIGITS"). Anything else there (a directory, a link, a
+// file of the user's) is left alone.
+func ownFile(e fs.DirEntry) (profile string, own bool) {
 	if !e.Type().IsRegular() {
-		return false
+		return "", false
+	}
+	name := e.Name()
+	if hidden, ok := strings.CutPrefix(name, "."); ok {
+		i := strings.LastIndex(hidden, ".tmp-")
+		if i < 0 || !allDigits(hidden[i+len(".tmp-"):]) {
+			return "", false
+		}
+		name = hidden[:i]
 	}
 	var files filecache.Cache
 	tokenSuffix := filepath.Base(files.Path(TokenItem("")))
 	teamsSuffix := filepath.Base(files.Path(TeamsItem("")))
 	for _, suffix := range []string{tokenSuffix, teamsSuffix, ".lock"} {
-		if name, ok := strings.CutSuffix(e.Name(), suffix); ok && config.ValidProfileName(name) == nil {
-			return true
+		if profile, ok := strings.CutSuffix(name, suffix); ok && config.ValidProfileName(profile) == nil {
+			return profile, true
 		}
 	}
-	return false
+	return "", false
+}
+
+func allDigits(s string) bool {
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func removeIfPresent(path string) error {
@@ -257,3 +282,7 @@ func (b *Broker) staleTokenFile(ctx context.Context, p profile.Profile) error {
 func unreachable(err error) bool {
 	return errors.Is(err, store.ErrNoSessionBus) || errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrUnsupported)
 }
+
+// testHookBeforeRemovals lets a test act where another process could: after
+// the checks, before the removals.
+var testHookBeforeRemovals = func() {}

@@ -149,3 +149,78 @@ func TestNothingIsRemovedThroughARefusedDirectory(t *testing.T) {
 		})
 	}
 }
+
+// A cache directory that does not exist when logout looks may be another
+// user's by the time it removes files: the look right before the removals
+// is the one that counts, and a directory that was missing holds nothing
+// of ours, so nothing is removed through what appeared meanwhile.
+func TestLogoutRemovesNothingThroughADirectoryThatAppeared(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: a link of another user needs root to make")
+	}
+	for name, logout := range map[string]func(b *Broker) error{
+		"logout":     func(b *Broker) error { return b.Logout(context.Background(), "p") },
+		"logout all": func(b *Broker) error { return b.LogoutAll(context.Background()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b, _, _, _ := newBroker(t)
+			victim := t.TempDir()
+			for _, f := range []string{"p.lock", "p.monitor-token.json"} {
+				os.WriteFile(filepath.Join(victim, f), []byte("keep"), 0o600)
+			}
+			shared := t.TempDir()
+			os.Chmod(shared, 0o777|os.ModeSticky)
+			b.CacheDir = filepath.Join(shared, "monitor-token") // missing
+			plant := func() {
+				os.Symlink(victim, b.CacheDir)
+				os.Lchown(b.CacheDir, 65534, 65534)
+			}
+			testHookBeforeRemovals = plant
+			defer func() { testHookBeforeRemovals = func() {} }()
+			logout(b)
+			for _, f := range []string{"p.lock", "p.monitor-token.json"} {
+				if _, err := os.Stat(filepath.Join(victim, f)); err != nil {
+					t.Errorf("%s was removed through the link that appeared: %v", f, err)
+				}
+			}
+		})
+	}
+}
+
+// logout --all removes what monitor-token left in its directory, the
+// temporary files of a write that was killed among them, and nothing else:
+// not a directory under a lock file's name, not a file of the user's.
+func TestLogoutAllRemovesOwnFilesOnly(t *testing.T) {
+	b, _, _, _ := newBroker(t)
+	own := []string{"p.lock", "p.monitor-token.json", "p.teams.json", ".p.monitor-token.json.tmp-123456", ".q.teams.json.tmp-9"}
+	others := []string{"notes.txt", ".notes.txt.tmp-1", ".p.monitor-token.json.tmp-", "-bad.lock"}
+	for _, f := range append(append([]string{}, own...), others...) {
+		os.WriteFile(filepath.Join(b.CacheDir, f), []byte("x"), 0o600)
+	}
+	os.Mkdir(filepath.Join(b.CacheDir, "q.lock"), 0o700)
+	if err := b.LogoutAll(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range own {
+		if _, err := os.Lstat(filepath.Join(b.CacheDir, f)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", f, err)
+		}
+	}
+	for _, f := range append(others, "q.lock") {
+		if _, err := os.Lstat(filepath.Join(b.CacheDir, f)); err != nil {
+			t.Errorf("%s was removed (%v)", f, err)
+		}
+	}
+}
+
+// logout of one profile removes its lock file, but not a directory under
+// the lock file's name, which monitor-token never makes.
+func TestLogoutLeavesADirectoryUnderTheLockName(t *testing.T) {
+	b, _, _, _ := newBroker(t)
+	lockDir := filepath.Join(b.CacheDir, "p.lock")
+	os.Mkdir(lockDir, 0o700)
+	b.Logout(context.Background(), "p")
+	if fi, err := os.Lstat(lockDir); err != nil || !fi.IsDir() {
+		t.Fatalf("the directory p.lock was removed (%v)", err)
+	}
+}
