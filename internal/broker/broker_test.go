@@ -518,17 +518,21 @@ func TestLoginSaysWhenTheKeyringWasNotPutBack(t *testing.T) {
 }
 
 // TestLogoutAllRemovesOnlyItsOwnFiles: the cache directory may hold other
-// things; logout --all removes token and lock files of profiles only.
+// things; logout --all removes the token files and team lists of profiles,
+// and the temporary files of a write of one that was killed, only. Lock
+// files stay: they hold nothing, and removing one that another process has
+// open breaks the lock (Unix) or fails (Windows).
 func TestLogoutAllRemovesOnlyItsOwnFiles(t *testing.T) {
 	b, _, _, _ := newBroker(t)
 	dir := b.CacheDir
-	own := []string{"p.lock", "p.monitor-token.json", "work.lock"}
-	other := []string{"README", "keep.json", "x.monitor-token.json.bak", "bad name.lock"}
+	own := []string{"p.monitor-token.json", "p.teams.json", ".p.monitor-token.json.tmp-123456", ".q.teams.json.tmp-9"}
+	other := []string{"README", "keep.json", "x.monitor-token.json.bak", "bad name.monitor-token.json",
+		".notes.txt.tmp-1", ".p.monitor-token.json.tmp-", "p.lock", "work.lock"}
 	for _, name := range append(own, other...) {
 		os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o600)
 	}
-	os.Mkdir(filepath.Join(dir, "sub.lock"), 0o700)
-	os.Symlink(filepath.Join(dir, "README"), filepath.Join(dir, "link.lock"))
+	os.Mkdir(filepath.Join(dir, "sub.monitor-token.json"), 0o700)
+	os.Symlink(filepath.Join(dir, "README"), filepath.Join(dir, "link.monitor-token.json"))
 	if err := b.LogoutAll(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -537,7 +541,7 @@ func TestLogoutAllRemovesOnlyItsOwnFiles(t *testing.T) {
 			t.Errorf("%s is still there", name)
 		}
 	}
-	for _, name := range append(other, "sub.lock", "link.lock") {
+	for _, name := range append(other, "sub.monitor-token.json", "link.monitor-token.json") {
 		if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
 			t.Errorf("%s was removed: %v", name, err)
 		}

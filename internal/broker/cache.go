@@ -117,7 +117,7 @@ func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
 
 // Logout removes every secret of the profile called name: its API key, and
 // its cached token wherever it may be (the keyring and the token file, as a
-// profile may have changed its cache setting since), then its lock file.
+// profile may have changed its cache setting since), and its team list.
 // It holds the fetch lock meanwhile, so a fetch in flight cannot cache a
 // token after the logout. Items already gone are fine. The files are
 // removed even when the keyring cannot be reached; the error says what was
@@ -160,7 +160,7 @@ func logoutError(keyringErr, fileErr error) error {
 }
 
 // LogoutAll removes every item of the keyring service, so items of profiles
-// no longer in the config file go too, and every token file and lock file
+// no longer in the config file go too, and every token file and team list
 // in the cache directory.
 func (b *Broker) LogoutAll(ctx context.Context) error {
 	all, ok := b.Keyring.(interface{ DeleteAll(context.Context) error })
@@ -202,11 +202,15 @@ func (b *Broker) removeOwnFiles(of func(profile string) bool) error {
 }
 
 // ownFile says whether e is a file monitor-token made in its cache
-// directory, and for which profile: a regular file named after a valid
-// profile, as a token file, a team list or a lock file, or the temporary
-// file of a write of one of those that did not finish (internal/atomicfile
-// names it ".NAME.tmp-DIGITS"). Anything else there (a directory, a link, a
-// file of the user's) is left alone.
+// directory for a profile, to remove at logout, and for which profile: a
+// regular file named after a valid profile, as a token file or a team list,
+// or the temporary file of a write of one of those that did not finish
+// (internal/atomicfile names it ".NAME.tmp-DIGITS"). Anything else there
+// (a directory, a link, a file of the user's) is left alone, and so are the
+// lock files: they hold nothing, and removing one that another process
+// has open breaks the lock on Unix (it waits on the removed file while a
+// newcomer makes a new one) and fails on Windows, where an open file
+// cannot be removed.
 func ownFile(e fs.DirEntry) (profile string, own bool) {
 	if !e.Type().IsRegular() {
 		return "", false
@@ -222,7 +226,7 @@ func ownFile(e fs.DirEntry) (profile string, own bool) {
 	var files filecache.Cache
 	tokenSuffix := filepath.Base(files.Path(TokenItem("")))
 	teamsSuffix := filepath.Base(files.Path(TeamsItem("")))
-	for _, suffix := range []string{tokenSuffix, teamsSuffix, ".lock"} {
+	for _, suffix := range []string{tokenSuffix, teamsSuffix} {
 		if profile, ok := strings.CutSuffix(name, suffix); ok && config.ValidProfileName(profile) == nil {
 			return profile, true
 		}
