@@ -366,7 +366,9 @@ func checkArchive(t *testing.T, path, bin string, license []byte) {
 	for _, e := range entries {
 		names = append(names, e.name)
 	}
-	want := []string{"LICENSE", "README.md", bin}
+	// Windows: the other personalities as copies of the binary, sorted as
+	// the archive holds them (symbolic links need a privilege there).
+	want := []string{"LICENSE", "README.md", "git-credential-monitor-token.exe", "kubectl-monitor_token.exe", "kubectl_complete-monitor_token.exe", bin}
 	if !strings.HasSuffix(path, ".zip") {
 		// kubectl's completion program for the plugin (a script: krew
 		// unpacks regular files only).
@@ -375,10 +377,19 @@ func checkArchive(t *testing.T, path, bin string, license []byte) {
 	if !slices.Equal(names, want) {
 		t.Fatalf("%s holds %q, want %q", path, names, want)
 	}
+	var binData []byte
+	for _, e := range entries {
+		if e.name == bin {
+			binData = e.data
+		}
+	}
 	for _, e := range entries {
 		want := os.FileMode(0o644)
-		if e.name == bin || e.name == completeScript {
+		if e.name == bin || e.name == completeScript || strings.HasSuffix(e.name, ".exe") {
 			want = 0o755
+		}
+		if strings.HasSuffix(e.name, ".exe") && !bytes.Equal(e.data, binData) {
+			t.Errorf("%s: %s is not a copy of %s", path, e.name, bin)
 		}
 		if e.name == completeScript && !bytes.HasPrefix(e.data, []byte("#!/bin/sh\n")) {
 			t.Errorf("%s: %s is not a shell script: %q", path, e.name, e.data)

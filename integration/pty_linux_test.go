@@ -40,3 +40,9 @@ func echoOn(terminal *os.File) (bool, error) {
 	}
 	return termios.Lflag&unix.ECHO != 0, nil
 }
+
+// terminalAttr makes the terminal the command's controlling terminal, in a
+// session of its own, as a login shell's is.
+func terminalAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setsid: true, Setctty: true}
+}

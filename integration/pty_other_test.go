@@ -5,6 +5,7 @@ package integration
 import (
 	"errors"
 	"os"
+	"syscall"
 )
 
 // openPTY: the scripts run on Linux only (they need gnome-keyring), and
@@ -16,3 +17,5 @@ func openPTY() (controller, terminal *os.File, err error) {
 func echoOn(*os.File) (bool, error) {
 	return false, errors.New("the terminal scripts run on Linux only")
 }
+
+func terminalAttr() *syscall.SysProcAttr { return nil }

@@ -85,7 +85,7 @@ func runOnTerminal(ts *testscript.TestScript, prompt, input string, command []st
 		cmd.Env = append(cmd.Env, k+"="+ts.Getenv(k))
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = terminal, terminal, terminal
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+	cmd.SysProcAttr = terminalAttr()
 	ts.Check(cmd.Start())
 	// The terminal end stays open here until the command has ended, to
 	// read the state it left the terminal in; then closing it lets the

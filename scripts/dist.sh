@@ -7,7 +7,9 @@
 #   DIST/monitor-token.yaml                           krew plugin manifest (docs/integrations.md, "krew manifest")
 #
 # Each archive holds monitor-token (monitor-token.exe on Windows), LICENSE and
-# README.md at its top level; the tar.gz ones also kubectl_complete-monitor_token,
+# README.md at its top level; the zip also the other personalities as copies
+# (kubectl-monitor_token.exe, kubectl_complete-monitor_token.exe,
+# git-credential-monitor-token.exe); the tar.gz ones kubectl_complete-monitor_token,
 # the program kubectl asks for `kubectl monitor-token <TAB>` (docs/integrations.md,
 # "kubectl plugin completion"): a small script, since krew unpacks regular
 # files only, no links. The archives are reproducible: the same source
@@ -121,7 +123,14 @@ for p in $platforms; do
   cp LICENSE README.md "$dir/"
   chmod 0755 "$dir/$exe"
   chmod 0644 "$dir/LICENSE" "$dir/README.md"
-  if [ "$os" != windows ]; then
+  if [ "$os" = windows ]; then
+    # The other personalities as copies: a symbolic link on Windows needs a
+    # privilege users lack (docs/platforms.md, "Windows").
+    for personality in kubectl-monitor_token kubectl_complete-monitor_token git-credential-monitor-token; do
+      cp "$dir/$exe" "$dir/$personality.exe"
+      touch -d "@$SOURCE_DATE_EPOCH" "$dir/$personality.exe"
+    done
+  else
     printf '#!/bin/sh\n# kubectl runs this for `kubectl monitor-token <TAB>`: put it on PATH beside kubectl-monitor_token.\nexec kubectl-monitor_token __complete "$@"\n' \
       >"$dir/kubectl_complete-monitor_token"
     chmod 0755 "$dir/kubectl_complete-monitor_token"

@@ -27,9 +27,10 @@ fi
 echo "== go vet" >&2
 go vet ./...
 # macOS cannot run here, but its build must compile and vet (docs/keyring.md,
-# "macOS Keychain": its errors are unit-tested on every platform).
-for arch in amd64 arm64; do
-  GOOS=darwin GOARCH=$arch go vet ./...
+# "macOS Keychain": its errors are unit-tested on every platform); Windows
+# also runs, under Wine, further down.
+for target in darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
+  GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
 done
 echo "== go test -race (unit, real keyring, and the binary in scripts)" >&2
 go test -race -count=1 ./...

@@ -425,8 +425,8 @@ func TestDefaultPath(t *testing.T) {
 		{"darwin", map[string]string{"XDG_CONFIG_HOME": "/xdg", "HOME": "/Users/u"}, "/Users/u/Library/Application Support/monitor-token/config.json", ""},
 		{"darwin", map[string]string{"MONITOR_TOKEN_CONFIG": "/c.json", "HOME": "/Users/u"}, "/c.json", ""},
 		{"darwin", map[string]string{}, "", "$HOME is not set"},
-		{"windows", map[string]string{"AppData": `C:\Users\u\AppData\Roaming`, "HOME": "/home/u"}, filepath.Join(`C:\Users\u\AppData\Roaming`, "monitor-token", "config.json"), ""},
-		{"windows", map[string]string{"HOME": "/home/u"}, "", "%AppData% is not set"},
+		{"windows", map[string]string{"APPDATA": `C:\Users\u\AppData\Roaming`, "HOME": "/home/u"}, filepath.Join(`C:\Users\u\AppData\Roaming`, "monitor-token", "config.json"), ""},
+		{"windows", map[string]string{"HOME": "/home/u"}, "", "%APPDATA% is not set"},
 		{"plan9", map[string]string{"home": "/usr/u"}, "/usr/u/lib/monitor-token/config.json", ""},
 	}
 	for _, tt := range tests {

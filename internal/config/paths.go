@@ -12,7 +12,7 @@ import (
 //   - Linux and other Unix: $XDG_CONFIG_HOME if it is an absolute path (the XDG spec says to
 //     ignore relative ones), else $HOME/.config; $HOME must then be absolute.
 //   - macOS and iOS: $HOME/Library/Application Support.
-//   - Windows: %AppData%.
+//   - Windows: %APPDATA%.
 //   - Plan 9: $home/lib.
 func DefaultPath(getenv func(string) string) (string, error) {
 	return defaultPath(runtime.GOOS, getenv)
@@ -25,9 +25,11 @@ func defaultPath(goos string, getenv func(string) string) (string, error) {
 	var dir string
 	switch goos {
 	case "windows":
-		dir = getenv("AppData")
+		// As Windows spells it; the app's getenv matches names regardless
+		// of case there, as the system does.
+		dir = getenv("APPDATA")
 		if dir == "" {
-			return "", errors.New("cannot find the config directory: %AppData% is not set; set " + EnvPath + " to the config file path")
+			return "", errors.New("cannot find the config directory: %APPDATA% is not set; set " + EnvPath + " to the config file path")
 		}
 	case "darwin", "ios":
 		home := getenv("HOME")
@@ -57,7 +59,8 @@ func defaultPath(goos string, getenv func(string) string) (string, error) {
 // CacheDir returns the directory of monitor-token's lock files and of opted-in file caches:
 // <user cache dir>/monitor-token, with the user cache dir computed from getenv as
 // os.UserCacheDir does ($XDG_CACHE_HOME when absolute, else ~/.cache; ~/Library/Caches on macOS;
-// %LocalAppData% on Windows), so tests can inject the environment.
+// %LOCALAPPDATA% on Windows), so tests can inject the environment. Its error names the
+// variables of the platform at hand.
 func CacheDir(getenv func(string) string) (string, error) {
 	return cacheDir(runtime.GOOS, getenv)
 }
@@ -66,11 +69,15 @@ func cacheDir(goos string, getenv func(string) string) (string, error) {
 	var base string
 	switch goos {
 	case "windows":
-		base = getenv("LocalAppData")
-	case "darwin", "ios":
-		if home := getenv("HOME"); filepath.IsAbs(home) {
-			base = filepath.Join(home, "Library", "Caches")
+		if base = getenv("LOCALAPPDATA"); base == "" {
+			return "", errors.New("no user cache directory: %LOCALAPPDATA% is not set")
 		}
+	case "darwin", "ios":
+		home := getenv("HOME")
+		if !filepath.IsAbs(home) {
+			return "", errors.New("no user cache directory: $HOME is not set to an absolute path")
+		}
+		base = filepath.Join(home, "Library", "Caches")
 	default:
 		base = getenv("XDG_CACHE_HOME")
 		if !filepath.IsAbs(base) {

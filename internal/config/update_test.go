@@ -103,22 +103,37 @@ func TestUpdateWaitEndsWithTheContext(t *testing.T) {
 }
 
 func TestCacheDir(t *testing.T) {
+	const (
+		unixMissing    = "no user cache directory: neither $XDG_CACHE_HOME nor $HOME is set to an absolute path"
+		darwinMissing  = "no user cache directory: $HOME is not set to an absolute path"
+		windowsMissing = "no user cache directory: %LOCALAPPDATA% is not set"
+	)
 	tests := []struct {
-		goos string
-		env  map[string]string
-		want string
+		goos    string
+		env     map[string]string
+		want    string
+		wantErr string
 	}{
-		{"linux", map[string]string{"XDG_CACHE_HOME": "/c", "HOME": "/h"}, "/c/monitor-token"},
-		{"linux", map[string]string{"XDG_CACHE_HOME": "rel", "HOME": "/h"}, "/h/.cache/monitor-token"},
-		{"linux", map[string]string{"HOME": "/h"}, "/h/.cache/monitor-token"},
-		{"linux", map[string]string{"HOME": "rel"}, ""},
-		{"linux", map[string]string{}, ""},
-		{"darwin", map[string]string{"HOME": "/Users/u"}, "/Users/u/Library/Caches/monitor-token"},
+		{"linux", map[string]string{"XDG_CACHE_HOME": "/c", "HOME": "/h"}, "/c/monitor-token", ""},
+		{"linux", map[string]string{"XDG_CACHE_HOME": "rel", "HOME": "/h"}, "/h/.cache/monitor-token", ""},
+		{"linux", map[string]string{"HOME": "/h"}, "/h/.cache/monitor-token", ""},
+		{"linux", map[string]string{"HOME": "rel"}, "", unixMissing},
+		{"linux", map[string]string{}, "", unixMissing},
+		{"darwin", map[string]string{"HOME": "/Users/u"}, "/Users/u/Library/Caches/monitor-token", ""},
+		{"darwin", map[string]string{"XDG_CACHE_HOME": "/c"}, "", darwinMissing},
+		// Windows: the names as the system spells them (the app's getenv
+		// matches them regardless of case there); HOME means nothing.
+		{"windows", map[string]string{"LOCALAPPDATA": `C:\Users\u\AppData\Local`}, `C:\Users\u\AppData\Local` + string(filepath.Separator) + "monitor-token", ""},
+		{"windows", map[string]string{"HOME": "/h", "XDG_CACHE_HOME": "/c"}, "", windowsMissing},
 	}
 	for _, tt := range tests {
 		got, err := cacheDir(tt.goos, func(k string) string { return tt.env[k] })
-		if got != tt.want || (err != nil) != (tt.want == "") {
-			t.Errorf("cacheDir(%s, %v) = %q, %v; want %q", tt.goos, tt.env, got, err, tt.want)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if got != tt.want || gotErr != tt.wantErr {
+			t.Errorf("cacheDir(%s, %v) = %q, %q; want %q, %q", tt.goos, tt.env, got, gotErr, tt.want, tt.wantErr)
 		}
 	}
 }
