@@ -133,6 +133,9 @@ func trustError(file string, err error) error {
 		c := *pe
 		c.Fix = strings.ReplaceAll(c.Fix, "set MONITOR_TOKEN_CONFIG to a file of yours", "point IBMCLOUD_CONFIG_HOME at a directory of yours")
 		c.Problem = strings.ReplaceAll(c.Problem, "the config file", "the ibmcloud CLI's config")
+		if c.What == "the config file" {
+			c.What = "the ibmcloud CLI's config"
+		}
 		return fmt.Errorf("the ibmcloud login session is not refreshed: %w", &c)
 	}
 	return fmt.Errorf("ibmcloud config %s: %w", file, atomicfile.PathErrReason(err))

@@ -237,7 +237,7 @@ func TestRefreshRefusals(t *testing.T) {
 			return file
 		}, nil, "the ibmcloud login session is not refreshed: the directory DIR above the ibmcloud CLI's config is writable by group or others (mode 0777) without the sticky bit; run chmod go-w DIR, or point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control"},
 		{"file writable by others", func(t *testing.T) string { return writeConfig(t, expired, 0o666) }, nil,
-			"the ibmcloud login session is not refreshed: "},
+			"the ibmcloud login session is not refreshed: the ibmcloud CLI's config FILE is writable by group or others (mode 0666); run chmod go-w FILE"},
 		{"no IAM endpoint", func(t *testing.T) string {
 			return writeConfig(t, expired, 0o600, `"IAMEndpoint": "https://iam.cloud.ibm.com"`, `"IAMEndpoint": ""`)
 		}, nil, "no usable ibmcloud login session: the ibmcloud CLI's config FILE names no IAM endpoint to refresh the login at (run `ibmcloud login` again)"},
