@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"io/fs"
@@ -8,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"mode":             cmdMode,
 	"argv-clean":       cmdArgvClean,
 	"ibmcloud-session": cmdIBMCloudSession,
+	"ibmcloud-config":  cmdIBMCloudConfig,
 	"type-at":          cmdTypeAt,
 	"ctrl-c-at":        cmdCtrlCAt,
 	"shared-tmp":       cmdSharedTmp,
@@ -60,6 +63,7 @@ func route(ts *testscript.TestScript, name string) string {
 //	emu body ROUTE STATUS BODY      answer once with a literal body ("" for empty)
 //	emu iam-only on|off
 //	emu iam-lifetime DURATION       expires_in of the IAM tokens issued from now on
+//	emu invalidate-refresh revoked|expired  end the CLI logins' refresh tokens issued so far
 //	emu header ROUTE NAME VALUE     the last request on ROUTE carried NAME: VALUE ("" = absent)
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 	if neg {
@@ -128,6 +132,13 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		w.emu.InjectFault(route(ts, args[1]), f)
 	case "iam-only":
 		w.emu.SetIAMOnly(w.facts.InstanceGUID, args[1] == "on")
+	case "invalidate-refresh":
+		how := map[string]emulator.RefreshInvalidation{"revoked": emulator.RefreshRevoked, "expired": emulator.RefreshExpired}
+		h, ok := how[args[1]]
+		if !ok {
+			ts.Fatalf("usage: emu invalidate-refresh revoked|expired")
+		}
+		w.emu.InvalidateRefreshTokens(h)
 	case "iam-lifetime":
 		d, err := time.ParseDuration(args[1])
 		ts.Check(err)
@@ -312,7 +323,7 @@ func knownSecrets(w *world) []string {
 		if b, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && b != "" {
 			secrets = append(secrets, b)
 		}
-		for _, field := range []string{"apikey", "cr_token"} {
+		for _, field := range []string{"apikey", "cr_token", "refresh_token"} {
 			if k := r.Form.Get(field); k != "" {
 				secrets = append(secrets, k)
 			}
@@ -327,9 +338,13 @@ func knownSecrets(w *world) []string {
 //	ibmcloud-session valid     an IAM token the emulator issued just now
 //	ibmcloud-session expired   a token whose exp claim is an hour ago
 //	ibmcloud-session none      no config file
+//	ibmcloud-session refreshable valid|expired FILE
+//	                           the emulator's CLI login (an access token and a refresh token),
+//	                           its access token expired or not, in the document of FILE (the
+//	                           CLI's other fields); IAMEndpoint is set to the emulator
 func cmdIBMCloudSession(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: ibmcloud-session valid|expired|none")
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: ibmcloud-session valid|expired|none|refreshable")
 	}
 	w := worldOf(ts)
 	file := filepath.Join(w.home, ".bluemix", "config.json")
@@ -337,6 +352,12 @@ func cmdIBMCloudSession(ts *testscript.TestScript, neg bool, args []string) {
 	switch args[0] {
 	case "none":
 		os.Remove(file)
+		return
+	case "refreshable":
+		if len(args) != 3 {
+			ts.Fatalf("usage: ibmcloud-session refreshable valid|expired FILE")
+		}
+		writeRefreshableSession(ts, w, file, args[1] == "expired", ts.MkAbs(args[2]))
 		return
 	case "valid":
 		form := url.Values{"grant_type": {"urn:ibm:params:oauth:grant-type:apikey"}, "apikey": {w.facts.APIKey}}
@@ -356,8 +377,7 @@ func cmdIBMCloudSession(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		token = body.AccessToken
 	case "expired":
-		claims, _ := json.Marshal(map[string]any{"exp": time.Now().Add(-time.Hour).Unix(), "iam_id": "IBMid-test"})
-		token = "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"
+		token = expiredSessionToken()
 	default:
 		ts.Fatalf("unknown session %q", args[0])
 	}
@@ -367,6 +387,87 @@ func cmdIBMCloudSession(ts *testscript.TestScript, neg bool, args []string) {
 	})
 	ts.Check(os.MkdirAll(filepath.Dir(file), 0o700))
 	ts.Check(os.WriteFile(file, doc, 0o600))
+}
+
+// expiredSessionToken is a token shaped like IAM's whose exp claim is an hour ago.
+func expiredSessionToken() string {
+	claims, _ := json.Marshal(map[string]any{"exp": time.Now().Add(-time.Hour).Unix(), "iam_id": "IBMid-test"})
+	return "eyJhbGciOiJub25lIn0." + base64.RawURLEncoding.EncodeToString(claims) + ".c2ln"
+}
+
+func writeRefreshableSession(ts *testscript.TestScript, w *world, file string, expired bool, golden string) {
+	access, refresh, ok := w.emu.LoginCLI(w.facts.APIKey)
+	if !ok {
+		ts.Fatalf("the emulator refused the CLI login")
+	}
+	if expired {
+		access = expiredSessionToken()
+	}
+	var doc map[string]json.RawMessage
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(golden)), &doc))
+	set := func(name, v string) {
+		b, _ := json.Marshal(v)
+		doc[name] = b
+	}
+	set("IAMToken", "Bearer "+access)
+	set("IAMRefreshToken", refresh)
+	set("IAMEndpoint", w.url)
+	// As the CLI writes it: indented, and without encoding/json's HTML escaping, so the
+	// golden file's "R&D <lab>" is there as written.
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	ts.Check(enc.Encode(doc))
+	ts.Check(os.MkdirAll(filepath.Dir(file), 0o700))
+	ts.Check(os.WriteFile(file, out.Bytes(), 0o600))
+	w.sessionTokens = [2]string{"Bearer " + access, refresh}
+}
+
+// cmdIBMCloudConfig checks the CLI's config.json after monitor-token ran: valid JSON, every
+// member but the two tokens (and IAMEndpoint, which ibmcloud-session set to the emulator)
+// exactly as in the golden FILE, and the tokens refreshed or kept:
+//
+//	ibmcloud-config refreshed|kept FILE
+func cmdIBMCloudConfig(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 || (args[0] != "refreshed" && args[0] != "kept") {
+		ts.Fatalf("usage: ibmcloud-config refreshed|kept FILE")
+	}
+	w := worldOf(ts)
+	members := func(name, data string) map[string]string {
+		var doc map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(data), &doc); err != nil {
+			ts.Fatalf("%s is not a JSON object: %v", name, err)
+		}
+		out := map[string]string{}
+		for k, v := range doc {
+			var b bytes.Buffer
+			ts.Check(json.Compact(&b, v))
+			out[k] = b.String()
+		}
+		return out
+	}
+	got := members("config.json", ts.ReadFile(filepath.Join(w.home, ".bluemix", "config.json")))
+	want := members(args[1], ts.ReadFile(args[1]))
+	var tokens [2]string
+	for i, name := range []string{"IAMToken", "IAMRefreshToken"} {
+		ts.Check(json.Unmarshal([]byte(got[name]), &tokens[i]))
+		delete(got, name)
+		delete(want, name)
+	}
+	delete(got, "IAMEndpoint")
+	delete(want, "IAMEndpoint")
+	if !reflect.DeepEqual(got, want) {
+		ts.Fatalf("the CLI's other fields changed:\n got %v\nwant %v", got, want)
+	}
+	switch {
+	case args[0] == "kept" && tokens != w.sessionTokens:
+		ts.Fatalf("the tokens changed")
+	case args[0] == "refreshed" && (tokens[0] == w.sessionTokens[0] || tokens[1] == w.sessionTokens[1]):
+		ts.Fatalf("the tokens were not both replaced")
+	case args[0] == "refreshed" && (!strings.HasPrefix(tokens[0], "Bearer eyJ") || !strings.HasPrefix(tokens[1], "eyJ")):
+		ts.Fatalf("the new tokens are not stored as the CLI stores them")
+	}
 }
 
 // cmdSharedTmp makes a directory like /tmp: world-writable and sticky,

@@ -111,6 +111,9 @@ type world struct {
 	home    string
 	url     string       // the emulator's base URL
 	client  *http.Client // trusts the emulator's certificate
+	// sessionTokens are the IAMToken and IAMRefreshToken ibmcloud-session
+	// refreshable wrote last.
+	sessionTokens [2]string
 }
 
 type worldKey struct{}

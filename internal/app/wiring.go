@@ -81,19 +81,20 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 	if err != nil {
 		return nil, err
 	}
+	api := &monitorapi.Lazy{Log: p.Stderr, New: func() *monitorapi.Client {
+		c := p.NewAPI("monitor-token/" + Version())
+		// One set of secrets for the run, shared with the client, and
+		// proxies from the run's environment, not the process's.
+		c.Secrets = p.seen
+		c.HTTP = monitorapi.NewHTTPClient(p.getenv)
+		if p.debug {
+			c.Debug = func(line string) { p.debugf("%s", line) }
+		}
+		return c
+	}}
 	b := &broker.Broker{
-		Keyring: sec,
-		API: &monitorapi.Lazy{Log: p.Stderr, New: func() *monitorapi.Client {
-			c := p.NewAPI("monitor-token/" + Version())
-			// One set of secrets for the run, shared with the client, and
-			// proxies from the run's environment, not the process's.
-			c.Secrets = p.seen
-			c.HTTP = monitorapi.NewHTTPClient(p.getenv)
-			if p.debug {
-				c.Debug = func(line string) { p.debugf("%s", line) }
-			}
-			return c
-		}},
+		Keyring:  sec,
+		API:      api,
 		Warn:     p.warn,
 		OnSecret: p.remember,
 		Now:      p.Now,
@@ -103,29 +104,58 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 	}
 	b.CacheDir, b.CacheDirErr = config.CacheDir(p.getenv)
 	if p.underIBMCloud {
-		b.Session = p.ibmcloudSession
+		b.Session = func() (broker.SessionToken, error) { return p.ibmcloudSession(api) }
 	}
 	return b, nil
 }
 
-// ibmcloudSession reads the ibmcloud CLI's login token
+// ibmcloudSession finds the ibmcloud CLI's login session
 // (docs/integrations.md, "ibmcloud session": a plugin has no other channel
-// to it). Its lifetime is what is left until its exp claim (0, not cached,
-// when it has none).
-func (p *program) ibmcloudSession() (monitorapi.IAMToken, error) {
-	now := p.Now()
+// to it), reading the CLI's config file and nothing else. The token it
+// gives is the session's, or, when that has expired, a new one from IAM's
+// refresh grant, written back to the CLI's config as the CLI's SDK does
+// (docs/integrations.md, "ibmcloud session refresh"). Its lifetime is what
+// is left until its exp claim (0, not cached, when it has none).
+func (p *program) ibmcloudSession(api *monitorapi.Lazy) (broker.SessionToken, error) {
+	file := ibmcloud.ConfigFile(p.getenv)
 	// broker.Broker.Session passes no context. The read cannot wait on
 	// anything: ReadSession opens without blocking and reads only a small
 	// regular file.
-	s, err := ibmcloud.ReadSession(context.Background(), ibmcloud.ConfigFile(p.getenv), now)
+	s, err := ibmcloud.ReadSession(context.Background(), file, p.Now())
 	if err != nil {
-		return monitorapi.IAMToken{}, err
+		return nil, err
 	}
+	p.remember(s.RefreshToken)
+	if !s.NeedsRefresh {
+		return func(context.Context) (monitorapi.IAMToken, error) { return sessionToken(s, p.Now()), nil }, nil
+	}
+	return func(ctx context.Context) (monitorapi.IAMToken, error) {
+		grant := func(ctx context.Context, iamURL, refresh string) (ibmcloud.Tokens, error) {
+			t, err := api.RefreshIAMToken(ctx, iamURL, refresh)
+			p.remember(t.AccessToken)
+			p.remember(t.RefreshToken)
+			return ibmcloud.Tokens{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: t.TokenType}, err
+		}
+		now := p.Now()
+		// IAM_ENDPOINT is the SDK's own override of the session's IAM
+		// endpoint (repository.RefreshIAMToken).
+		s, err := ibmcloud.Refresh(ctx, file, now, p.getenv("IAM_ENDPOINT"), grant)
+		if err != nil {
+			return monitorapi.IAMToken{}, err
+		}
+		p.remember(s.RefreshToken)
+		return sessionToken(s, now), nil
+	}, nil
+}
+
+// sessionToken is the session's access token with its lifetime counted
+// from now.
+func sessionToken(s ibmcloud.Session, now time.Time) monitorapi.IAMToken {
 	tok := monitorapi.IAMToken{AccessToken: s.IAMToken, ReceivedAt: now}
 	if !s.Expiry.IsZero() {
 		tok.ExpiresIn = int64(s.Expiry.Sub(now) / time.Second)
 	}
-	return tok, nil
+	return tok
 }
 
 func (p *program) warn(err error) {

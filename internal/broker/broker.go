@@ -40,6 +40,9 @@ type API interface {
 	ExchangeVPCIdentity(ctx context.Context, metadataURL string, profile monitorapi.TrustedProfile) (monitorapi.IAMToken, error)
 }
 
+// SessionToken gets the IAM token of a session Broker.Session found.
+type SessionToken = func(context.Context) (monitorapi.IAMToken, error)
+
 // Item names in the keyring. The profile name is validated by the config
 // package, so "/" cannot occur in it and the names cannot collide.
 func APIKeyItem(profile string) string { return profile + "/api-key" }
@@ -82,10 +85,13 @@ type Broker struct {
 	// OnSecret is told every secret the broker handles (API key, IAM token,
 	// Monitor token), so the caller can keep them out of any message.
 	OnSecret func(string)
-	// Session, when set, yields the ibmcloud CLI's IAM token; it is the
-	// credential of a profile that has no API key. It returns an error
-	// wrapping ibmcloud.ErrNoSession when there is none.
-	Session func() (monitorapi.IAMToken, error)
+	// Session, when set, finds the ibmcloud CLI's login session, the
+	// credential of a profile that has no API key, without any network
+	// call; the function it returns gets the session's IAM token, which
+	// may mean refreshing it (docs/integrations.md, "ibmcloud session
+	// refresh"). It returns an error wrapping ibmcloud.ErrNoSession when
+	// there is no session.
+	Session func() (SessionToken, error)
 	// Now is the clock for IAM token expiry; nil means time.Now.
 	Now func() time.Time
 }

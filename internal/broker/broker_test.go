@@ -343,9 +343,11 @@ func TestSessionIsTheLastSource(t *testing.T) {
 	ctx := context.Background()
 	b, sec, api, _ := newBroker(t)
 	sessions := 0
-	b.Session = func() (monitorapi.IAMToken, error) {
-		sessions++
-		return monitorapi.IAMToken{AccessToken: "session-iam", ExpiresIn: 600}, nil
+	b.Session = func() (SessionToken, error) {
+		return func(context.Context) (monitorapi.IAMToken, error) {
+			sessions++
+			return monitorapi.IAMToken{AccessToken: "session-iam", ExpiresIn: 600}, nil
+		}, nil
 	}
 
 	tok, err := b.Token(ctx, target)
@@ -360,7 +362,7 @@ func TestSessionIsTheLastSource(t *testing.T) {
 		t.Fatalf("with a key, source = %q; the key must win over the session", src)
 	}
 
-	b.Session = func() (monitorapi.IAMToken, error) { return monitorapi.IAMToken{}, errors.New("not logged in") }
+	b.Session = func() (SessionToken, error) { return nil, errors.New("not logged in") }
 	sec.inner.Delete(ctx, APIKeyItem("p"))
 	_, err = b.Refresh(ctx, target)
 	if !errors.Is(err, ErrNoAPIKey) || !strings.Contains(err.Error(), "not logged in") {

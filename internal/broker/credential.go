@@ -99,7 +99,7 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 	if serr != nil {
 		return credential{}, fmt.Errorf("%w; and %w", noKey, serr)
 	}
-	return credential{source: SourceSession, iam: func(context.Context) (monitorapi.IAMToken, error) { return session, nil }}, nil
+	return credential{source: SourceSession, iam: session}, nil
 }
 
 // IAMToken gets an IAM token for p from its credential, and says where it

@@ -150,11 +150,15 @@ func (b *Broker) loginIAMToken(ctx context.Context, p profile.Profile, apiKey st
 	if b.Session == nil {
 		return monitorapi.IAMToken{}, ErrNoAPIKey
 	}
-	iam, err := b.Session()
+	session, err := b.Session()
 	if err != nil {
 		return monitorapi.IAMToken{}, err
 	}
+	iam, err := session(ctx)
 	b.secret(iam.AccessToken)
+	if err != nil {
+		return monitorapi.IAMToken{}, err
+	}
 	return iam, nil
 }
 

@@ -24,6 +24,7 @@ import (
 //	POST /_emulator/reset-token?instance=GUID&team=ID  204
 //	POST /_emulator/fault?route=GET%20/api/token     body {"status","retry_after","body","content_type","delay":"2s","times","empty"}  204
 //	POST /_emulator/iam-only?instance=GUID&on=true   204
+//	POST /_emulator/invalidate-refresh-tokens?as=revoked|expired  204
 //
 // Errors are {"message": ...}: 400 for bad parameters, 404 for an unknown instance or team.
 const controlPrefix = "/_emulator/"
@@ -54,6 +55,9 @@ var controlRoutes = map[string]controlHandler{
 	"reset-token":  {http.MethodPost, (*Emulator).controlResetToken},
 	"fault":        {http.MethodPost, (*Emulator).controlFault},
 	"iam-only":     {http.MethodPost, (*Emulator).controlIAMOnly},
+	// invalidate-refresh-tokens ends the refresh tokens of CLI logins issued so far
+	// (InvalidateRefreshTokens): "revoked" gets BXNIM0407E, "expired" BXNIM0408E.
+	"invalidate-refresh-tokens": {http.MethodPost, (*Emulator).controlInvalidateRefresh},
 }
 
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {
@@ -166,6 +170,21 @@ func (e *Emulator) controlIAMOnly(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusNotFound, errors.New("no such instance"))
 		return
 	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (e *Emulator) controlInvalidateRefresh(w http.ResponseWriter, r *http.Request) {
+	q, err := controlParams(r, "as")
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	how, ok := map[string]RefreshInvalidation{"revoked": RefreshRevoked, "expired": RefreshExpired}[q.Get("as")]
+	if !ok {
+		controlError(w, http.StatusBadRequest, errors.New("as must be revoked or expired"))
+		return
+	}
+	e.InvalidateRefreshTokens(how)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -89,6 +89,7 @@ type Emulator struct {
 	firstUser     *user
 	usersByID     map[int]user // first user added with each ID, for trusted profiles
 	iamTokens     map[string]iamToken
+	refreshTokens map[string]refreshState // the CLI login's refresh tokens (refresh.go)
 	iamLifetime   time.Duration
 	instances     map[string]*instance
 	monitorTokens map[string]teamRef // current tokens
@@ -130,6 +131,7 @@ func New() *Emulator {
 		apiKeys:        map[string]user{},
 		usersByID:      map[int]user{},
 		iamTokens:      map[string]iamToken{},
+		refreshTokens:  map[string]refreshState{},
 		iamLifetime:    defaultIAMLifetime,
 		instances:      map[string]*instance{},
 		monitorTokens:  map[string]teamRef{},

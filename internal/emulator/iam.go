@@ -37,12 +37,15 @@ const (
 // iamGrantFields are the only form fields accepted, per grant. response_type=cloud_iam is
 // what go-sdk-core's IamAuthenticator adds (docs/protocol.md, "IAM API-key grant"); its
 // ContainerAuthenticator sends grant_type, cr_token and profile_id and/or profile_name, nothing
-// else (scope only when configured, which monitor-token does not). Anything else (scope,
-// refresh_token, a second apikey, profile_crn, an apikey with the cr-token grant) is a client
+// else (scope only when configured, which monitor-token does not); the plugin SDK's refresh
+// grant sends grant_type, refresh_token and response_type (refresh.go). Anything else (scope,
+// a refresh_token with the apikey grant, a second apikey, profile_crn, an apikey with the
+// cr-token grant) is a client
 // doing something docs/protocol.md does not describe, so it is refused rather than ignored.
 var iamGrantFields = map[string]map[string]bool{
-	grantTypeAPIKey:  {"grant_type": true, "apikey": true, "response_type": true},
-	grantTypeCRToken: {"grant_type": true, "cr_token": true, "profile_id": true, "profile_name": true},
+	grantTypeAPIKey:       {"grant_type": true, "apikey": true, "response_type": true},
+	grantTypeCRToken:      {"grant_type": true, "cr_token": true, "profile_id": true, "profile_name": true},
+	grantTypeRefreshToken: {"grant_type": true, "refresh_token": true, "response_type": true},
 }
 
 // iamFormFields is every field some grant accepts: a field outside it is refused before
@@ -82,6 +85,15 @@ func (e *Emulator) serveIAMToken(w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	form, _ := url.ParseQuery(string(body)) // checkIAMRequest parsed it already
+	if form.Get("grant_type") == grantTypeRefreshToken {
+		resp, rej := e.issueRefreshedIAMToken(form.Get("refresh_token"))
+		if rej != nil {
+			writeIAMReject(w, rej)
+			return
+		}
+		writeJSON(w, http.StatusOK, resp)
+		return
+	}
 	if form.Get("grant_type") == grantTypeCRToken {
 		resp, rej := e.issueProfileIAMToken(form)
 		if rej != nil {
@@ -119,12 +131,21 @@ func checkIAMRequest(r *http.Request, body []byte, bodyErr error) *iamReject {
 		// The grant goes in the form body. A key in the URL ends up in access logs.
 		return &iamReject{http.StatusBadRequest, iamCodeQueryString, "parameters must be in the form body, not in the URL"}
 	}
-	if _, ok := r.Header["Authorization"]; ok {
+	grantType := ""
+	if form, err := url.ParseQuery(string(body)); err == nil {
+		grantType = form.Get("grant_type")
+	}
+	if grantType == grantTypeRefreshToken {
+		// The refresh grant is the one made with the CLI's client credentials (refresh.go).
+		if rej := checkClientAuth(r); rej != nil {
+			return rej
+		}
+	} else if _, ok := r.Header["Authorization"]; ok {
 		// Basic auth is only for a client id/secret (docs/protocol.md, "IAM API-key grant"),
 		// which monitor-token does not have; any Authorization header here means a credential
 		// went to the wrong place.
 		grant := "an apikey"
-		if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == grantTypeCRToken {
+		if grantType == grantTypeCRToken {
 			grant = "a cr-token"
 		}
 		return &iamReject{http.StatusBadRequest, iamCodeAuthorization, "no Authorization header is expected with " + grant + " grant"}
@@ -231,8 +252,11 @@ func checkIAMForm(form url.Values) *iamReject {
 			return &iamReject{http.StatusBadRequest, iamCodeUnknownField, fmt.Sprintf("unexpected form field %q", name)}
 		}
 	}
-	if grant == grantTypeCRToken {
+	switch grant {
+	case grantTypeCRToken:
 		return checkCRTokenForm(form)
+	case grantTypeRefreshToken:
+		return checkRefreshForm(form)
 	}
 	if form.Get("apikey") == "" {
 		return &iamReject{http.StatusBadRequest, iamCodeMissingField, "missing form field \"apikey\""}

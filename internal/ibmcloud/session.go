@@ -17,14 +17,21 @@ import (
 )
 
 // Session is the CLI's login session: an IAM access token and where it is
-// good. The CLI refreshes it on its own commands; a plugin can only read it.
+// good, and the refresh token that renews it (Refresh).
 type Session struct {
-	IAMToken    string // without the "Bearer " prefix the CLI stores
-	IAMEndpoint string
-	Region      string
-	AccountID   string
-	Expiry      time.Time // the token's exp claim; zero if it has none
-	File        string
+	IAMToken     string // without the "Bearer " prefix the CLI stores; "" if it has none
+	RefreshToken string // IAMRefreshToken; "" if there is none
+	IAMEndpoint  string
+	// RefreshEndpoint is the IAM endpoint the CLI refreshes at (see
+	// refreshEndpoint).
+	RefreshEndpoint string
+	Region          string
+	AccountID       string
+	Expiry          time.Time // the token's exp claim; zero if it has none
+	File            string
+	// NeedsRefresh: the access token is missing, expired or about to
+	// expire, and RefreshToken can renew it.
+	NeedsRefresh bool
 }
 
 // ErrNoSession means the CLI is not logged in, or its token has expired.
@@ -63,32 +70,56 @@ const configHint = "point IBMCLOUD_CONFIG_HOME at the ibmcloud CLI's config dire
 
 // ReadSession reads the session from the CLI's config file. A missing file,
 // an empty token and an expired one (with a minute to spare, so the token
-// does not die between here and the service) are ErrNoSession. A file that
-// is not a regular file, or larger than maxConfig, is refused without
-// waiting on it or reading it.
+// does not die between here and the service) are ErrNoSession, unless the
+// file holds a refresh token: then the session is returned with
+// NeedsRefresh set, for Refresh (docs/integrations.md, "ibmcloud session
+// refresh"). A file that is not a regular file, or larger than maxConfig, is
+// refused without waiting on it or reading it.
 func ReadSession(ctx context.Context, file string, now time.Time) (Session, error) {
 	b, err := regularfile.Read(ctx, file, maxConfig)
+	if err != nil {
+		return Session{}, readError(file, err)
+	}
+	return parseSession(b, file, now)
+}
+
+// readError is the message of a config file that could not be read.
+func readError(file string, err error) error {
 	var notRegular *regularfile.NotRegularError
+	var tooLarge *regularfile.TooLargeError
 	var pathErr *fs.PathError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return Session{}, fmt.Errorf("%w: %s does not exist (run `ibmcloud login`)", ErrNoSession, file)
+		return fmt.Errorf("%w: %s does not exist (run `ibmcloud login`)", ErrNoSession, file)
 	case errors.As(err, &notRegular):
-		return Session{}, fmt.Errorf("ibmcloud config %s is %s, not a regular file; %s", file, notRegular.Kind, configHint)
-	case errors.Is(err, regularfile.ErrTooLarge):
-		return Session{}, fmt.Errorf("ibmcloud config %s is larger than 1 MiB, more than the ibmcloud CLI writes; %s", file, configHint)
+		return fmt.Errorf("ibmcloud config %s is %s, not a regular file; %s", file, notRegular.Kind, configHint)
+	case errors.As(err, &tooLarge):
+		return fmt.Errorf("ibmcloud config %s is larger than 1 MiB, more than the ibmcloud CLI writes; %s", file, configHint)
 	case errors.As(err, &pathErr):
 		// The path is in the message already.
-		return Session{}, fmt.Errorf("ibmcloud config %s: cannot read it: %w", file, pathErr.Err)
-	case err != nil:
-		return Session{}, fmt.Errorf("ibmcloud config %s: %w", file, err)
+		return fmt.Errorf("ibmcloud config %s: cannot read it: %w", file, pathErr.Err)
 	}
-	var doc struct {
-		IAMToken    string
-		IAMEndpoint string
-		Region      string
-		Account     struct{ GUID string }
-	}
+	return fmt.Errorf("ibmcloud config %s: %w", file, err)
+}
+
+// sessionDoc is what monitor-token reads of the CLI's config.json: the
+// fields of BXConfigData (the plugin SDK's
+// bluemix/configuration/core_config/bx_config.go) that make the session.
+type sessionDoc struct {
+	IAMToken              string
+	IAMRefreshToken       string
+	IAMEndpoint           string
+	IAMPrivateEndpoint    string
+	IAMPrivateVPCEndpoint string
+	IsPrivate             bool
+	IsAccessFromVPC       bool
+	Region                string
+	Account               struct{ GUID string }
+}
+
+// parseSession reads the session out of the config file's contents.
+func parseSession(b []byte, file string, now time.Time) (Session, error) {
+	var doc sessionDoc
 	if err := json.Unmarshal(b, &doc); err != nil {
 		return Session{}, fmt.Errorf("ibmcloud config %s is not valid JSON; run `ibmcloud login` again", file)
 	}
@@ -97,21 +128,49 @@ func ReadSession(ctx context.Context, file string, now time.Time) (Session, erro
 	if scheme, rest, ok := strings.Cut(token, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		token = strings.TrimSpace(rest)
 	}
-	if token == "" {
+	refresh := strings.TrimSpace(doc.IAMRefreshToken)
+	if token == "" && refresh == "" {
 		return Session{}, fmt.Errorf("%w: not logged in (run `ibmcloud login`)", ErrNoSession)
 	}
 	// The token goes into an Authorization header and may be printed: it
 	// passes the validator every token from the service passes, so a CR,
-	// LF or escape sequence in the file is refused, not sent or shown.
-	if !monitorapi.ValidToken(token) {
+	// LF or escape sequence in the file is refused, not sent or shown. The
+	// refresh token goes into a request body: the same rule.
+	if token != "" && !monitorapi.ValidToken(token) {
 		return Session{}, fmt.Errorf("the ibmcloud CLI's login token in %s is not a token (a control character, a space or too long); run `ibmcloud login` again", file)
 	}
-	s := Session{IAMToken: token, IAMEndpoint: doc.IAMEndpoint, Region: doc.Region, AccountID: doc.Account.GUID, File: file}
-	s.Expiry = tokenExpiry(token)
-	if !s.Expiry.IsZero() && now.Add(time.Minute).After(s.Expiry) {
-		return Session{}, fmt.Errorf("%w: the ibmcloud login expired at %s (run `ibmcloud login` again)", ErrNoSession, s.Expiry.UTC().Format(time.RFC3339))
+	if refresh != "" && !monitorapi.ValidToken(refresh) {
+		return Session{}, fmt.Errorf("the ibmcloud CLI's refresh token in %s is not a token (a control character, a space or too long); run `ibmcloud login` again", file)
 	}
-	return s, nil
+	s := Session{IAMToken: token, RefreshToken: refresh, IAMEndpoint: doc.IAMEndpoint, Region: doc.Region, AccountID: doc.Account.GUID, File: file}
+	s.RefreshEndpoint = refreshEndpoint(doc)
+	s.Expiry = tokenExpiry(token)
+	if token != "" && (s.Expiry.IsZero() || now.Add(expiryMargin).Before(s.Expiry)) {
+		return s, nil
+	}
+	if refresh != "" {
+		s.NeedsRefresh = true
+		return s, nil
+	}
+	return Session{}, fmt.Errorf("%w: the ibmcloud login expired at %s (run `ibmcloud login` again)", ErrNoSession, s.Expiry.UTC().Format(time.RFC3339))
+}
+
+// expiryMargin: a token that expires within it is taken as expired, so it
+// does not die between here and the service.
+const expiryMargin = time.Minute
+
+// refreshEndpoint is the IAM endpoint the CLI itself would refresh with:
+// the private one when the CLI logged in over the private network (to VPC's
+// private endpoint when it runs in a VPC), else the public one
+// (repository.IAMEndpoint in the plugin SDK's core_config/repository.go).
+func refreshEndpoint(doc sessionDoc) string {
+	switch {
+	case doc.IsPrivate && doc.IsAccessFromVPC:
+		return doc.IAMPrivateVPCEndpoint
+	case doc.IsPrivate:
+		return doc.IAMPrivateEndpoint
+	}
+	return doc.IAMEndpoint
 }
 
 // tokenExpiry reads the exp claim of a JWT without verifying it: the token

@@ -298,6 +298,11 @@ func iamError(op, url string, g grant, resp HTTPProblem, tries int, secrets *red
 	// (docs/protocol.md, "IAM errors").
 	case e.Code == "BXNIM0415E" && g == grantAPIKey:
 		e.Kind = ErrInvalidAPIKey
+	// BXNIM0407E (invalid token) and BXNIM0408E (expired refresh token) are the codes the
+	// plugin SDK's IAM client turns into "log in again" (docs/integrations.md, "ibmcloud
+	// session refresh").
+	case (e.Code == "BXNIM0407E" || e.Code == "BXNIM0408E") && g == grantRefresh:
+		e.Kind = ErrSessionEnded
 	case status == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
 	case status >= 500:

@@ -23,6 +23,9 @@ var (
 	ErrBadResponse   = errors.New("unexpected answer")
 	ErrNetwork       = errors.New("network failure")
 	ErrCertificate   = errors.New("TLS certificate not accepted")
+	// ErrSessionEnded: IAM refused the ibmcloud CLI's refresh token (revoked, unknown or
+	// expired); only a new `ibmcloud login` helps.
+	ErrSessionEnded = errors.New("the ibmcloud login session has ended")
 )
 
 // grant is which token request a call made.
@@ -33,6 +36,7 @@ const (
 	grantAPIKey               // IAM's API-key grant
 	grantCRToken              // IAM's cr-token grant (trusted profile)
 	grantVPC                  // the VPC metadata service's two calls
+	grantRefresh              // IAM's refresh-token grant of the ibmcloud CLI's session
 )
 
 // Error is a failed call to IAM or Monitoring. It never shows a secret: the
@@ -98,8 +102,12 @@ func (e *Error) hint() string {
 	switch e.Kind {
 	case ErrInvalidAPIKey:
 		return "check the key, or create one with `ibmcloud iam api-key-create NAME` and run `monitor-token login` with it"
+	case ErrSessionEnded:
+		return "run `ibmcloud login` again"
 	case ErrIAMRejected:
 		switch e.grant {
+		case grantRefresh:
+			return "check IAMEndpoint in the ibmcloud CLI's config.json, or run `ibmcloud login` again"
 		case grantCRToken:
 			return "check the trusted profile (--trusted-profile) and that its trust policy admits this compute resource (its cluster, namespace and service account)"
 		case grantVPC:

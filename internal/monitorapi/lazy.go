@@ -54,3 +54,7 @@ func (l *Lazy) ExchangeCRToken(ctx context.Context, iamURL, crTokenFile string, 
 func (l *Lazy) ExchangeVPCIdentity(ctx context.Context, metadataURL string, profile TrustedProfile) (IAMToken, error) {
 	return l.get().ExchangeVPCIdentity(ctx, metadataURL, profile)
 }
+
+func (l *Lazy) RefreshIAMToken(ctx context.Context, iamURL, refreshToken string) (RefreshedIAMToken, error) {
+	return l.get().RefreshIAMToken(ctx, iamURL, refreshToken)
+}
