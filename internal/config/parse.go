@@ -64,14 +64,14 @@ func Load(path string) (*File, error) {
 // named pipe or a device, or a path swapped to one after a check, must not
 // block or read forever.
 func read(path string) ([]byte, error) {
-	real, dirExists, err := privatedir.ResolveConfig(path)
+	real, dirExists, err := privatedir.ConfigFile.Resolve(path)
 	if err != nil {
 		return nil, err
 	}
 	if !dirExists {
 		return nil, fs.ErrNotExist
 	}
-	f, err := privatedir.OpenConfig(real)
+	f, err := privatedir.ConfigFile.Open(real)
 	if err != nil {
 		return nil, err
 	}

@@ -118,9 +118,9 @@ func (f *File) Save(path string) error {
 // another user's link. If path is a symbolic link of the user's, the file it points to is
 // replaced and the link kept (dotfile managers link config files).
 func prepare(path string) (string, error) {
-	target, _, err := privatedir.ResolveConfig(path)
+	target, _, err := privatedir.ConfigFile.Resolve(path)
 	if err == nil {
-		err = privatedir.EnsureConfigDir(filepath.Dir(target))
+		err = privatedir.ConfigFile.EnsureDir(filepath.Dir(target))
 	}
 	switch {
 	case privatedir.Refused(err):

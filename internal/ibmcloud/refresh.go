@@ -47,9 +47,9 @@ const lockWait = 30 * time.Second
 // other fields, those monitor-token does not know among them, keep their
 // values, and the file keeps its mode.
 func Refresh(ctx context.Context, file string, now time.Time, override string, grant Grant) (Session, error) {
-	real, _, err := privatedir.ResolveConfig(file)
+	real, _, err := sessionFile.Resolve(file)
 	if err == nil {
-		err = privatedir.EnsureConfigDir(filepath.Dir(real))
+		err = sessionFile.EnsureDir(filepath.Dir(real))
 	}
 	if err != nil {
 		return Session{}, trustError(file, err)
@@ -107,10 +107,17 @@ func Refresh(ctx context.Context, file string, now time.Time, override string, g
 	return parseSession(out, file, now)
 }
 
-// readTrusted reads the config file at real, a path ResolveConfig returned,
-// without following a link, and checks what it opened (privatedir.OpenConfig).
+// sessionFile is how internal/privatedir names the CLI's config in its
+// refusals, with the CLI's own way to move it.
+var sessionFile = privatedir.SettingsFile{
+	Name: "the ibmcloud CLI's config",
+	Move: "point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control",
+}
+
+// readTrusted reads the config file at real, a path sessionFile.Resolve
+// returned, without following a link, and checks what it opened.
 func readTrusted(ctx context.Context, real string) ([]byte, fs.FileMode, error) {
-	f, err := privatedir.OpenConfig(real)
+	f, err := sessionFile.Open(real)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -123,20 +130,11 @@ func readTrusted(ctx context.Context, real string) ([]byte, fs.FileMode, error) 
 	return data, fi.Mode().Perm(), err
 }
 
-// trustError puts an ibmcloud config's name and way out on a refusal of
-// internal/privatedir, whose messages speak of monitor-token's own config:
-// the fix for the CLI's file is IBMCLOUD_CONFIG_HOME, not
-// MONITOR_TOKEN_CONFIG.
+// trustError says that the session was not refreshed: a refusal of
+// internal/privatedir names the file and the fix itself.
 func trustError(file string, err error) error {
-	var pe *privatedir.Error
-	if errors.As(err, &pe) {
-		c := *pe
-		c.Fix = strings.ReplaceAll(c.Fix, "set MONITOR_TOKEN_CONFIG to a file of yours", "point IBMCLOUD_CONFIG_HOME at a directory of yours")
-		c.Problem = strings.ReplaceAll(c.Problem, "the config file", "the ibmcloud CLI's config")
-		if c.What == "the config file" {
-			c.What = "the ibmcloud CLI's config"
-		}
-		return fmt.Errorf("the ibmcloud login session is not refreshed: %w", &c)
+	if privatedir.Refused(err) {
+		return fmt.Errorf("the ibmcloud login session is not refreshed: %w", err)
 	}
 	return fmt.Errorf("ibmcloud config %s: %w", file, atomicfile.PathErrReason(err))
 }

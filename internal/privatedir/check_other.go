@@ -38,9 +38,9 @@ func checkDir(dir string) error {
 
 func checkOwnedFile(what, path string, fi fs.FileInfo, secret bool) error { return nil }
 
-// resolveConfig follows a link at path, as the config file may be one (a
+// resolveSettings follows a link at path, as the config file may be one (a
 // dotfile manager's); there are no owners to check on the way.
-func resolveConfig(path string) (real string, dirExists bool, err error) {
+func resolveSettings(_ place, path string) (real string, dirExists bool, err error) {
 	if _, err := os.Stat(filepath.Dir(path)); err != nil {
 		return path, false, nil
 	}
@@ -51,8 +51,8 @@ func resolveConfig(path string) (real string, dirExists bool, err error) {
 	return real, true, err
 }
 
-func ensureConfigDir(dir string) error { return os.MkdirAll(dir, 0o700) }
+func ensureSettingsDir(_ place, dir string) error { return os.MkdirAll(dir, 0o700) }
 
-func checkConfigFile(path string, fi fs.FileInfo) error { return nil }
+func checkSettingsFile(place, string, fs.FileInfo) error { return nil }
 
 func checkFinal(abs, _ string) error { return checkDir(abs) }

@@ -220,12 +220,12 @@ func checkOwnedFile(what, path string, fi fs.FileInfo, secret bool) error {
 	return nil
 }
 
-// resolveConfig walks path, the config file, checking every directory and
+// resolveSettings walks path, a settings file, checking every directory and
 // link on the way (the file's own directory among them, as a directory the
 // walk goes through), and returns where the file really is. dirExists is
 // false when the directory that would hold it is missing.
-func resolveConfig(path string) (real string, dirExists bool, err error) {
-	abs, cur, missing, err := configPlace.walkAbs(path)
+func resolveSettings(pl place, path string) (real string, dirExists bool, err error) {
+	abs, cur, missing, err := pl.walkAbs(path)
 	switch {
 	case err != nil:
 		return "", false, err
@@ -237,25 +237,25 @@ func resolveConfig(path string) (real string, dirExists bool, err error) {
 	return abs, false, nil
 }
 
-// ensureConfigDir makes the directory of the config file: the rule of a
+// ensureSettingsDir makes the directory of a settings file: the rule of a
 // directory the walk goes through holds for it too, since monitor-token
 // writes the lock and the temporary file there.
-func ensureConfigDir(dir string) error {
-	return ensureDir(dir, configPlace, func(_, real string) error { return configPlace.checkTraversed(real) })
+func ensureSettingsDir(pl place, dir string) error {
+	return ensureDir(dir, pl, func(_, real string) error { return pl.checkTraversed(real) })
 }
 
-// checkConfigFile: the config file belongs to the user or root and no one
+// checkSettingsFile: a settings file belongs to the user or root and no one
 // else can write it (OpenSSH's rule for ~/.ssh/config, secure_permissions).
 // What is not a regular file is left to the read, which says what it is.
-func checkConfigFile(path string, fi fs.FileInfo) error {
+func checkSettingsFile(pl place, path string, fi fs.FileInfo) error {
 	uid, _ := owner(fi)
 	switch {
 	case !fi.Mode().IsRegular():
 		return nil
 	case !trusted(uid):
-		return &Error{What: "the config file", Path: path, Problem: fmt.Sprintf("belongs to another user (uid %d)", uid), Fix: "remove it, or " + configPlace.move}
+		return &Error{What: pl.name, Path: path, Problem: fmt.Sprintf("belongs to another user (uid %d)", uid), Fix: "remove it, or " + pl.move}
 	case fi.Mode().Perm()&0o022 != 0:
-		return &Error{What: "the config file", Path: path, Problem: fmt.Sprintf("is writable by group or others (mode %04o)", fi.Mode().Perm()), Fix: "run chmod go-w " + shellword.Word(path)}
+		return &Error{What: pl.name, Path: path, Problem: fmt.Sprintf("is writable by group or others (mode %04o)", fi.Mode().Perm()), Fix: "run chmod go-w " + shellword.Word(path)}
 	}
 	return nil
 }

@@ -6,42 +6,57 @@ import (
 	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
-// ResolveConfig checks the way to the config file at path and returns the
-// file's real path, links resolved: every directory on the way belongs to
-// the user or root and no one else can write it unless it is sticky, and
-// every link belongs to the user or root (see the package documentation).
-// The config file itself may be a link of the user's, as dotfile managers
-// make; the file it names is what is read and replaced. dirExists is false
-// when the directory that would hold the file does not exist yet (a first
-// run): nothing is there to read, and EnsureConfigDir makes it.
-func ResolveConfig(path string) (real string, dirExists bool, err error) {
-	return resolveConfig(path)
+// A SettingsFile is a file whose contents decide where secrets go (the
+// config file, the ibmcloud CLI's session file), read and written under the
+// config rule: every directory on the way belongs to the user or root and
+// no one else can write it unless it is sticky, every link on the way
+// belongs to the user or root, and the file itself is the user's or root's
+// and closed to writes by others (see the package documentation). Name and
+// Move are how refusals say it.
+type SettingsFile struct {
+	Name string // "the config file"
+	Move string // the way out: "set MONITOR_TOKEN_CONFIG to a file of yours ..."
 }
 
-// EnsureConfigDir creates dir, the config file's directory, when missing
-// (0700, through nothing ResolveConfig would refuse), and checks it.
-func EnsureConfigDir(dir string) error { return ensureConfigDir(dir) }
+// ConfigFile is monitor-token's own config file.
+var ConfigFile = SettingsFile{Name: "the config file", Move: "set MONITOR_TOKEN_CONFIG to a file of yours on a path only you and root control"}
 
-// OpenConfig opens real, a path ResolveConfig returned, for a bounded read
+func (f SettingsFile) place() place { return place{name: f.Name, move: f.Move} }
+
+// Resolve checks the way to the file at path and returns the file's real
+// path, links resolved. The file itself may be a link of the user's, as
+// dotfile managers make; the file it names is what is read and replaced.
+// dirExists is false when the directory that would hold the file does not
+// exist yet (a first run): nothing is there to read, and EnsureDir makes
+// it.
+func (f SettingsFile) Resolve(path string) (real string, dirExists bool, err error) {
+	return resolveSettings(f.place(), path)
+}
+
+// EnsureDir creates dir, the file's directory, when missing (0700,
+// through nothing Resolve would refuse), and checks it: the lock and the
+// temporary file of a write go there.
+func (f SettingsFile) EnsureDir(dir string) error { return ensureSettingsDir(f.place(), dir) }
+
+// Open opens real, a path Resolve returned, for a bounded read
 // (regularfile.ReadOpened), without following a link and without waiting on
-// a named pipe, and checks what it opened: a file of the user's or root's
-// that no one else can write.
-func OpenConfig(real string) (*os.File, error) {
-	f, err := regularfile.OpenNoFollow(real)
+// a named pipe, and checks what it opened.
+func (f SettingsFile) Open(real string) (*os.File, error) {
+	file, err := regularfile.OpenNoFollow(real)
 	if err != nil {
 		if regularfile.IsLink(err) {
-			// ResolveConfig resolved every link; this one appeared since.
-			return nil, &Error{What: "the config file", Path: real, Problem: "became a symbolic link while it was opened", Fix: "remove it, or " + configPlace.move}
+			// Resolve resolved every link; this one appeared since.
+			return nil, &Error{What: f.Name, Path: real, Problem: "became a symbolic link while it was opened", Fix: "remove it, or " + f.Move}
 		}
 		return nil, err
 	}
-	fi, err := f.Stat()
+	fi, err := file.Stat()
 	if err == nil {
-		err = checkConfigFile(real, fi)
+		err = checkSettingsFile(f.place(), real, fi)
 	}
 	if err != nil {
-		f.Close()
+		file.Close()
 		return nil, err
 	}
-	return f, nil
+	return file, nil
 }

@@ -68,10 +68,7 @@ type place struct {
 	move string // "set XDG_CACHE_HOME to ..."
 }
 
-var (
-	cachePlace  = place{"the cache directory", "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
-	configPlace = place{"the config file", "set MONITOR_TOKEN_CONFIG to a file of yours on a path only you and root control"}
-)
+var cachePlace = place{"the cache directory", "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
 
 // Refused says whether err is (or wraps) a refusal of this package.
 func Refused(err error) bool { return errors.Is(err, ErrRefused) }
