@@ -46,6 +46,9 @@ func (osKeyring) Set(ctx context.Context, service, user, secret string) error {
 }
 
 func (osKeyring) Delete(ctx context.Context, service, user string) error {
+	if nothingToDelete(ctx, service, user) {
+		return keyring.ErrNotFound
+	}
 	if err := unlockFirst(ctx, service, ""); err != nil {
 		return err
 	}
@@ -53,6 +56,9 @@ func (osKeyring) Delete(ctx context.Context, service, user string) error {
 }
 
 func (osKeyring) DeleteAll(ctx context.Context, service string) error {
+	if nothingToDelete(ctx, service, "") {
+		return nil
+	}
 	if err := unlockFirst(ctx, service, ""); err != nil {
 		return err
 	}

@@ -55,6 +55,27 @@ func unlockFirst(ctx context.Context, service, user string) error {
 	return unlock(ctx, conn, items[0])
 }
 
+// nothingToDelete reports whether the Secret Service holds no item of
+// service (and of user, when set) in any collection, locked or not: then a
+// delete has nothing to do and needs no unlock, which go-keyring's Delete
+// would ask for first, prompting a person for nothing (after a dismissed
+// login, its rollback deletes what was never written). SearchItems lists
+// the matches of locked collections too, as the fast read relies on. Any
+// failure says false, and the delete goes on as before.
+func nothingToDelete(ctx context.Context, service, user string) bool {
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		return false
+	}
+	attrs := map[string]string{"service": service}
+	if user != "" {
+		attrs["username"] = user
+	}
+	var unlocked, locked []dbus.ObjectPath
+	err = conn.Object(ssName, ssPath).CallWithContext(ctx, ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked)
+	return err == nil && len(unlocked) == 0 && len(locked) == 0
+}
+
 // goKeyringCollection is the collection go-keyring uses
 // (GetLoginCollection): "login" when the service has one, else the
 // default alias.
