@@ -169,14 +169,17 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 //	keyring nobus        no session bus at all
 //	keyring hang         a Secret Service that takes every call and never answers
 //	keyring unlocked     back to a working, unlocked keyring over the same HOME
+//	keyring prompting    an empty stand-in, locked, whose unlock prompts complete after 8 s
+//	keyring dismissing   an empty stand-in, locked, whose unlock prompts complete as dismissed
 func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
-		ts.Fatalf("usage: keyring locked|noprovider|nobus|hang|unlocked")
+		ts.Fatalf("usage: keyring locked|noprovider|nobus|hang|unlocked|prompting|dismissing")
 	}
 	w := worldOf(ts)
 	w.session.Stop()
 	modes := map[string]testkeyring.Mode{"locked": testkeyring.Locked, "noprovider": testkeyring.NoProvider,
-		"unlocked": testkeyring.Unlocked, "hang": testkeyring.Hanging}
+		"unlocked": testkeyring.Unlocked, "hang": testkeyring.Hanging,
+		"prompting": testkeyring.Prompting, "dismissing": testkeyring.Dismissing}
 	if args[0] == "nobus" {
 		ts.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
 		return

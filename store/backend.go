@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"sync"
 
 	"github.com/zalando/go-keyring"
@@ -10,27 +11,59 @@ import (
 // a map in unit tests, and in this package's tests also backends that hang
 // or fail on purpose. It has go-keyring's signatures and error values, so
 // the Store code above it (deadline, size check, Classify) is the same for
-// all of them.
+// all of them. The context is the call's: it ends when the Store stops
+// waiting, and carries the link that reports prompts (prompt.go).
 type backend interface {
-	Get(service, user string) (string, error)
-	Set(service, user, secret string) error
-	Delete(service, user string) error
-	DeleteAll(service string) error
+	Get(ctx context.Context, service, user string) (string, error)
+	Set(ctx context.Context, service, user, secret string) error
+	Delete(ctx context.Context, service, user string) error
+	DeleteAll(ctx context.Context, service string) error
 }
 
 // osKeyring is the OS keyring through go-keyring: Secret Service over D-Bus
 // on Linux, /usr/bin/security on macOS, Credential Manager on Windows.
 type osKeyring struct{}
 
-func (osKeyring) Get(service, user string) (string, error) {
+// Before each go-keyring call, unlockFirst (prompt_linux.go) does the
+// unlock step that call would do, so that a prompt is waited for under the
+// prompt deadline (docs/keyring.md, "Prompts and deadlines"); the fast read
+// needs no unlock and goes first.
+func (osKeyring) Get(ctx context.Context, service, user string) (string, error) {
 	if secret, handled, err := fastGet(service, user); handled {
 		return secret, err
 	}
+	if err := unlockFirst(ctx, service, user); err != nil {
+		return "", err
+	}
 	return keyring.Get(service, user)
 }
-func (osKeyring) Set(service, user, secret string) error { return keyring.Set(service, user, secret) }
-func (osKeyring) Delete(service, user string) error      { return keyring.Delete(service, user) }
-func (osKeyring) DeleteAll(service string) error         { return keyring.DeleteAll(service) }
+
+func (osKeyring) Set(ctx context.Context, service, user, secret string) error {
+	if err := unlockFirst(ctx, service, ""); err != nil {
+		return err
+	}
+	return keyring.Set(service, user, secret)
+}
+
+func (osKeyring) Delete(ctx context.Context, service, user string) error {
+	if nothingToDelete(ctx, service, user) {
+		return keyring.ErrNotFound
+	}
+	if err := unlockFirst(ctx, service, ""); err != nil {
+		return err
+	}
+	return keyring.Delete(service, user)
+}
+
+func (osKeyring) DeleteAll(ctx context.Context, service string) error {
+	if nothingToDelete(ctx, service, "") {
+		return nil
+	}
+	if err := unlockFirst(ctx, service, ""); err != nil {
+		return err
+	}
+	return keyring.DeleteAll(service)
+}
 
 // memory is an in-memory keyring with a lock. go-keyring's own MockInit has
 // no lock (it fails `go test -race` under concurrency; docs/keyring.md,
@@ -45,7 +78,7 @@ type memory struct {
 
 func newMemory() *memory { return &memory{items: map[string]map[string]string{}} }
 
-func (m *memory) Get(service, user string) (string, error) {
+func (m *memory) Get(_ context.Context, service, user string) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	secret, ok := m.items[service][user]
@@ -55,7 +88,7 @@ func (m *memory) Get(service, user string) (string, error) {
 	return secret, nil
 }
 
-func (m *memory) Set(service, user, secret string) error {
+func (m *memory) Set(_ context.Context, service, user, secret string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.items[service] == nil {
@@ -65,7 +98,7 @@ func (m *memory) Set(service, user, secret string) error {
 	return nil
 }
 
-func (m *memory) Delete(service, user string) error {
+func (m *memory) Delete(_ context.Context, service, user string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.items[service][user]; !ok {
@@ -75,7 +108,7 @@ func (m *memory) Delete(service, user string) error {
 	return nil
 }
 
-func (m *memory) DeleteAll(service string) error {
+func (m *memory) DeleteAll(_ context.Context, service string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.items, service)

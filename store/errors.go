@@ -31,6 +31,10 @@ var (
 	// ErrDenied: the keyring asked the person, who said no (macOS's
 	// access prompt).
 	ErrDenied = errors.New("access to the keyring item was denied")
+	// ErrDismissed: the Secret Service's prompt (to unlock, or to allow
+	// access) completed as dismissed: the person closed it, or no prompt
+	// could be shown (gnome-keyring without a display says the same).
+	ErrDismissed = errors.New("the keyring's prompt was dismissed")
 	// ErrTimeout: the keyring did not answer before the deadline.
 	ErrTimeout = errors.New("the keyring did not answer in time")
 	// ErrTooLarge: the secret exceeds what the OS keyrings can hold.
@@ -84,6 +88,9 @@ func (e *Error) Error() string {
 		b.WriteString("no Secret Service on the D-Bus session bus (is gnome-keyring, KWallet or KeePassXC running?): install or start one, " + useEnv)
 	case ErrLocked:
 		b.WriteString("the keyring is locked: unlock it (e.g. log in to the desktop, or `gnome-keyring-daemon --unlock`), " + useEnv)
+	case ErrDismissed:
+		showCause = false // the prompt's object path helps nobody
+		b.WriteString("the keyring's unlock prompt was dismissed, or could not be shown (no display?): run again and answer the prompt, or unlock the keyring first (e.g. log in to the desktop, or `gnome-keyring-daemon --unlock`), " + useEnv)
 	case ErrTimeout:
 		showCause = false // the cause is a context error, said here in words
 		var de *deadlineError
@@ -193,6 +200,8 @@ func kindOf(err error) error {
 		return ErrTooLarge
 	case errors.Is(err, keyring.ErrUnsupportedPlatform):
 		return ErrUnsupported
+	case errors.Is(err, ErrDismissed): // store's own prompt handling, prompt_linux.go
+		return ErrDismissed
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return ErrTimeout
 	}

@@ -7,7 +7,9 @@
 // on behalf of git, kubectl or scripts (TimeoutFromEnv(os.Getenv,
 // DefaultTimeout)), a long one for an interactive login, where someone may
 // have to type an unlock password (InteractiveTimeout). A context without a
-// deadline gets DefaultTimeout. Background: docs/keyring.md, "Deadlines".
+// deadline gets the Store's Deadlines: DefaultTimeout for the keyring to
+// answer, extended to InteractiveTimeout while it shows a prompt.
+// Background: docs/keyring.md, "Deadlines" and "Prompts and deadlines".
 package store
 
 import (
@@ -44,6 +46,8 @@ type Store struct {
 	service string
 	backend backend
 	timeout time.Duration // for contexts without a deadline: DefaultTimeout
+	prompt  time.Duration // ... while the keyring shows a prompt: InteractiveTimeout
+	notice  func(Prompt)  // told when a call waits for a prompt (prompt.go)
 }
 
 // New returns a Store for the OS keyring, through go-keyring.
@@ -61,8 +65,8 @@ func NewMemory(service string) *Store {
 // ErrNotFound; a keyring that does not answer gives ErrTimeout, never
 // ErrNotFound, so that callers do not treat a locked keyring as "logged out".
 func (s *Store) Get(ctx context.Context, user string) (string, error) {
-	secret, err := call(ctx, s.timeout, "read", user, func() (string, error) {
-		return s.backend.Get(s.service, user)
+	secret, err := call(ctx, s.deadlines(), "read", user, func(ctx context.Context) (string, error) {
+		return s.backend.Get(ctx, s.service, user)
 	})
 	if err != nil {
 		return "", err
@@ -78,8 +82,8 @@ func (s *Store) Set(ctx context.Context, user, secret string) error {
 		return &Error{Op: "write", Item: user, Kind: ErrTooLarge,
 			Err: fmt.Errorf("secret of %d bytes, limit %d", len(secret), MaxSecretSize)}
 	}
-	_, err := call(ctx, s.timeout, "write", user, func() (struct{}, error) {
-		return struct{}{}, s.backend.Set(s.service, user, secret)
+	_, err := call(ctx, s.deadlines(), "write", user, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.backend.Set(ctx, s.service, user, secret)
 	})
 	return redact(err, secret)
 }
@@ -87,8 +91,8 @@ func (s *Store) Set(ctx context.Context, user, secret string) error {
 // Delete removes the item of user. A missing item gives an error matching
 // ErrNotFound.
 func (s *Store) Delete(ctx context.Context, user string) error {
-	_, err := call(ctx, s.timeout, "delete", user, func() (struct{}, error) {
-		return struct{}{}, s.backend.Delete(s.service, user)
+	_, err := call(ctx, s.deadlines(), "delete", user, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.backend.Delete(ctx, s.service, user)
 	})
 	return err
 }
@@ -101,8 +105,8 @@ func (s *Store) DeleteAll(ctx context.Context) error {
 		return &Error{Op: "delete", Kind: ErrUnavailable,
 			Err: errors.New("empty service name: refusing to delete every item of the keyring")}
 	}
-	_, err := call(ctx, s.timeout, "delete", "", func() (struct{}, error) {
-		return struct{}{}, s.backend.DeleteAll(s.service)
+	_, err := call(ctx, s.deadlines(), "delete", "", func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, s.backend.DeleteAll(ctx, s.service)
 	})
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -111,7 +115,7 @@ func (s *Store) DeleteAll(ctx context.Context) error {
 }
 
 // call runs f, a go-keyring call, with a deadline: the one of ctx, or
-// dflt (DefaultTimeout) if ctx has none. go-keyring has no timeouts, and a locked
+// d.Answer (DefaultTimeout) if ctx has none. go-keyring has no timeouts, and a locked
 // collection whose unlock prompt nobody answers blocks forever
 // (docs/keyring.md, "Deadlines"),
 // so f runs in its own goroutine and call stops waiting when ctx is done,
@@ -119,33 +123,69 @@ func (s *Store) DeleteAll(ctx context.Context) error {
 // behind, blocked; its result channel is buffered so that it can still
 // finish and be collected if the keyring answers later. For a CLI that exits
 // soon after, that is the price of never hanging.
-func call[T any](ctx context.Context, dflt time.Duration, op, item string, f func() (T, error)) (T, error) {
+//
+// When f reports that the keyring answered with a prompt (promptBegins),
+// the deadline moves to d.Prompt from the call's first prompt, d.Notice is
+// told once, and when the prompt ends the keyring's next answer is due
+// within d.Answer again (docs/keyring.md, "Prompts and deadlines"). The
+// deadline of ctx, if it has one, is never exceeded, and cancelling ctx
+// ends the wait at once. f's context is cancelled when call returns.
+func call[T any](ctx context.Context, d Deadlines, op, item string, f func(context.Context) (T, error)) (T, error) {
 	var zero T
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, dflt)
-		defer cancel()
+	limit, hasLimit := ctx.Deadline()
+	due := func(wait time.Duration) time.Time {
+		t := time.Now().Add(wait)
+		if hasLimit && limit.Before(t) {
+			return limit
+		}
+		return t
 	}
-	deadline, _ := ctx.Deadline()
+	deadline := due(d.Answer)
 	budget := roundBudget(time.Until(deadline))
 	if err := ctx.Err(); err != nil {
 		return zero, timeout(op, item, budget, err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 
 	type result struct {
 		v   T
 		err error
 	}
 	done := make(chan result, 1)
+	w := &promptWaiter{events: make(chan promptEvent)}
 	go func() {
-		v, err := f()
+		v, err := f(withWaiter(ctx, w))
 		done <- result{v, err}
 	}()
-	select {
-	case r := <-done:
-		return r.v, Classify(op, item, r.err)
-	case <-ctx.Done():
-		return zero, timeout(op, item, budget, ctx.Err())
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var promptDeadline time.Time // set by the call's first prompt
+	for {
+		select {
+		case r := <-done:
+			return r.v, Classify(op, item, r.err)
+		case ev := <-w.events:
+			if ev.begins {
+				first := promptDeadline.IsZero()
+				if first {
+					promptDeadline = due(d.Prompt)
+				}
+				deadline = promptDeadline
+				budget = roundBudget(time.Until(deadline))
+				if first && d.Notice != nil {
+					d.Notice(Prompt{What: ev.what, Wait: budget})
+				}
+			} else {
+				deadline = due(d.Answer)
+				budget = roundBudget(time.Until(deadline))
+			}
+			timer.Reset(time.Until(deadline))
+		case <-timer.C:
+			return zero, timeout(op, item, budget, context.DeadlineExceeded)
+		case <-ctx.Done():
+			return zero, timeout(op, item, budget, ctx.Err())
+		}
 	}
 }
 

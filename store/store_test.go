@@ -21,6 +21,7 @@ var kinds = map[error]string{
 	ErrNoSecretService: "ErrNoSecretService",
 	ErrLocked:          "ErrLocked",
 	ErrDenied:          "ErrDenied",
+	ErrDismissed:       "ErrDismissed",
 	ErrTimeout:         "ErrTimeout",
 	ErrTooLarge:        "ErrTooLarge",
 	ErrUnsupported:     "ErrUnsupported",
@@ -158,10 +159,16 @@ func TestErrorMessages(t *testing.T) {
 // unlock prompt nobody answers.
 type hanging struct{ release chan struct{} }
 
-func (h hanging) Get(string, string) (string, error) { <-h.release; return "", keyring.ErrNotFound }
-func (h hanging) Set(string, string, string) error   { <-h.release; return nil }
-func (h hanging) Delete(string, string) error        { <-h.release; return keyring.ErrNotFound }
-func (h hanging) DeleteAll(string) error             { <-h.release; return nil }
+func (h hanging) Get(context.Context, string, string) (string, error) {
+	<-h.release
+	return "", keyring.ErrNotFound
+}
+func (h hanging) Set(context.Context, string, string, string) error { <-h.release; return nil }
+func (h hanging) Delete(context.Context, string, string) error {
+	<-h.release
+	return keyring.ErrNotFound
+}
+func (h hanging) DeleteAll(context.Context, string) error { <-h.release; return nil }
 
 func TestDeadline(t *testing.T) {
 	h := hanging{release: make(chan struct{})}
@@ -224,10 +231,10 @@ func TestRoundBudget(t *testing.T) {
 // failing returns err from every call.
 type failing struct{ err error }
 
-func (f failing) Get(string, string) (string, error) { return "", f.err }
-func (f failing) Set(string, string, string) error   { return f.err }
-func (f failing) Delete(string, string) error        { return f.err }
-func (f failing) DeleteAll(string) error             { return f.err }
+func (f failing) Get(context.Context, string, string) (string, error) { return "", f.err }
+func (f failing) Set(context.Context, string, string, string) error   { return f.err }
+func (f failing) Delete(context.Context, string, string) error        { return f.err }
+func (f failing) DeleteAll(context.Context, string) error             { return f.err }
 
 func TestBackendErrorsAreClassified(t *testing.T) {
 	tests := []struct {

@@ -63,7 +63,11 @@ func (p *program) openProfile(c *cli.Context) (profile.Profile, *broker.Broker, 
 // secrets opens the keyring with a deadline on every call. The deadline
 // depends on who waits: a script or git gets an answer within seconds, a
 // person at `login` gets time to type an unlock password
-// (docs/keyring.md, "Deadlines").
+// (docs/keyring.md, "Deadlines"). Either way, once the keyring shows a
+// prompt, the person gets the interactive deadline to answer it
+// (MONITOR_TOKEN_KEYRING_TIMEOUT sets both); the OS keyring's Store keeps
+// these deadlines itself, since only it sees the prompt, and so gets a
+// context without one (docs/keyring.md, "Prompts and deadlines").
 func (p *program) secrets(interactive bool) (broker.Secrets, error) {
 	timeout := store.DefaultTimeout
 	if interactive {
@@ -73,7 +77,18 @@ func (p *program) secrets(interactive bool) (broker.Secrets, error) {
 	if err != nil {
 		return nil, usagef("%v", err)
 	}
-	return deadlineSecrets{inner: p.OpenSecrets(), timeout: timeout, p: p}, nil
+	prompt, _ := store.TimeoutFromEnv(p.getenv, store.InteractiveTimeout) // checked just above
+	inner := p.OpenSecrets()
+	if s, ok := inner.(*store.Store); ok {
+		inner = s.WithDeadlines(store.Deadlines{Answer: timeout, Prompt: prompt, Notice: p.promptNotice})
+		timeout = 0
+	}
+	return deadlineSecrets{inner: inner, timeout: timeout, p: p}, nil
+}
+
+// promptNotice says on stderr that a keyring call waits for a person.
+func (p *program) promptNotice(pr store.Prompt) {
+	fmt.Fprintf(p.Stderr, "%s: %s\n", p.name, pr)
 }
 
 func (p *program) broker(interactive bool) (*broker.Broker, error) {
@@ -163,15 +178,23 @@ func (p *program) warn(err error) {
 }
 
 // deadlineSecrets gives every keyring call its own deadline, and logs it
-// for --debug.
+// for --debug. timeout 0: inner keeps the deadlines itself.
 type deadlineSecrets struct {
 	inner   broker.Secrets
 	timeout time.Duration
 	p       *program
 }
 
+// withDeadline is ctx with d's deadline, if d sets one.
+func (d deadlineSecrets) withDeadline(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, d.timeout)
+}
+
 func (d deadlineSecrets) Get(ctx context.Context, item string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := d.withDeadline(ctx)
 	defer cancel()
 	start := time.Now()
 	v, err := d.inner.Get(ctx, item)
@@ -180,7 +203,7 @@ func (d deadlineSecrets) Get(ctx context.Context, item string) (string, error) {
 }
 
 func (d deadlineSecrets) Set(ctx context.Context, item, secret string) error {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := d.withDeadline(ctx)
 	defer cancel()
 	start := time.Now()
 	err := d.inner.Set(ctx, item, secret)
@@ -189,7 +212,7 @@ func (d deadlineSecrets) Set(ctx context.Context, item, secret string) error {
 }
 
 func (d deadlineSecrets) Delete(ctx context.Context, item string) error {
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := d.withDeadline(ctx)
 	defer cancel()
 	start := time.Now()
 	err := d.inner.Delete(ctx, item)
@@ -202,7 +225,7 @@ func (d deadlineSecrets) DeleteAll(ctx context.Context) error {
 	if !ok {
 		return fmt.Errorf("this keyring cannot delete all items")
 	}
-	ctx, cancel := context.WithTimeout(ctx, d.timeout)
+	ctx, cancel := d.withDeadline(ctx)
 	defer cancel()
 	start := time.Now()
 	err := all.DeleteAll(ctx)

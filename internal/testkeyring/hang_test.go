@@ -15,14 +15,14 @@ import (
 	"github.com/zalando/go-keyring"
 )
 
-// startHangingT starts a Hanging session for t, or skips when the machine
-// lacks the programs testkeyring needs.
-func startHangingT(t *testing.T) *Session {
+// startT starts a session of mode for t, or skips when the machine lacks
+// the programs testkeyring needs.
+func startT(t *testing.T, mode Mode) *Session {
 	t.Helper()
 	if m := Missing(); len(m) > 0 {
 		t.Skipf("no test keyring: missing %s", strings.Join(m, ", "))
 	}
-	s, err := Start(t.TempDir(), Hanging)
+	s, err := Start(t.TempDir(), mode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func runUntilKilled(t *testing.T, s *Session, timeout time.Duration, name string
 }
 
 func TestHangingSecretTool(t *testing.T) {
-	s := startHangingT(t)
+	s := startT(t, Hanging)
 	runUntilKilled(t, s, 3*time.Second, "secret-tool", "lookup", "service", "x", "username", "y")
 }
 
@@ -65,7 +65,7 @@ func TestHangingSecretTool(t *testing.T) {
 // binary, see TestGoKeyringGetHelper), so the library's shared session-bus
 // connection and a call stuck in it die with the child.
 func TestHangingGoKeyring(t *testing.T) {
-	s := startHangingT(t)
+	s := startT(t, Hanging)
 	t.Setenv("TESTKEYRING_GOKEYRING_HELPER", "1")
 	runUntilKilled(t, s, 3*time.Second, os.Args[0], "-test.run=^TestGoKeyringGetHelper$", "-test.count=1")
 }
@@ -82,7 +82,7 @@ func TestGoKeyringGetHelper(t *testing.T) {
 // TestHangingNoReply checks, with dbus-send, that a call gets neither a
 // reply nor an error: dbus-send's own reply timeout is what ends it.
 func TestHangingNoReply(t *testing.T) {
-	s := startHangingT(t)
+	s := startT(t, Hanging)
 	cmd := exec.Command("dbus-send", "--session", "--print-reply", "--reply-timeout=2000",
 		"--dest=org.freedesktop.secrets", "/org/freedesktop/secrets",
 		"org.freedesktop.Secret.Service.OpenSession", "string:plain", "variant:string:")

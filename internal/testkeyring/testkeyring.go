@@ -43,6 +43,8 @@ type Session struct {
 
 	hang     *hangHandler // Hanging only: the stand-in and its connection
 	hangConn *dbus.Conn
+
+	standin *standin // Prompting and Dismissing only (prompting.go)
 }
 
 // Mode says what to run on the bus.
@@ -53,6 +55,8 @@ const (
 	Locked                 // gnome-keyring started but not unlocked, no prompter
 	NoProvider             // a bus that can start no Secret Service
 	Hanging                // a stand-in Secret Service that never replies (hang.go)
+	Prompting              // a stand-in whose unlock prompts complete after PromptDelay (prompting.go)
+	Dismissing             // a stand-in whose unlock prompts complete as dismissed (prompting.go)
 )
 
 // Start starts a bus in the given mode, with HOME as the keyring home. Stop
@@ -107,6 +111,10 @@ func Start(home string, mode Mode) (*Session, error) {
 		}
 	case Hanging:
 		err = s.startHanging()
+	case Prompting:
+		err = s.startPrompting(PromptDelay, false)
+	case Dismissing:
+		err = s.startPrompting(0, true)
 	}
 	if err != nil {
 		s.Stop()
@@ -199,9 +207,11 @@ func (s *Session) Env(base []string) []string {
 }
 
 // Stop ends the bus; gnome-keyring exits with it. In Hanging mode it first
-// closes the stand-in's connection and waits for the calls it held.
+// closes the stand-in's connection and waits for the calls it held; in
+// Prompting and Dismissing modes it closes the stand-in's connection.
 func (s *Session) Stop() {
 	s.stopHanging()
+	s.stopPrompting()
 	if s.busPID > 0 {
 		// os.Process rather than syscall.Kill, so the package also builds
 		// for Windows, where `go vet` checks the tests that import it.
