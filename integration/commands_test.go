@@ -31,6 +31,9 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"type-at":          cmdTypeAt,
 	"ctrl-c-at":        cmdCtrlCAt,
 	"shared-tmp":       cmdSharedTmp,
+	"free-port":        cmdFreePort,
+	"await-listen":     cmdAwaitListen,
+	"peak-rss":         cmdPeakRSS,
 }
 
 // routes are the short names scripts use for the emulator's routes.
@@ -39,6 +42,7 @@ var routes = map[string]string{
 	"token":        emulator.RouteMonitorToken,
 	"teams":        emulator.RouteTeams,
 	"me":           emulator.RouteUsersMe,
+	"query":        emulator.RouteQuery,
 	"vpc-identity": emulator.RouteVPCIdentityToken,
 	"vpc-iam":      emulator.RouteVPCIAMToken,
 }
@@ -63,6 +67,7 @@ func route(ts *testscript.TestScript, name string) string {
 //	emu body ROUTE STATUS BODY      answer once with a literal body ("" for empty)
 //	emu iam-only on|off
 //	emu iam-lifetime DURATION       expires_in of the IAM tokens issued from now on
+//	emu expire-iam                  every IAM token issued so far expires now
 //	emu invalidate-refresh revoked|expired  end the CLI logins' refresh tokens issued so far
 //	emu header ROUTE NAME VALUE     the last request on ROUTE carried NAME: VALUE ("" = absent)
 func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
@@ -139,6 +144,8 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("usage: emu invalidate-refresh revoked|expired")
 		}
 		w.emu.InvalidateRefreshTokens(h)
+	case "expire-iam":
+		w.emu.ExpireIAMTokens()
 	case "iam-lifetime":
 		d, err := time.ParseDuration(args[1])
 		ts.Check(err)

@@ -15,6 +15,7 @@ done
 
 demo=$(mktemp -d)
 cleanup() {
+  [ -n "${proxy_pid:-}" ] && kill "$proxy_pid" 2>/dev/null || true
   [ -n "${emu_pid:-}" ] && kill "$emu_pid" 2>/dev/null || true
   [ -n "${bus_pid:-}" ] && kill "$bus_pid" 2>/dev/null || true
   rm -rf "$demo"
@@ -50,8 +51,30 @@ control "reset-token?instance=$MONITOR_EMULATOR_INSTANCE&team=$MONITOR_EMULATOR_
 show "monitor-token refresh"
 show "monitor-token get"
 
-step "Requests the emulator received in all: one login, one refresh (each IAM + /api/token)"
+step "Requests the emulator received so far: one login, one refresh (each IAM + /api/token)"
 show "curl -sS \$EMU/_emulator/counts; echo"
+
+if command -v promtool >/dev/null; then
+  step "A tool that takes only a URL: promtool through the local proxy, which adds the token"
+  show "monitor-token proxy --listen 127.0.0.1:0 2>\$demo/proxy.log &   # port 0: a free one"
+  proxy_pid=$!
+  PROXY=
+  for _ in $(seq 100); do
+    PROXY=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$demo/proxy.log" 2>/dev/null || true)
+    [ -n "$PROXY" ] && break
+    sleep 0.05
+  done
+  [ -n "$PROXY" ] || { cat "$demo/proxy.log" >&2; exit 1; }
+  show "promtool query instant \$PROXY/prometheus up"
+  step "Someone resets the token in the UI; the same query still works (the proxy refetches once)"
+  control "reset-token?instance=$MONITOR_EMULATOR_INSTANCE&team=$MONITOR_EMULATOR_TEAM"
+  show "promtool query instant \$PROXY/prometheus up"
+  kill -TERM "$proxy_pid"; wait "$proxy_pid" || true
+  step "The proxy's log: one line per request, never a token"
+  show "cat \$demo/proxy.log"
+else
+  step "(skipping the proxy: promtool is not installed; apt-get install prometheus)"
+fi
 
 step "An IAM_ONLY instance is refused at login, and nothing changes"
 show "monitor-token login --profile strict --endpoint \$EMU --iam-endpoint \$EMU --instance \$MONITOR_EMULATOR_IAM_ONLY_INSTANCE < \$MONITOR_EMULATOR_APIKEY_FILE || true"

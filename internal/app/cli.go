@@ -176,6 +176,18 @@ func (p *program) commands() []*cli.Command {
 			Action:    p.exec,
 		},
 		{
+			Name:      "proxy",
+			Usage:     "Serves the Monitoring API on localhost with the profile's credentials added, for tools that take only a URL",
+			UsageText: p.name + " proxy [--profile P] [--listen 127.0.0.1:PORT]",
+			Flags: []cli.Flag{
+				profileFlag(),
+				&cli.StringFlag{Name: "listen", Value: DefaultProxyListen, Usage: "loopback address and port to listen on (port 0 picks a free one)"},
+				&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who reaches it acts with your token)"},
+				&cli.StringSliceFlag{Name: "accept-host", Usage: "also answer requests whose Host header is this host:port (repeatable)"},
+			},
+			Action: p.proxyCmd,
+		},
+		{
 			Name:      "git-credential",
 			Hidden:    true, // git runs it; setup-git configures it
 			Usage:     "Answers git as a credential helper (get, store, erase, capability)",

@@ -25,6 +25,7 @@ import (
 //	POST /_emulator/fault?route=GET%20/api/token     body {"status","retry_after","body","content_type","delay":"2s","times","empty"}  204
 //	POST /_emulator/iam-only?instance=GUID&on=true   204
 //	POST /_emulator/invalidate-refresh-tokens?as=revoked|expired  204
+//	GET  /_emulator/bulk?bytes=N                     N bytes, for a bearer the data route takes
 //
 // Errors are {"message": ...}: 400 for bad parameters, 404 for an unknown instance or team.
 const controlPrefix = "/_emulator/"
@@ -58,6 +59,39 @@ var controlRoutes = map[string]controlHandler{
 	// invalidate-refresh-tokens ends the refresh tokens of CLI logins issued so far
 	// (InvalidateRefreshTokens): "revoked" gets BXNIM0407E, "expired" BXNIM0408E.
 	"invalidate-refresh-tokens": {http.MethodPost, (*Emulator).controlInvalidateRefresh},
+	// bulk is a large answer made as it is sent, for measuring what carries it (the proxy's
+	// memory while it streams): the only control route that wants credentials, the data
+	// route's, so that it goes through the same credential handling.
+	"bulk": {http.MethodGet, (*Emulator).controlBulk},
+}
+
+// maxBulk bounds a bulk answer: enough for any measurement, not a way to fill a disk.
+const maxBulk = 4 << 30
+
+func (e *Emulator) controlBulk(w http.ResponseWriter, r *http.Request) {
+	q, err := controlParams(r, "bytes")
+	if err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	n, err := strconv.ParseInt(q.Get("bytes"), 10, 64)
+	if err != nil || n < 0 || n > maxBulk {
+		controlError(w, http.StatusBadRequest, fmt.Errorf("bytes must be a number from 0 to %d", int64(maxBulk)))
+		return
+	}
+	if _, ok := e.dataScope(w, r); !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	chunk := []byte(strings.Repeat("m", 64<<10))
+	for n > 0 {
+		k := min(n, int64(len(chunk)))
+		if _, err := w.Write(chunk[:k]); err != nil {
+			return
+		}
+		n -= k
+	}
 }
 
 func (e *Emulator) serveControl(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/monitor-token/monitor-token/internal/statuswriter"
 	"io"
 	"mime"
 	"net/http"
@@ -31,6 +32,8 @@ const (
 	RouteUsersMe      = "GET /api/users/me"
 	// RouteQuery is the one data route, for demos (docs/protocol.md, "Using the Monitor token").
 	RouteQuery = "GET /prometheus/api/v1/query"
+	// RouteQueryPost is the same query as a form (promtool sends it so).
+	RouteQueryPost = "POST /prometheus/api/v1/query"
 	// The two operations of the VPC instance metadata service that go-sdk-core's
 	// VpcInstanceAuthenticator calls (see vpc.go). They answer only after EnableVPC.
 	RouteVPCIdentityToken = "PUT /instance_identity/v1/token"
@@ -282,6 +285,19 @@ func (e *Emulator) SetIAMTokenLifetime(d time.Duration) {
 	e.iamLifetime = d
 }
 
+// ExpireIAMTokens makes every IAM token issued so far expired, as if its hour had passed (or IAM
+// revoked it): the next request with one gets the expired-token answer, while the client may
+// still think it current. Tokens issued afterwards are not affected.
+func (e *Emulator) ExpireIAMTokens() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	past := time.Now().Add(-time.Second)
+	for tok, it := range e.iamTokens {
+		it.expires = past
+		e.iamTokens[tok] = it
+	}
+}
+
 // Count returns how many requests arrived on route ("METHOD /path"), faulted ones included.
 func (e *Emulator) Count(route string) int {
 	e.mu.Lock()
@@ -390,6 +406,10 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request, route string, b
 	case "/api/users/me":
 		e.serveGet(w, r, e.serveUsersMe)
 	case "/prometheus/api/v1/query":
+		if r.Method == http.MethodPost {
+			e.serveQueryPost(w, r, body, bodyErr)
+			return
+		}
 		e.serveGet(w, r, e.serveQuery)
 	case vpcPathIdentityToken:
 		e.serveVPCIdentityToken(w, r, body, bodyErr)
@@ -413,24 +433,7 @@ func (e *Emulator) serveGet(w http.ResponseWriter, r *http.Request, h http.Handl
 
 // StatusWriter remembers the status written, for Request.Status and for
 // the request log of cmd/monitor-emulator.
-type StatusWriter struct {
-	http.ResponseWriter
-	Status int
-}
-
-func (s *StatusWriter) WriteHeader(code int) {
-	if s.Status == 0 {
-		s.Status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *StatusWriter) Write(b []byte) (int, error) {
-	if s.Status == 0 {
-		s.Status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
-}
+type StatusWriter = statuswriter.Writer
 
 // sleepCtx waits for d or until ctx is done; it reports whether the full delay elapsed.
 func sleepCtx(ctx context.Context, d time.Duration) bool {

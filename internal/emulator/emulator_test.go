@@ -490,6 +490,12 @@ func TestQueryRoute(t *testing.T) {
 		{"two queries", monitorGet(q+"&query=up", "Authorization: Bearer {monitor}"), 400, badData(`parameter "query" given 2 times`)},
 		{"unknown parameter", monitorGet(q+"&team=1", "Authorization: Bearer {monitor}"), 400, badData(`unknown parameter "team"`)},
 		{"query_range is not served", monitorGet("/prometheus/api/v1/query_range?query=up", "Authorization: Bearer {monitor}"), 404, notFoundBody},
+		// As a form, as promtool sends it: the body's parameters and the URL's together.
+		{"POST form", wire{"POST", "/prometheus/api/v1/query", []string{"Authorization: Bearer {monitor}", "Content-Type: application/x-www-form-urlencoded"}, "query=up&time=1"}, 200, sample("{instance}", "{team}")},
+		{"POST form and URL", wire{"POST", "/prometheus/api/v1/query?time=1", []string{"Authorization: Bearer {monitor}", "Content-Type: application/x-www-form-urlencoded"}, "query=up"}, 200, sample("{instance}", "{team}")},
+		{"POST query twice", wire{"POST", q, []string{"Authorization: Bearer {monitor}", "Content-Type: application/x-www-form-urlencoded"}, "query=up"}, 400, badData(`parameter "query" given 2 times`)},
+		{"POST not a form", wire{"POST", "/prometheus/api/v1/query", []string{"Authorization: Bearer {monitor}", "Content-Type: application/json"}, `{"query":"up"}`}, 400, badData("the body must be application/x-www-form-urlencoded")},
+		{"POST without a token", wire{"POST", "/prometheus/api/v1/query", []string{"Content-Type: application/x-www-form-urlencoded"}, "query=up"}, 401, denied("missing Authorization header")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1019,4 +1025,51 @@ func decodeFields(t *testing.T, body string) (map[string]any, []string) {
 	}
 	sort.Strings(keys)
 	return doc, keys
+}
+
+// ExpireIAMTokens ends the tokens issued so far, whatever their lifetime,
+// and only those.
+func TestExpireIAMTokens(t *testing.T) {
+	f := newFixture(t)
+	tok := f.iamToken(t)
+	query := func(bearer string) result {
+		return f.do(t, monitorGet("/prometheus/api/v1/query?query=up", "Authorization: Bearer "+bearer, "IBMInstanceID: {iamonly}"))
+	}
+	if res := query(tok); res.status != http.StatusOK {
+		t.Fatalf("before: %d %s", res.status, res.body)
+	}
+	f.e.ExpireIAMTokens()
+	if res := query(tok); res.status != http.StatusUnauthorized || res.body != expiredIAMText {
+		t.Fatalf("after: %d %q, want 401 %q", res.status, res.body, expiredIAMText)
+	}
+	if res := query(f.iamToken(t)); res.status != http.StatusOK {
+		t.Fatalf("a token issued afterwards: %d %s", res.status, res.body)
+	}
+}
+
+// bulk answers N bytes to a bearer the data route takes, and nothing to
+// anyone else.
+func TestControlBulk(t *testing.T) {
+	f := newFixture(t)
+	cases := []struct {
+		name   string
+		req    wire
+		status int
+		size   int
+	}{
+		{"monitor token", monitorGet("/_emulator/bulk?bytes=200000", "Authorization: Bearer {monitor}"), 200, 200000},
+		{"empty", monitorGet("/_emulator/bulk?bytes=0", "Authorization: Bearer {monitor}"), 200, 0},
+		{"reset token", monitorGet("/_emulator/bulk?bytes=10", "Authorization: Bearer {monitor_reset}"), 401, -1},
+		{"no token", monitorGet("/_emulator/bulk?bytes=10"), 401, -1},
+		{"no size", monitorGet("/_emulator/bulk", "Authorization: Bearer {monitor}"), 400, -1},
+		{"too large", monitorGet("/_emulator/bulk?bytes=99999999999", "Authorization: Bearer {monitor}"), 400, -1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := f.do(t, tc.req)
+			if res.status != tc.status || (tc.size >= 0 && len(res.body) != tc.size) {
+				t.Fatalf("status %d, %d bytes; want %d, %d", res.status, len(res.body), tc.status, tc.size)
+			}
+		})
+	}
 }

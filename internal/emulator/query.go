@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// The data route, GET /prometheus/api/v1/query (docs/protocol.md, "Using the Monitor token"):
+// The data route, GET (or POST) /prometheus/api/v1/query (docs/protocol.md, "Using the Monitor token"):
 // something for a demo to do with the token once it has one. It answers a fixed one-sample
 // vector whatever the PromQL says.
 
@@ -44,16 +44,36 @@ type promError struct {
 // token for any other instance is refused with 401: a client that skips the exchange must fail
 // here, even though the real service might accept it.
 func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request) {
-	sc, rp := e.resolve(r, false)
-	if rp != nil {
-		rp.write(w)
+	e.answerQuery(w, r, r.URL.RawQuery)
+}
+
+// serveQueryPost is the same query sent as a form, as Prometheus' HTTP API allows (POST with
+// application/x-www-form-urlencoded, for queries too long for a URL) and its Go client
+// (promtool) tries first. IBM does not document the method for its PromQL routes; a
+// Prometheus-compatible API takes both, so the emulator does. The parameters are those of the
+// body and of the URL together, as Prometheus reads them.
+func (e *Emulator) serveQueryPost(w http.ResponseWriter, r *http.Request, body []byte, bodyErr error) {
+	if bodyErr != nil {
+		writeJSON(w, http.StatusRequestEntityTooLarge, messageBody("request body too large"))
 		return
 	}
-	if sc.bearer == authIAM && !sc.iamOnly {
-		unauthorized("use the Monitor API token: IAM tokens are accepted only by IAM_ONLY instances").write(w)
+	if !isForm(r) {
+		writeJSON(w, http.StatusBadRequest, promError{Status: "error", ErrorType: "bad_data", Error: "the body must be application/x-www-form-urlencoded"})
 		return
 	}
-	if msg := checkQueryParams(r); msg != "" {
+	params := string(body)
+	if r.URL.RawQuery != "" {
+		params += "&" + r.URL.RawQuery
+	}
+	e.answerQuery(w, r, params)
+}
+
+func (e *Emulator) answerQuery(w http.ResponseWriter, r *http.Request, params string) {
+	sc, ok := e.dataScope(w, r)
+	if !ok {
+		return
+	}
+	if msg := checkQueryParams(params); msg != "" {
 		writeJSON(w, http.StatusBadRequest, promError{Status: "error", ErrorType: "bad_data", Error: msg})
 		return
 	}
@@ -72,8 +92,24 @@ func (e *Emulator) serveQuery(w http.ResponseWriter, r *http.Request) {
 	}})
 }
 
-func checkQueryParams(r *http.Request) string {
-	q, err := url.ParseQuery(r.URL.RawQuery)
+// dataScope is the scope of a data request (the query route, the bulk control route): a
+// current Monitor API token, or an IAM token on an IAM_ONLY instance. It answers the
+// request itself, and returns false, for anything else.
+func (e *Emulator) dataScope(w http.ResponseWriter, r *http.Request) (scope, bool) {
+	sc, rp := e.resolve(r, false)
+	if rp != nil {
+		rp.write(w)
+		return scope{}, false
+	}
+	if sc.bearer == authIAM && !sc.iamOnly {
+		unauthorized("use the Monitor API token: IAM tokens are accepted only by IAM_ONLY instances").write(w)
+		return scope{}, false
+	}
+	return sc, true
+}
+
+func checkQueryParams(params string) string {
+	q, err := url.ParseQuery(params)
 	if err != nil {
 		return "invalid query string"
 	}

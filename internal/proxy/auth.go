@@ -1,0 +1,142 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// Credentials are what the proxy adds to each request it forwards
+// (docs/protocol.md, "Using the Monitor token" and "IAM_ONLY instances").
+type Credentials struct {
+	// Bearer is the Monitor API token, or in IAM mode an IAM token.
+	Bearer string
+	// InstanceID and TeamID are the IBMInstanceID and SysdigTeamID headers
+	// of IAM mode; both empty in token mode (TeamID also when the profile
+	// names no team: the service then uses the user's default team).
+	InstanceID string
+	TeamID     string
+}
+
+// A Source hands out the profile's credentials. The proxy asks it for every
+// request, so Current must be cheap when nothing changed (a value held in
+// memory, renewed when an IAM token nears its end); Renew is called when
+// the service refused stale, and fetches new credentials unless another
+// request already did.
+type Source interface {
+	Current(ctx context.Context) (Credentials, error)
+	Renew(ctx context.Context, stale Credentials) (Credentials, error)
+}
+
+// The headers a caller may not set: the proxy's credentials replace them,
+// so no caller can pick another instance or team, or smuggle a token of
+// its own. Cookie goes too: cookies a browser holds for localhost are not
+// the service's.
+var callerHeaders = []string{"Authorization", "IBMInstanceID", "SysdigTeamID", "Cookie"}
+
+func (c Credentials) apply(h http.Header) {
+	h.Set("Authorization", "Bearer "+c.Bearer)
+	if c.InstanceID != "" {
+		h.Set("IBMInstanceID", c.InstanceID)
+		if c.TeamID != "" {
+			h.Set("SysdigTeamID", c.TeamID)
+		}
+	}
+}
+
+// maxReplay is the largest request body the proxy keeps to send again after
+// a 401; a larger one is streamed through once, and its 401 goes back to the
+// caller.
+const maxReplay = 1 << 20
+
+// credentialError is a Source's failure, answered with 502: the service was
+// never asked.
+type credentialError struct{ err error }
+
+func (e *credentialError) Error() string { return e.err.Error() }
+func (e *credentialError) Unwrap() error { return e.err }
+
+// authTransport adds the credentials and, on a 401, renews them and sends
+// the request once more: a token reset in the UI, or an IAM token the
+// service stopped taking, then costs the caller nothing.
+type authTransport struct {
+	base http.RoundTripper
+	src  Source
+	log  func(format string, args ...any)
+}
+
+func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	creds, err := t.src.Current(ctx)
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, &credentialError{err}
+	}
+	body, replay, err := holdBody(req)
+	if err != nil {
+		return nil, err
+	}
+	out := req.Clone(ctx)
+	out.Body = body
+	creds.apply(out.Header)
+	resp, err := t.base.RoundTrip(out)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || replay == nil {
+		return resp, err
+	}
+	fresh, err := t.src.Renew(ctx, creds)
+	if err != nil {
+		// The caller gets the service's own answer, and the log why.
+		t.log("%s %s: the service refused the token, and no new one could be fetched: %v", req.Method, req.URL.Path, err)
+		return resp, nil
+	}
+	discard(resp.Body)
+	t.log("%s %s: the service refused the token; fetched a new one and sent the request again", req.Method, req.URL.Path)
+	again := req.Clone(ctx)
+	again.Body = replay()
+	fresh.apply(again.Header)
+	return t.base.RoundTrip(again)
+}
+
+// holdBody reads up to maxReplay bytes of the request body so it can be sent
+// twice. It returns the body to send now, and replay, which gives a fresh
+// copy, or nil when the body was too large to keep (it is then streamed:
+// what was read, then the rest).
+func holdBody(req *http.Request) (body io.ReadCloser, replay func() io.ReadCloser, err error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req.Body, func() io.ReadCloser { return http.NoBody }, nil
+	}
+	if req.ContentLength > maxReplay {
+		return req.Body, nil, nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(req.Body, maxReplay+1))
+	if err != nil {
+		req.Body.Close()
+		return nil, nil, err
+	}
+	if len(buf) > maxReplay {
+		return struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(buf), req.Body), req.Body}, nil, nil
+	}
+	req.Body.Close()
+	replay = func() io.ReadCloser { return io.NopCloser(bytes.NewReader(buf)) }
+	return replay(), replay, nil
+}
+
+// discard reads a little of an answer that is not passed on, so its
+// connection can be reused, and closes it.
+func discard(body io.ReadCloser) {
+	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+	body.Close()
+}
+
+// isCredentialError says whether err came from the Source.
+func isCredentialError(err error) bool {
+	var ce *credentialError
+	return errors.As(err, &ce)
+}
