@@ -110,6 +110,15 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
+// lockedUnsearchable is the ErrLocked of a provider that cannot search a
+// locked collection (KeePassXC's database): the item may well be there, so
+// the fix is to unlock, never to log in again (docs/keyring.md, "KeePassXC").
+func lockedUnsearchable(op, item, collection string) *Error {
+	return &Error{Op: op, Item: item, Kind: ErrLocked,
+		Err: fmt.Errorf("collection %s is locked, and KeePassXC cannot search a locked database", collection),
+		fix: "the keyring is locked: unlock the database in KeePassXC, " + useEnv}
+}
+
 // errOwnFix stands, in Error, for an error that carries its own fix.
 var errOwnFix = errors.New("own fix")
 
