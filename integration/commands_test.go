@@ -195,7 +195,7 @@ func cmdKeyring(ts *testscript.TestScript, neg bool, args []string) {
 	if !ok {
 		ts.Fatalf("unknown keyring mode %q", args[0])
 	}
-	s, err := testkeyring.Start(w.home, mode)
+	s, err := testkeyring.StartProvider(w.home, w.session.Provider, mode)
 	ts.Check(err)
 	ts.Defer(s.Stop)
 	w.session = s

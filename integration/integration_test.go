@@ -120,10 +120,56 @@ type worldKey struct{}
 
 func worldOf(ts *testscript.TestScript) *world { return ts.Value(worldKey{}).(*world) }
 
+// TestProviderScripts runs the scripts of testdata/providers once per
+// Secret Service provider: gnome-keyring, KeePassXC and KWallet, each on
+// its own private bus (docs/keyring.md, "KeePassXC" and "KWallet"). A
+// provider this machine lacks is skipped with the reason, or fails when
+// scripts/deps/ installed it (MONITOR_TOKEN_REQUIRE_KEEPASSXC,
+// MONITOR_TOKEN_REQUIRE_KWALLET). The scripts know their provider as
+// $PROVIDER and the condition [provider:NAME].
+func TestProviderScripts(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("skipped: the Secret Service providers are Linux only")
+	}
+	for _, p := range testkeyring.Providers {
+		t.Run(string(p), func(t *testing.T) {
+			if why := testkeyring.SkipReason(p); why != "" {
+				if p.Required() {
+					t.Fatalf("%s=1 but %s", p.RequireEnv(), why)
+				}
+				t.Skip("skipped: " + why)
+			}
+			testscript.Run(t, testscript.Params{
+				Dir:                 "testdata/providers",
+				Setup:               setupWith(p),
+				Cmds:                commands,
+				RequireExplicitExec: true,
+				RequireUniqueNames:  true,
+				Condition: func(cond string) (bool, error) {
+					if name, ok := strings.CutPrefix(cond, "provider:"); ok {
+						return name == string(p), nil
+					}
+					return condition(cond)
+				},
+			})
+		})
+	}
+}
+
 // setup gives every script a fresh HOME, keyring, emulator and PATH.
-func setup(env *testscript.Env) error {
+func setup(env *testscript.Env) error { return setupWith(testkeyring.GnomeKeyring)(env) }
+
+// setupWith is setup with provider p as the script's Secret Service.
+func setupWith(p testkeyring.Provider) func(*testscript.Env) error {
+	return func(env *testscript.Env) error {
+		env.Setenv("PROVIDER", string(p))
+		return setupProvider(env, p)
+	}
+}
+
+func setupProvider(env *testscript.Env, p testkeyring.Provider) error {
 	home := filepath.Join(env.WorkDir, "home")
-	session, err := testkeyring.Start(home, testkeyring.Unlocked)
+	session, err := testkeyring.StartProvider(home, p, testkeyring.Unlocked)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,13 @@ func (osKeyring) Get(ctx context.Context, service, user string) (string, error) 
 	return keyring.Get(service, user)
 }
 
+// Set writes through createItem (write_linux.go), which waits for a
+// prompt of the write itself under the prompt deadline; go-keyring's Set
+// is the way when that cannot start (and on other systems).
 func (osKeyring) Set(ctx context.Context, service, user, secret string) error {
+	if handled, err := createItem(ctx, service, user, secret); handled {
+		return err
+	}
 	if err := unlockFirst(ctx, service, ""); err != nil {
 		return err
 	}

@@ -97,6 +97,8 @@ func (e *Error) Error() string {
 		switch {
 		case errors.Is(e.Err, context.Canceled):
 			b.WriteString("canceled before the keyring answered")
+		case errors.As(e.Err, &de) && de.prompt != "":
+			fmt.Fprintf(&b, "the keyring's %s prompt was not answered within %s: answer it, or raise %s", de.prompt, de.after, TimeoutEnv)
 		case errors.As(e.Err, &de):
 			fmt.Fprintf(&b, "the keyring did not answer within %s (locked with an unanswered unlock prompt?): unlock it, or raise %s", de.after, TimeoutEnv)
 		default:
@@ -115,6 +117,15 @@ func (e *Error) Error() string {
 		b.WriteString(")")
 	}
 	return b.String()
+}
+
+// lockedUnsearchable is the ErrLocked of a provider that cannot search a
+// locked collection (KeePassXC's database): the item may well be there, so
+// the fix is to unlock, never to log in again (docs/keyring.md, "KeePassXC").
+func lockedUnsearchable(op, item, collection string) *Error {
+	return &Error{Op: op, Item: item, Kind: ErrLocked,
+		Err: fmt.Errorf("collection %s is locked, and KeePassXC cannot search a locked database", collection),
+		fix: "the keyring is locked: unlock the database in KeePassXC, " + useEnv}
 }
 
 // errOwnFix stands, in Error, for an error that carries its own fix.
@@ -152,8 +163,9 @@ func (e *Error) Unwrap() []error {
 
 // deadlineError is the cause of an ErrTimeout: how long we waited.
 type deadlineError struct {
-	after time.Duration
-	err   error // ctx.Err()
+	after  time.Duration
+	prompt string // the prompt that was showing ("unlock", "access"), if any
+	err    error  // ctx.Err()
 }
 
 func (d *deadlineError) Error() string {

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"os"
+	"path"
+	"strconv"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -12,7 +15,7 @@ const (
 	ssName       = "org.freedesktop.secrets"
 	ssPath       = "/org/freedesktop/secrets"
 	ssService    = "org.freedesktop.Secret.Service"
-	loginItemDir = "/org/freedesktop/secrets/collection/login/"
+	ssCollection = "org.freedesktop.Secret.Collection"
 )
 
 // ssSecret is the Secret Service's Secret struct, (oayays).
@@ -23,18 +26,20 @@ type ssSecret struct {
 	ContentType string
 }
 
-// fastGet reads an item of the login collection with three Secret Service
-// calls (OpenSession, SearchItems, GetSecrets), as secret-tool does, where
-// go-keyring's Get makes seven (it checks and unlocks the collection, then
-// the item, and closes the session). The warm path of every git fetch and
-// curl is this one read, so the four round trips are worth saving
-// (docs/keyring.md, "Three-call read"; measured in docs/performance.md).
+// fastGet reads an item with three Secret Service calls (OpenSession,
+// SearchItems, GetSecrets), as secret-tool does, where go-keyring's Get
+// makes seven (it checks and unlocks the collection, then the item, and
+// closes the session). The warm path of every git fetch and curl is this
+// one read, so the four round trips are worth saving (docs/keyring.md,
+// "Three-call read"; measured in docs/performance.md).
 //
-// It answers only the plain cases: the item found unlocked in the login
-// collection, or found nowhere at all (ErrNotFound). Everything else (no
-// bus, no Secret Service, a locked item that needs a prompt, an item only in
-// another collection, any D-Bus error) returns handled=false, and the caller
-// takes go-keyring's path, whose errors Classify knows.
+// It answers the plain cases: an item found unlocked, in whichever
+// collection (gnome-keyring's is "login", KeePassXC's is named after its
+// database, KWallet's after its wallet: docs/keyring.md, "Fast read across
+// collections"), or no item anywhere. Everything else (no bus, no Secret
+// Service, a locked item that needs a prompt, any D-Bus error) returns
+// handled=false, and the caller takes go-keyring's path, whose errors
+// Classify knows.
 func fastGet(service, user string) (secret string, handled bool, err error) {
 	conn, err := dbus.SessionBus()
 	if err != nil {
@@ -56,19 +61,13 @@ func fastGet(service, user string) (secret string, handled bool, err error) {
 	if err := svc.Call(ssService+".SearchItems", 0, attrs).Store(&unlocked, &locked); err != nil {
 		return "", false, nil
 	}
-	if len(unlocked) == 0 && len(locked) == 0 {
-		return "", true, keyring.ErrNotFound
-	}
-	var item dbus.ObjectPath
-	for _, p := range unlocked {
-		if strings.HasPrefix(string(p), loginItemDir) {
-			item = p // go-keyring reads the login collection: the same item
-			break
+	if len(unlocked) == 0 {
+		if len(locked) > 0 {
+			return "", false, nil // go-keyring unlocks it, or says why not
 		}
+		return nothingFound(conn, svc, user)
 	}
-	if item == "" {
-		return "", false, nil
-	}
+	item := pickItem(svc, unlocked)
 	var secrets map[dbus.ObjectPath]ssSecret
 	if err := svc.Call(ssService+".GetSecrets", 0, []dbus.ObjectPath{item}, session).Store(&secrets); err != nil {
 		return "", false, nil
@@ -78,4 +77,67 @@ func fastGet(service, user string) (secret string, handled bool, err error) {
 		return "", false, nil
 	}
 	return string(s.Value), true, nil
+}
+
+// pickItem chooses among unlocked items the one go-keyring would read: in
+// the login collection (gnome-keyring), else in the collection of the
+// default alias (what go-keyring uses when there is no login collection:
+// KeePassXC, KWallet), else the first. One item, the common case, costs
+// no call; the alias is asked only when there is a choice.
+func pickItem(svc dbus.BusObject, items []dbus.ObjectPath) dbus.ObjectPath {
+	for _, p := range items {
+		if path.Dir(string(p)) == string(loginCollection) {
+			return p
+		}
+	}
+	if len(items) > 1 {
+		var alias dbus.ObjectPath
+		if svc.Call(ssService+".ReadAlias", 0, "default").Store(&alias) == nil && alias != "/" {
+			for _, p := range items {
+				if path.Dir(string(p)) == string(alias) {
+					return p
+				}
+			}
+		}
+	}
+	return items[0]
+}
+
+// nothingFound decides what a search that found nothing, locked or
+// unlocked, means. gnome-keyring and KWallet search locked collections too
+// (their items come back as locked), so there it is "no such item". KeePassXC
+// cannot search a locked database: it answers with nothing, at once when
+// its unlock dialog is off or was dismissed (its
+// src/fdosecrets/objects/Collection.cpp, searchItems). So when KeePassXC
+// owns the Secret Service and its default collection is locked, nothing
+// found means "locked", never "not logged in" (docs/keyring.md,
+// "KeePassXC"). Any doubt steps aside to go-keyring.
+func nothingFound(conn *dbus.Conn, svc dbus.BusObject, user string) (string, bool, error) {
+	if !ownerIsKeePassXC(conn) {
+		return "", true, keyring.ErrNotFound
+	}
+	var coll dbus.ObjectPath
+	if err := svc.Call(ssService+".ReadAlias", 0, "default").Store(&coll); err != nil || coll == "/" {
+		return "", false, nil
+	}
+	v, err := conn.Object(ssName, coll).GetProperty(ssCollection + ".Locked")
+	if err != nil {
+		return "", false, nil
+	}
+	if isLocked, _ := v.Value().(bool); isLocked {
+		return "", true, lockedUnsearchable("read", user, string(coll))
+	}
+	return "", true, keyring.ErrNotFound
+}
+
+// ownerIsKeePassXC tells whether the process that owns the Secret Service
+// name is KeePassXC, by its command name: the session bus is local, and
+// the process is the user's own.
+func ownerIsKeePassXC(conn *dbus.Conn) bool {
+	var pid uint32
+	if err := conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, ssName).Store(&pid); err != nil {
+		return false
+	}
+	comm, err := os.ReadFile("/proc/" + strconv.FormatUint(uint64(pid), 10) + "/comm")
+	return err == nil && strings.HasPrefix(strings.TrimSpace(string(comm)), "keepassxc")
 }

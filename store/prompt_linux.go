@@ -11,7 +11,6 @@ import (
 // More Secret Service names (freedesktop.org Secret Service API 0.2); the
 // service's own are in fastget_linux.go.
 const (
-	ssCollection    = "org.freedesktop.Secret.Collection"
 	ssPrompt        = "org.freedesktop.Secret.Prompt"
 	ssProperties    = "org.freedesktop.DBus.Properties"
 	loginCollection = dbus.ObjectPath("/org/freedesktop/secrets/collection/login")

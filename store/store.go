@@ -161,11 +161,13 @@ func call[T any](ctx context.Context, d Deadlines, op, item string, f func(conte
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	var promptDeadline time.Time // set by the call's first prompt
+	pending := ""                // the prompt showing now, if any
 	for {
 		select {
 		case r := <-done:
 			return r.v, Classify(op, item, r.err)
 		case ev := <-w.events:
+			pending = ev.what
 			if ev.begins {
 				first := promptDeadline.IsZero()
 				if first {
@@ -182,15 +184,20 @@ func call[T any](ctx context.Context, d Deadlines, op, item string, f func(conte
 			}
 			timer.Reset(time.Until(deadline))
 		case <-timer.C:
-			return zero, timeout(op, item, budget, context.DeadlineExceeded)
+			return zero, promptTimeout(op, item, budget, pending, context.DeadlineExceeded)
 		case <-ctx.Done():
-			return zero, timeout(op, item, budget, ctx.Err())
+			return zero, promptTimeout(op, item, budget, pending, ctx.Err())
 		}
 	}
 }
 
 func timeout(op, item string, budget time.Duration, ctxErr error) error {
-	return &Error{Op: op, Item: item, Kind: ErrTimeout, Err: &deadlineError{after: budget, err: ctxErr}}
+	return promptTimeout(op, item, budget, "", ctxErr)
+}
+
+// promptTimeout is timeout while the keyring's prompt (what) was showing.
+func promptTimeout(op, item string, budget time.Duration, prompt string, ctxErr error) error {
+	return &Error{Op: op, Item: item, Kind: ErrTimeout, Err: &deadlineError{after: budget, prompt: prompt, err: ctxErr}}
 }
 
 // roundBudget makes the waiting time readable in messages: a deadline

@@ -302,6 +302,10 @@ func TestChildProcess(t *testing.T) {
 	if service == "" {
 		return // run directly: nothing to do
 	}
+	if want := os.Getenv(childFastEnv); want != "" {
+		childFastGet(service, want)
+		return
+	}
 	timeout := 10 * time.Second
 	if v := os.Getenv(childTimeoutEnv); v != "" {
 		timeout, _ = time.ParseDuration(v)

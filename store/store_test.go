@@ -138,6 +138,8 @@ func TestErrorMessages(t *testing.T) {
 			[]string{"the keyring is locked: unlock it", "gnome-keyring-daemon --unlock"}},
 		{&Error{Op: "read", Item: "apikey", Kind: ErrTimeout, Err: &deadlineError{after: 5 * time.Second, err: context.DeadlineExceeded}},
 			[]string{"did not answer within 5s (locked with an unanswered unlock prompt?)", "raise MONITOR_TOKEN_KEYRING_TIMEOUT"}},
+		{&Error{Op: "write", Item: "apikey", Kind: ErrTimeout, Err: &deadlineError{after: 2 * time.Minute, prompt: "access", err: context.DeadlineExceeded}},
+			[]string{`cannot write "apikey" to the OS keyring: the keyring's access prompt was not answered within 2m0s: answer it, or raise MONITOR_TOKEN_KEYRING_TIMEOUT`}},
 		{&Error{Op: "read", Item: "apikey", Kind: ErrTimeout, Err: context.Canceled},
 			[]string{"canceled"}},
 		{&Error{Op: "delete", Kind: ErrUnavailable, Err: errors.New("boom")},

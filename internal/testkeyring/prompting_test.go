@@ -1,16 +1,20 @@
 package testkeyring
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // secretTool runs libsecret's secret-tool, an independent client that
-// answers prompts itself, against s.
+// answers prompts itself, against s, for at most 20 s.
 func secretTool(s *Session, stdin string, args ...string) (string, error) {
-	cmd := exec.Command("secret-tool", args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "secret-tool", args...)
 	cmd.Env = s.Env(os.Environ())
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()

@@ -1,6 +1,7 @@
 // Package testkeyring gives a test its own real Secret Service: a private
-// D-Bus session bus with gnome-keyring on it, over a throw-away HOME
-// (docs/keyring.md, "Test keyring"). It also
+// D-Bus session bus with gnome-keyring, KeePassXC or KWallet on it, over a
+// throw-away HOME (docs/keyring.md, "Test keyring", "KeePassXC" and
+// "KWallet"). It also
 // builds the broken variants the failure tests need: a locked keyring, a bus
 // with no Secret Service, and no bus at all. Only tests import it.
 package testkeyring
@@ -37,9 +38,11 @@ func Missing() []string {
 
 // Session is one private bus, with or without a keyring daemon on it.
 type Session struct {
-	Home    string // the HOME the daemon keeps its keyrings under
-	Address string // DBUS_SESSION_BUS_ADDRESS
-	busPID  int
+	Home     string   // the HOME the daemon keeps its keyrings under
+	Address  string   // DBUS_SESSION_BUS_ADDRESS
+	Provider Provider // the daemon on the bus (Unlocked and Locked modes)
+	busPID   int
+	proc     *exec.Cmd // KeePassXC or kwalletd5, which outlive their bus
 
 	hang     *hangHandler // Hanging only: the stand-in and its connection
 	hangConn *dbus.Conn
@@ -51,19 +54,25 @@ type Session struct {
 type Mode int
 
 const (
-	Unlocked   Mode = iota // gnome-keyring, login keyring unlocked with Password
-	Locked                 // gnome-keyring started but not unlocked, no prompter
+	Unlocked   Mode = iota // the provider's keyring unlocked with Password
+	Locked                 // the provider started, its keyring not unlocked, no prompter
 	NoProvider             // a bus that can start no Secret Service
 	Hanging                // a stand-in Secret Service that never replies (hang.go)
 	Prompting              // a stand-in whose unlock prompts complete after PromptDelay (prompting.go)
 	Dismissing             // a stand-in whose unlock prompts complete as dismissed (prompting.go)
 )
 
-// Start starts a bus in the given mode, with HOME as the keyring home. Stop
-// must be called; it also ends the daemon, which exits with its bus.
+// Start starts a bus in the given mode, with HOME as the keyring home and
+// gnome-keyring as the provider. Stop must be called; it also ends the
+// daemon.
 func Start(home string, mode Mode) (*Session, error) {
-	if m := Missing(); len(m) > 0 {
-		return nil, fmt.Errorf("missing %s (apt-get install gnome-keyring dbus libsecret-tools)", strings.Join(m, ", "))
+	return StartProvider(home, GnomeKeyring, mode)
+}
+
+// StartProvider is Start with the given provider on the bus.
+func StartProvider(home string, p Provider, mode Mode) (*Session, error) {
+	if m := MissingFor(p); len(m) > 0 {
+		return nil, fmt.Errorf("missing %s (%s)", strings.Join(m, ", "), p.installHint())
 	}
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		return nil, err
@@ -91,12 +100,16 @@ func Start(home string, mode Mode) (*Session, error) {
 	if len(lines) < 2 {
 		return nil, fmt.Errorf("dbus-daemon printed %q, want address and pid", out)
 	}
-	s := &Session{Home: home, Address: lines[0]}
+	s := &Session{Home: home, Address: lines[0], Provider: p}
 	if _, err := fmt.Sscan(lines[1], &s.busPID); err != nil {
 		return nil, fmt.Errorf("dbus-daemon pid %q: %w", lines[1], err)
 	}
-	switch mode {
-	case Unlocked:
+	switch {
+	case p == KeePassXC && (mode == Unlocked || mode == Locked):
+		err = s.startKeePassXC(mode)
+	case p == KWallet && (mode == Unlocked || mode == Locked):
+		err = s.startKWallet(mode)
+	case mode == Unlocked:
 		// --unlock alone starts the daemon with the login keyring unlocked;
 		// a second `--start` would start another daemon that reads the same
 		// keyring locked (docs/keyring.md, "Test keyring").
@@ -104,16 +117,16 @@ func Start(home string, mode Mode) (*Session, error) {
 		if err == nil {
 			err = s.waitUnlocked()
 		}
-	case Locked:
+	case mode == Locked:
 		err = s.daemon("", "--start", "--components=secrets")
 		if err == nil {
 			err = s.waitOwned()
 		}
-	case Hanging:
+	case mode == Hanging:
 		err = s.startHanging()
-	case Prompting:
+	case mode == Prompting:
 		err = s.startPrompting(PromptDelay, false)
-	case Dismissing:
+	case mode == Dismissing:
 		err = s.startPrompting(0, true)
 	}
 	if err != nil {
@@ -206,12 +219,14 @@ func (s *Session) Env(base []string) []string {
 	return append(env, "HOME="+s.Home, "DBUS_SESSION_BUS_ADDRESS="+s.Address)
 }
 
-// Stop ends the bus; gnome-keyring exits with it. In Hanging mode it first
-// closes the stand-in's connection and waits for the calls it held; in
-// Prompting and Dismissing modes it closes the stand-in's connection.
+// Stop ends the bus; gnome-keyring exits with it, KeePassXC and kwalletd5
+// are ended first. In Hanging mode it first closes the stand-in's
+// connection and waits for the calls it held; in Prompting and Dismissing
+// modes it closes the stand-in's connection.
 func (s *Session) Stop() {
 	s.stopHanging()
 	s.stopPrompting()
+	s.stopDaemon()
 	if s.busPID > 0 {
 		// os.Process rather than syscall.Kill, so the package also builds
 		// for Windows, where `go vet` checks the tests that import it.
