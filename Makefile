@@ -48,7 +48,11 @@ demo: build
 bench: build
 	$(GO) build -o bin/monitor-emulator ./cmd/monitor-emulator
 	$(GO) build -trimpath -ldflags '-s -w' -o bin/floor ./bench/floor
+	$(GO) build -o bin/keyring-session ./bench/keyring-session
+	$(GO) build -trimpath -ldflags '-s -w' -o bin/proxy-floor ./bench/proxy-floor
 	./scripts/bench.sh
+	./scripts/bench-providers.sh
+	./scripts/bench-proxy.sh
 
 # Release archives for linux, darwin (amd64, arm64) and windows/amd64, their
 # checksums.txt and the krew manifest monitor-token.yaml, in DIST (default

@@ -9,7 +9,8 @@
 #
 # It exports HOME, DBUS_SESSION_BUS_ADDRESS, SSL_CERT_FILE, CURL_CA_BUNDLE,
 # the emulator's MONITOR_EMULATOR_* variables and EMU, and sets bus_pid and
-# emu_pid for the caller's cleanup. Needs $root (the repository) with
+# emu_pid for the caller's cleanup; start_emulator starts the emulator
+# alone. Needs $root (the repository) with
 # bin/monitor-emulator built.
 start_private_session() {
   local dir=$1 name=$2
@@ -40,6 +41,13 @@ CONF
   done
   [ "$ok" = 1 ] || { echo "make $name: the private gnome-keyring did not unlock within 20s" >&2; return 1; }
 
+  start_emulator "$dir" "$name"
+}
+
+# start_emulator DIR NAME: the emulator alone, as start_private_session
+# starts it (same variables, emu_pid).
+start_emulator() {
+  local dir=$1 name=$2 _
   "$root/bin/monitor-emulator" --cert-file "$dir/emulator.pem" --env-file "$dir/emulator.env" 2>"$dir/emulator.log" &
   emu_pid=$!
   for _ in $(seq 200); do [ -s "$dir/emulator.env" ] && break; sleep 0.05; done

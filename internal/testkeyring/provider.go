@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -47,7 +48,7 @@ func (p Provider) installHint() string {
 	case KeePassXC:
 		return "apt-get install --no-install-recommends keepassxc dbus libsecret-tools"
 	case KWallet:
-		return "apt-get install --no-install-recommends libkf5wallet-bin dbus libsecret-tools"
+		return "apt-get install --no-install-recommends libkf5wallet-bin libqca-qt5-2-plugins dbus libsecret-tools"
 	}
 	return "apt-get install gnome-keyring dbus libsecret-tools"
 }
@@ -72,7 +73,20 @@ func MissingFor(p Provider) []string {
 			missing = append(missing, prog)
 		}
 	}
+	if p == KWallet && !hasQCAOpenSSL() {
+		missing = append(missing, "libqca-ossl.so (libqca-qt5-2-plugins)")
+	}
 	return missing
+}
+
+// hasQCAOpenSSL says whether QCA's OpenSSL plugin is installed: kwalletd5
+// does the Diffie-Hellman of encrypted Secret Service sessions
+// (dh-ietf1024-sha256-aes128-cbc-pkcs7, which secret-tool opens) through
+// it, and without it every such session fails ("createDLGroup failed:
+// maybe libqca-ossl is missing"). Debian only recommends the package.
+func hasQCAOpenSSL() bool {
+	found, _ := filepath.Glob("/usr/lib/*/qca-qt5/crypto/libqca-ossl.so")
+	return len(found) > 0
 }
 
 // SkipReason is why a test of p cannot run here ("" when it can), in words
