@@ -48,7 +48,7 @@ func Update(ctx context.Context, path string, change func(*File) error) error {
 	if err := change(f); err != nil {
 		return err
 	}
-	return f.Save(path)
+	return f.save(path, target) // the path was checked and its directory made above
 }
 
 // Validate checks f as Load would check a file, without changing it.
@@ -90,7 +90,10 @@ func (f *File) normalized() (*File, error) {
 // link config files).
 //
 // Save alone does not protect a read-modify-write: use Update, which holds the lock.
-func (f *File) Save(path string) error {
+func (f *File) Save(path string) error { return f.save(path, "") }
+
+// save is Save to target, the file prepare found for path ("": prepare it now).
+func (f *File) save(path, target string) error {
 	nf, err := f.normalized()
 	if err != nil {
 		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)
@@ -103,9 +106,10 @@ func (f *File) Save(path string) error {
 	if len(data) > MaxSize {
 		return fmt.Errorf("config not saved to %s: it would be %d bytes, larger than the %d bytes limit", showPath(path), len(data), MaxSize)
 	}
-	target, err := prepare(path)
-	if err != nil {
-		return err
+	if target == "" {
+		if target, err = prepare(path); err != nil {
+			return err
+		}
 	}
 	if err := atomicfile.Write(target, data, 0o600); err != nil {
 		return fmt.Errorf("config not saved to %s: %w", showPath(path), err)

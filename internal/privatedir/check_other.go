@@ -8,13 +8,7 @@ import (
 	"path/filepath"
 )
 
-// NoFollow: Windows has no O_NOFOLLOW; the per-user %LOCALAPPDATA% that
-// holds the cache directory is closed to other users by its ACL.
-const NoFollow = 0
-
 const openFlags = 0
-
-func IsLink(error) bool { return false }
 
 func isSpecialOpen(error) bool { return false }
 

@@ -14,18 +14,9 @@ import (
 	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
-// NoFollow makes open(2) fail with ELOOP on a symbolic link rather than
-// follow it (POSIX open(2), O_NOFOLLOW), for callers that open through
-// another package.
-const NoFollow = syscall.O_NOFOLLOW
-
 // openFlags adds O_NONBLOCK, so a planted named pipe cannot hold the open;
 // regular files ignore it.
 const openFlags = NoFollow | syscall.O_NONBLOCK | syscall.O_CLOEXEC
-
-// IsLink says whether an open with NoFollow failed because the path is a
-// symbolic link.
-func IsLink(err error) bool { return errors.Is(err, syscall.ELOOP) }
 
 // isSpecialOpen: open(2) refuses a socket, and a device with no driver,
 // with ENXIO; both are files no one but an intruder put there.

@@ -36,6 +36,7 @@ import (
 	"os"
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
+	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
 // ErrRefused matches, with errors.Is, every *Error: a directory or file
@@ -69,6 +70,15 @@ type place struct {
 }
 
 var cachePlace = place{"the cache directory", "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
+
+// NoFollow and IsLink are regularfile's, the one owner of how a link is
+// refused at open (O_NOFOLLOW where the system has it), for the callers
+// that open through another package (the lock's gofrs/flock).
+const NoFollow = regularfile.NoFollow
+
+// IsLink says whether an open with NoFollow failed because the path is a
+// symbolic link.
+func IsLink(err error) bool { return regularfile.IsLink(err) }
 
 // Refused says whether err is (or wraps) a refusal of this package.
 func Refused(err error) bool { return errors.Is(err, ErrRefused) }

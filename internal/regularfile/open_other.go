@@ -12,8 +12,9 @@ func open(path string, flags int) (*os.File, error) {
 	return os.Open(path)
 }
 
-// noFollow: Windows has no O_NOFOLLOW; the callers that need it resolve
-// links first (internal/privatedir).
-const noFollow = 0
+// NoFollow: Windows has no O_NOFOLLOW; the callers that need it resolve
+// links first (internal/privatedir), and %LOCALAPPDATA% is closed to other
+// users by its ACL.
+const NoFollow = 0
 
 func IsLink(error) bool { return false }

@@ -8,11 +8,13 @@ import (
 	"syscall"
 )
 
-// noFollow: open(2) fails with ELOOP on a symbolic link (POSIX open(2),
-// O_NOFOLLOW).
-const noFollow = syscall.O_NOFOLLOW
+// NoFollow makes open(2) fail with ELOOP on a symbolic link rather than
+// follow it (POSIX open(2), O_NOFOLLOW), for callers that open through
+// another package (internal/filelock's gofrs/flock).
+const NoFollow = syscall.O_NOFOLLOW
 
-// IsLink says whether an OpenNoFollow failed because path is a link.
+// IsLink says whether an open with NoFollow failed because the path is a
+// symbolic link.
 func IsLink(err error) bool { return errors.Is(err, syscall.ELOOP) }
 
 // open opens path for reading without waiting: with O_NONBLOCK, open(2) of a

@@ -84,7 +84,7 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 // link is not followed: the open fails, and IsLink says so. It is for a
 // path whose links were resolved and checked already (internal/privatedir),
 // where a link found now was put there meanwhile.
-func OpenNoFollow(path string) (*os.File, error) { return open(path, noFollow) }
+func OpenNoFollow(path string) (*os.File, error) { return open(path, NoFollow) }
 
 // ReadOpened is the rest of Read, for a file opened with OpenNoFollow (and
 // checked by the caller): what f is, its size, and at most limit bytes.
