@@ -18,7 +18,17 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 		return p.complete(ctx, args[2:])
 	}
 	var notFound error
-	app := &cli.App{
+	err := p.cliApp(&notFound).RunContext(ctx, args)
+	if notFound != nil {
+		return notFound
+	}
+	return err
+}
+
+// cliApp is the command line's definition. An unknown command is put in
+// *notFound rather than returned: urfave/cli only calls CommandNotFound.
+func (p *program) cliApp(notFound *error) *cli.App {
+	return &cli.App{
 		Name:      p.name,
 		HelpName:  p.name,
 		Usage:     "the IBM Cloud Monitoring API token, from the OS keyring, for any tool",
@@ -50,15 +60,10 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 			return nil
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
-			notFound = usagef("unknown command %q; run `%s --help` for the list", name, p.name)
+			*notFound = usagef("unknown command %q; run `%s --help` for the list", name, p.name)
 		},
 		Commands: append(p.commands(), helpCommand()),
 	}
-	err := app.RunContext(ctx, args)
-	if notFound != nil {
-		return notFound
-	}
-	return err
 }
 
 func (p *program) onUsageError(c *cli.Context, err error, _ bool) error {
