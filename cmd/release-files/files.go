@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"strings"
+
+	"github.com/cpuguy83/go-md2man/v2/md2man"
+
+	"github.com/monitor-token/monitor-token/internal/app"
+)
+
+// manpageSections is what the man page says beyond the commands and flags,
+// which come from the command definitions.
+//
+//go:embed manpage.md
+var manpageSections string
+
+// completionFiles names each shell's script as the shell's loaders look
+// for it: bash-completion by the command's name, zsh by _COMMAND in a
+// directory on $fpath, fish by COMMAND.fish.
+var completionFiles = map[string]string{
+	"bash": "monitor-token.bash",
+	"zsh":  "_monitor-token",
+	"fish": "monitor-token.fish",
+}
+
+// kubectlComplete is the program kubectl runs for `kubectl monitor-token
+// <TAB>` (docs/integrations.md, "kubectl plugin completion"). The Unix
+// archives carry it as a link to the binary, which answers by that name;
+// krew unpacks regular files only, so its archives carry this script,
+// which asks the plugin krew put on PATH.
+const kubectlComplete = `#!/bin/sh
+# kubectl runs this for ` + "`kubectl monitor-token <TAB>`" + `: put it on PATH beside kubectl-monitor_token.
+exec kubectl-monitor_token __complete "$@"
+`
+
+func releaseFiles() ([]file, error) {
+	man, err := manPage()
+	if err != nil {
+		return nil, err
+	}
+	files := []file{{path: "monitor-token.1", data: man, mode: 0o644}}
+	for _, shell := range app.CompletionShells() {
+		name, ok := completionFiles[shell]
+		if !ok {
+			return nil, fmt.Errorf("no file name for the %s completion script: add it to completionFiles", shell)
+		}
+		script, _ := app.CompletionScript(shell)
+		files = append(files, file{path: "completions/" + name, data: []byte(script), mode: 0o644})
+	}
+	files = append(files, file{path: "kubectl_complete-monitor_token", data: []byte(kubectlComplete), mode: 0o755})
+	return files, nil
+}
+
+// manPage renders monitor-token(1): urfave/cli's Markdown of the command
+// line, with a section-1 title and manpageSections, through go-md2man, the
+// renderer urfave/cli's own ToMan uses. The title has no date, so the page
+// depends on the source alone.
+func manPage() ([]byte, error) {
+	md, err := app.CommandLine().ToMarkdown()
+	if err != nil {
+		return nil, fmt.Errorf("the command line's Markdown: %w", err)
+	}
+	var page bytes.Buffer
+	page.WriteString("% monitor-token 1\n\n")
+	// urfave/cli heads each command with ##, which go-md2man renders as a
+	// section (.SH) beside COMMANDS; one level down they are its
+	// subsections (.SS).
+	page.WriteString(strings.ReplaceAll(strings.TrimRight(md, "\n"), "\n## ", "\n### "))
+	page.WriteString("\n\n")
+	page.WriteString(manpageSections)
+	return md2man.Render(page.Bytes()), nil
+}
