@@ -54,12 +54,21 @@ bench: build
 	./scripts/bench-providers.sh
 	./scripts/bench-proxy.sh
 
-# Release archives for linux, darwin (amd64, arm64) and windows/amd64, their
-# checksums.txt and the krew manifest monitor-token.yaml, in DIST (default
-# dist/). RELEASE_URL_BASE is where the archives will be downloaded from.
+# The release, as .goreleaser.yaml describes it, in dist/: archives for
+# linux, darwin and windows (amd64, arm64), the krew archives and manifest,
+# the Homebrew formula, .deb and .rpm, SBOMs and checksums.txt
+# (docs/releasing.md). GoReleaser runs at a pinned version through `go run`,
+# so it never enters the binary's module graph. VERSION names the release
+# only when given on the command line (`make dist VERSION=v1.2.3`);
+# otherwise GoReleaser names a development snapshot from the last tag.
+# RELEASE_URL_BASE is where the archives will be downloaded from.
+GORELEASER ?= github.com/goreleaser/goreleaser/v2@v2.17.0
 dist:
-	VERSION='$(VERSION)' DIST='$(or $(DIST),dist)' GO='$(GO)' GO_TAGS='$(TAGS)' GO_LDFLAGS='$(LDFLAGS)' \
-	  $(if $(RELEASE_URL_BASE),RELEASE_URL_BASE='$(RELEASE_URL_BASE)') ./scripts/dist.sh
+	$(if $(filter command line,$(origin VERSION)),VERSION='$(VERSION)') \
+	  $(if $(RELEASE_URL_BASE),RELEASE_URL_BASE='$(RELEASE_URL_BASE)') \
+	  RELEASE_DATE="$$(git log -1 --format=%cI)" RELEASE_TIMESTAMP="$$(git log -1 --format=%ct)" \
+	  RELEASE_COMMIT="$$(git rev-parse --short=12 HEAD)" \
+	  $(GO) run $(GORELEASER) release --snapshot --clean
 
 # Each fuzz target for FUZZTIME (go test -fuzz takes one target and one
 # package at a time).
@@ -72,4 +81,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build

@@ -23,8 +23,9 @@ import (
 	"github.com/monitor-token/monitor-token/internal/testkeyring"
 )
 
-// binDir holds the built binary and its personality links.
-var binDir string
+// binDir holds the built binary and its personality links; scratchDir is
+// for what tests share across the run (the release: dist_test.go).
+var binDir, scratchDir string
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -38,6 +39,13 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	binDir = dir
+	scratch, err := os.MkdirTemp("", "monitor-token-scratch-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(scratch)
+	scratchDir = scratch
 	// The real binary, built as `make install` builds it, so the tests see
 	// what users get (argv[0] personalities, package init, real exit codes).
 	build := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", filepath.Join(dir, "monitor-token"), "..")

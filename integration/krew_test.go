@@ -1,14 +1,7 @@
 package integration
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/yaml"
 )
 
 // The krew release whose validator and installer judge make dist's output.
@@ -26,77 +21,24 @@ import (
 const krewModule = "sigs.k8s.io/krew"
 const krewVersion = "v0.4.3"
 
-// distVersion is the VERSION the test builds the release with.
-const distVersion = "v0.1.0-test"
-
-// releaseBase is make dist's default RELEASE_URL_BASE for distVersion, with a slash.
-const releaseBase = "https://github.com/monitor-token/monitor-token/releases/download/" + distVersion + "/"
-
-type distPlatform struct{ os, arch string }
-
-var distPlatforms = []distPlatform{
-	{"linux", "amd64"}, {"linux", "arm64"},
-	{"darwin", "amd64"}, {"darwin", "arm64"},
-	{"windows", "amd64"},
-}
-
-func (p distPlatform) archive() string {
-	ext := ".tar.gz"
-	if p.os == "windows" {
-		ext = ".zip"
-	}
-	return "monitor-token_" + distVersion + "_" + p.os + "_" + p.arch + ext
-}
-
-func (p distPlatform) bin() string {
-	if p.os == "windows" {
-		return "monitor-token.exe"
-	}
-	return "monitor-token"
-}
-
-// TestDistAndKrew builds the release with `make dist` (once: five
-// cross-builds), checks the archives and checksums, has krew's own validator
-// judge the manifest, installs the plugin with krew from the manifest and the
-// local archive, and runs it through kubectl. Corrupted manifests must be
+// TestKrew has krew's own validator judge the manifest `make dist` wrote,
+// installs the plugin with krew from the manifest and this machine's krew
+// archive, and runs it through kubectl. Corrupted manifests must be
 // refused, so the checks are shown to be able to fail.
-func TestDistAndKrew(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped in -short mode: builds five release archives and runs krew")
-	}
+func TestKrew(t *testing.T) {
 	if _, err := exec.LookPath("kubectl"); err != nil {
 		t.Skip("skipped: kubectl is not on PATH; this test installs the plugin with krew and runs `kubectl monitor-token` (install kubectl to run it)")
 	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rel := builtRelease(t)
 	tmp := t.TempDir()
-	dist := filepath.Join(tmp, "dist")
-
-	// make dist, with the defaults it would have outside `make test`.
-	env := environ("RELEASE_URL_BASE", "DIST", "VERSION", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-	start := time.Now()
-	out, err := command(root, env, "make", "dist", "DIST="+dist, "VERSION="+distVersion).CombinedOutput()
-	if err != nil {
-		t.Fatalf("make dist: %v\n%s", err, out)
-	}
-	t.Logf("make dist took %s", time.Since(start).Round(time.Second))
-
+	dist := rel.dist
 	sums := checkChecksums(t, dist)
-	license, err := os.ReadFile(filepath.Join(root, "LICENSE"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range distPlatforms {
-		checkArchive(t, filepath.Join(dist, p.archive()), p.bin(), license)
-	}
-	manifest := filepath.Join(dist, "monitor-token.yaml")
+	manifest := filepath.Join(dist, "krew", "monitor-token.yaml")
 	checkManifest(t, manifest, sums)
 
 	// krew's validator: structure, semver, selectors, sha256 syntax.
-	start = time.Now()
-	out, err = goRun(tmp, nil, krewModule+"/cmd/validate-krew-manifest@"+krewVersion, "-manifest", manifest, "-skip-install")
+	start := time.Now()
+	out, err := goRun(tmp, nil, krewModule+"/cmd/validate-krew-manifest@"+krewVersion, "-manifest", manifest, "-skip-install")
 	t.Logf("validate-krew-manifest (%s):\n%s", time.Since(start).Round(time.Second), out)
 	if err != nil {
 		t.Fatalf("validate-krew-manifest refused the manifest: %v", err)
@@ -148,7 +90,7 @@ func TestDistAndKrew(t *testing.T) {
 	if !slices.Contains(distPlatforms, host) {
 		t.Skipf("skipped the install: make dist builds no archive for this machine (%s/%s)", host.os, host.arch)
 	}
-	archive := filepath.Join(dist, host.archive())
+	archive := filepath.Join(dist, host.krewArchive())
 	krewRoot := filepath.Join(tmp, "krew")
 	start = time.Now()
 	out, err = goRun(tmp, krewEnv(krewRoot, host), krewModule+"/cmd/krew@"+krewVersion, "install", "--manifest="+manifest, "--archive="+archive)
@@ -262,211 +204,59 @@ func krewEnv(root string, p distPlatform) []string {
 	return []string{"KREW_ROOT=" + root, "KREW_OS=" + p.os, "KREW_ARCH=" + p.arch, "KREW_NO_UPGRADE_CHECK=1"}
 }
 
-// checkChecksums checks that checksums.txt lists every archive, once, with
-// its sha256, and returns them by file name.
-func checkChecksums(t *testing.T, dist string) map[string]string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dist, "checksums.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sums := map[string]string{}
-	for _, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		sum, name, ok := strings.Cut(line, "  ")
-		if !ok || len(sum) != 64 || strings.ToLower(sum) != sum {
-			t.Fatalf("checksums.txt: not sha256sum format: %q", line)
-		}
-		if _, dup := sums[name]; dup {
-			t.Fatalf("checksums.txt lists %s twice", name)
-		}
-		sums[name] = sum
-	}
-	if len(sums) != len(distPlatforms) {
-		t.Errorf("checksums.txt lists %d files, want the %d archives:\n%s", len(sums), len(distPlatforms), data)
-	}
-	for _, p := range distPlatforms {
-		name := p.archive()
-		b, err := os.ReadFile(filepath.Join(dist, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := sha256.Sum256(b)
-		if got := hex.EncodeToString(h[:]); sums[name] != got {
-			t.Errorf("checksums.txt: %s has %q, the file's sha256 is %s", name, sums[name], got)
-		}
-	}
-	return sums
-}
-
-// checkArchive checks an archive holds LICENSE, README.md, (tar.gz) the completion script and the binary, in
-// that order, with the owners, modes and times of a reproducible build.
-func checkArchive(t *testing.T, path, bin string, license []byte) {
-	t.Helper()
-	type entry struct {
-		name  string
-		mode  os.FileMode
-		mtime time.Time
-		data  []byte
-	}
-	var entries []entry
-	if strings.HasSuffix(path, ".zip") {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer zr.Close()
-		for _, f := range zr.File {
-			rc, err := f.Open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			data, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				t.Fatalf("%s: %s: %v", path, f.Name, err)
-			}
-			if len(f.Extra) != 0 {
-				t.Errorf("%s: %s has extra fields (zip -X leaves none)", path, f.Name)
-			}
-			entries = append(entries, entry{f.Name, f.Mode(), f.Modified, data})
-		}
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		gz, err := gzip.NewReader(f)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		if gz.Name != "" || !gz.ModTime.IsZero() {
-			t.Errorf("%s: gzip header has name %q, time %v (want none: gzip -n)", path, gz.Name, gz.ModTime)
-		}
-		tr := tar.NewReader(gz)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				t.Fatalf("%s: %s: %v", path, h.Name, err)
-			}
-			if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
-				t.Errorf("%s: %s owned by %d/%d (%q/%q), want 0/0 numeric", path, h.Name, h.Uid, h.Gid, h.Uname, h.Gname)
-			}
-			entries = append(entries, entry{h.Name, h.FileInfo().Mode(), h.ModTime, data})
-		}
-	}
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.name)
-	}
-	// Windows: the other personalities as copies of the binary, sorted as
-	// the archive holds them (symbolic links need a privilege there).
-	want := []string{"LICENSE", "README.md", "git-credential-monitor-token.exe", "kubectl-monitor_token.exe", "kubectl_complete-monitor_token.exe", bin}
-	if !strings.HasSuffix(path, ".zip") {
-		// kubectl's completion program for the plugin (a script: krew
-		// unpacks regular files only).
-		want = []string{"LICENSE", "README.md", completeScript, bin}
-	}
-	if !slices.Equal(names, want) {
-		t.Fatalf("%s holds %q, want %q", path, names, want)
-	}
-	var binData []byte
-	for _, e := range entries {
-		if e.name == bin {
-			binData = e.data
-		}
-	}
-	for _, e := range entries {
-		want := os.FileMode(0o644)
-		if e.name == bin || e.name == completeScript || strings.HasSuffix(e.name, ".exe") {
-			want = 0o755
-		}
-		if strings.HasSuffix(e.name, ".exe") && !bytes.Equal(e.data, binData) {
-			t.Errorf("%s: %s is not a copy of %s", path, e.name, bin)
-		}
-		if e.name == completeScript && !bytes.HasPrefix(e.data, []byte("#!/bin/sh\n")) {
-			t.Errorf("%s: %s is not a shell script: %q", path, e.name, e.data)
-		}
-		if e.mode != want {
-			t.Errorf("%s: %s has mode %v, want %v", path, e.name, e.mode, want)
-		}
-		if !e.mtime.Equal(entries[0].mtime) {
-			t.Errorf("%s: %s has time %v, %s has %v: want one fixed time", path, e.name, e.mtime, entries[0].name, entries[0].mtime)
-		}
-	}
-	if !bytes.Equal(entries[0].data, license) {
-		t.Errorf("%s: LICENSE differs from the repository's", path)
-	}
-	if last := entries[len(entries)-1]; len(last.data) < 1<<20 {
-		t.Errorf("%s: %s is only %d bytes", path, bin, len(last.data))
-	}
-}
-
 // profileUsage is --profile's description, as completion shows it.
 const profileUsage = "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")"
 
 // completeScript is the program kubectl runs for `kubectl monitor-token <TAB>`.
 const completeScript = "kubectl_complete-monitor_token"
 
-// manifestPlatform is one spec.platforms entry, as make dist writes it.
+// manifestPlatform is one spec.platforms entry, reduced to what the tests
+// compare.
 type manifestPlatform struct{ os, arch, uri, sha256, bin string }
 
-// readManifest reads the fields of the krew manifest this test checks. It
-// knows only the layout make dist writes (krew's validator checks the YAML).
+// krewManifest is the part of krew's Plugin resource the tests read
+// (krew's validator checks the whole).
+type krewManifest struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name string `json:"name"`
+	} `json:"metadata"`
+	Spec struct {
+		Version          string `json:"version"`
+		Homepage         string `json:"homepage"`
+		ShortDescription string `json:"shortDescription"`
+		Description      string `json:"description"`
+		Caveats          string `json:"caveats"`
+		Platforms        []struct {
+			URI      string `json:"uri"`
+			Sha256   string `json:"sha256"`
+			Bin      string `json:"bin"`
+			Selector struct {
+				MatchLabels map[string]string `json:"matchLabels"`
+			} `json:"selector"`
+		} `json:"platforms"`
+	} `json:"spec"`
+}
+
+// readManifest reads the manifest's fields by name, and its platforms.
 func readManifest(t *testing.T, path string) (fields map[string]string, platforms []manifestPlatform) {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	fields = map[string]string{}
-	sc := bufio.NewScanner(f)
-	inPlatforms := false
-	for sc.Scan() {
-		line := sc.Text()
-		trimmed := strings.TrimSpace(line)
-		if line == "  platforms:" {
-			inPlatforms = true
-			continue
-		}
-		if !inPlatforms {
-			if k, v, ok := strings.Cut(trimmed, ": "); ok && !strings.HasPrefix(line, "    ") {
-				fields[k] = v
-			}
-			continue
-		}
-		if strings.HasPrefix(trimmed, "- selector:") {
-			platforms = append(platforms, manifestPlatform{})
-			continue
-		}
-		k, v, ok := strings.Cut(trimmed, ": ")
-		if !ok || len(platforms) == 0 {
-			continue
-		}
-		p := &platforms[len(platforms)-1]
-		switch k {
-		case "os":
-			p.os = v
-		case "arch":
-			p.arch = v
-		case "uri":
-			p.uri = v
-		case "sha256":
-			p.sha256 = v
-		case "bin":
-			p.bin = v
-		}
+	var m krewManifest
+	if err := yaml.UnmarshalStrict(data, &m); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
+	fields = map[string]string{
+		"apiVersion": m.APIVersion, "kind": m.Kind, "name": m.Metadata.Name,
+		"version": m.Spec.Version, "homepage": m.Spec.Homepage,
+		"shortDescription": m.Spec.ShortDescription, "description": m.Spec.Description, "caveats": m.Spec.Caveats,
+	}
+	for _, p := range m.Spec.Platforms {
+		platforms = append(platforms, manifestPlatform{p.Selector.MatchLabels["os"], p.Selector.MatchLabels["arch"], p.URI, p.Sha256, p.Bin})
 	}
 	return fields, platforms
 }
@@ -492,15 +282,15 @@ func checkManifest(t *testing.T, path string, sums map[string]string) {
 			t.Errorf("manifest: no %s", k)
 		}
 	}
-	if len(platforms) != len(distPlatforms) {
-		t.Fatalf("manifest has %d platforms, want %d: %+v", len(platforms), len(distPlatforms), platforms)
+	var want []manifestPlatform
+	for _, p := range distPlatforms {
+		want = append(want, manifestPlatform{p.os, p.arch, releaseBase + p.krewArchive(), sums[p.krewArchive()], p.bin()})
 	}
-	base := releaseBase
-	for i, p := range distPlatforms {
-		want := manifestPlatform{p.os, p.arch, base + p.archive(), sums[p.archive()], p.bin()}
-		if platforms[i] != want {
-			t.Errorf("manifest platform %d:\n got %+v\nwant %+v", i, platforms[i], want)
-		}
+	order := func(a, b manifestPlatform) int { return strings.Compare(a.os+a.arch, b.os+b.arch) }
+	slices.SortFunc(platforms, order)
+	slices.SortFunc(want, order)
+	if !slices.Equal(platforms, want) {
+		t.Errorf("manifest platforms:\n got %+v\nwant %+v", platforms, want)
 	}
 }
 
