@@ -161,7 +161,11 @@ func (l *linker) run(remove bool) ([]string, error) {
 		}
 		founds[i] = f
 		verdicts[i], reasons[i] = l.judge(it, f, exeInfo)
-		if verdicts[i] == blocked || verdicts[i] == foreign && !l.force && !remove {
+		switch {
+		case verdicts[i] == blocked:
+			// First, for the message: --force would not help.
+			refused = append([]int{i}, refused...)
+		case verdicts[i] == foreign && !l.force:
 			refused = append(refused, i)
 		}
 	}
@@ -215,7 +219,7 @@ func (l *linker) run(remove bool) ([]string, error) {
 			done = append(done, i)
 			switch it.kind {
 			case kindLink:
-				lines = append(lines, "linked "+show+" -> "+it.target+"\n")
+				lines = append(lines, "linked "+show+" -> "+atomicfile.ShowPath(it.target)+"\n")
 			case kindCopy:
 				lines = append(lines, "wrote "+show+", a copy of "+l.exeName()+"\n")
 			default:
@@ -272,7 +276,7 @@ func (l *linker) items(dir string) ([]linkItem, error) {
 		target = l.exeName()
 	}
 	for _, name := range personalityNames {
-		items = append(items, linkItem{path: filepath.Join(dir, name), kind: kindLink, target: target, what: "a link to " + target})
+		items = append(items, linkItem{path: filepath.Join(dir, name), kind: kindLink, target: target, what: "a link to " + atomicfile.ShowPath(target)})
 	}
 	share := filepath.Join(dir, "..", "share")
 	for _, c := range completionPaths {
@@ -334,7 +338,7 @@ func (l *linker) judge(it linkItem, f linkFound, exeInfo fs.FileInfo) (linkVerdi
 	case isLink && it.kind != kindFile && linksTo(it.path, exeInfo):
 		return ours, ""
 	case isLink:
-		return foreign, "is a link to " + f.link + ", not " + it.what
+		return foreign, "is a link to " + atomicfile.ShowPath(f.link) + ", not " + it.what
 	case !f.info.Mode().IsRegular():
 		return blocked, "is not a regular file, and not " + it.what
 	case it.kind != kindLink && bytes.Equal(f.data, it.data):

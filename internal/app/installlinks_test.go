@@ -298,6 +298,15 @@ func TestInstallLinks(t *testing.T) {
 			err:  "monitor-token: install-links: ROOT/bin/kubectl-monitor_token is a directory, not a link to monitor-token; move it away and run install-links again\n",
 		},
 		{
+			name: "unix/a directory is named first, --force would not help", goos: "linux",
+			setup: func(lw *linksWorld) {
+				lw.symlink("/elsewhere", filepath.Join(lw.bin, "kubectl-monitor_token"))
+				lw.writeFile(filepath.Join(lw.root, "share/zsh/site-functions/_monitor-token/keep"), "x", 0o644)
+			},
+			code: ExitError,
+			err:  "monitor-token: install-links: ROOT/share/zsh/site-functions/_monitor-token is a directory, not monitor-token's zsh completion (and 1 more in the way); move them away and run install-links again\n",
+		},
+		{
 			name: "unix/--remove leaves foreign ones", goos: "linux",
 			setup: func(lw *linksWorld) {
 				lw.mustRun()
