@@ -22,17 +22,21 @@ build:
 # The links give the binary its other personalities: kubectl finds
 # kubectl-monitor_token on PATH, and asks kubectl_complete-monitor_token
 # for `kubectl monitor-token <TAB>`; git finds git-credential-monitor-token.
+# install-links makes them, and the completion scripts under $(PREFIX)/share
+# (what `go install` users run by hand); it refuses to replace files that are
+# not monitor-token's.
 install: build
 	install -d '$(BINDIR)'
 	install -m 0755 bin/monitor-token '$(BINDIR)/monitor-token'
-	ln -sf monitor-token '$(BINDIR)/kubectl-monitor_token'
-	ln -sf monitor-token '$(BINDIR)/kubectl_complete-monitor_token'
-	ln -sf monitor-token '$(BINDIR)/git-credential-monitor-token'
+	'$(BINDIR)/monitor-token' install-links --dir '$(BINDIR)'
 	@echo "installed $(BINDIR)/monitor-token $(VERSION), with kubectl-monitor_token, kubectl_complete-monitor_token and git-credential-monitor-token"
 	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "note: $(BINDIR) is not on your PATH; add it: export PATH=\"$(BINDIR):\$$PATH\"";; esac
 
+# install-links --remove takes away only what is monitor-token's. A binary
+# already removed by hand is no error (what it linked is then left).
 uninstall:
-	rm -f '$(BINDIR)/monitor-token' '$(BINDIR)/kubectl-monitor_token' '$(BINDIR)/kubectl_complete-monitor_token' '$(BINDIR)/git-credential-monitor-token'
+	if [ -x '$(BINDIR)/monitor-token' ]; then '$(BINDIR)/monitor-token' install-links --remove --dir '$(BINDIR)'; fi
+	rm -f '$(BINDIR)/monitor-token'
 
 test:
 	./scripts/test.sh

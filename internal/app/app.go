@@ -70,6 +70,13 @@ type Env struct {
 	PluginJSON []byte
 	// Now is the clock (the ibmcloud session's expiry); tests fix it.
 	Now func() time.Time
+	// Executable is the running program's path, for install-links; nil
+	// is os.Executable.
+	Executable func() (string, error)
+
+	// goos is the system install-links acts for ("": runtime.GOOS), so
+	// that tests on one system cover the other's links.
+	goos string
 }
 
 // Run runs the program and returns its exit code.

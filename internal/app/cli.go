@@ -226,6 +226,17 @@ func (p *program) commands() []*cli.Command {
 			Action:    p.completion,
 		},
 		{
+			Name:      "install-links",
+			Usage:     "Links kubectl-monitor_token and friends to this binary, and installs the completion scripts (after go install)",
+			UsageText: p.name + " install-links [--dir DIR] [--force] [--remove]",
+			Flags: []cli.Flag{
+				&cli.StringFlag{Name: "dir", Usage: "where the links go (default: the executable's directory); completion goes under DIR/../share"},
+				&cli.BoolFlag{Name: "force", Usage: "replace files and links in the way that are not monitor-token's"},
+				&cli.BoolFlag{Name: "remove", Usage: "remove what install-links installs, where it is monitor-token's"},
+			},
+			Action: p.installLinks,
+		},
+		{
 			Name:      "version",
 			Usage:     "Prints the version",
 			UsageText: p.name + " version",

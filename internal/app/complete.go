@@ -178,8 +178,8 @@ func (p *program) flagValues(ctx context.Context, cmd *cli.Command, f cli.Flag, 
 		all = p.profileNames()
 	case name == "team":
 		all = p.teamIDs(ctx, given)
-	case name == "cr-token-file":
-		return nil, directiveDefault
+	case name == "cr-token-file", name == "dir":
+		return nil, directiveDefault // file names
 	}
 	out := filter(all, cur)
 	for i := range out {
