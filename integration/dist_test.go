@@ -213,7 +213,7 @@ func TestDistArchives(t *testing.T) {
 		}
 		entries := readArchive(t, filepath.Join(rel.dist, p.archive()))
 		checkEntries(t, p.archive(), entries, rel.commit, license)
-		want := []string{"LICENSE", "README.md", "completions/_monitor-token", "completions/monitor-token.bash", "completions/monitor-token.fish"}
+		want := []string{"LICENSE", "README.md", "completions/_monitor-token", "completions/monitor-token", "completions/monitor-token.fish"}
 		if p.os == "windows" {
 			// The other personalities as copies: a symbolic link there
 			// needs a privilege users lack.
@@ -497,7 +497,7 @@ func TestHomebrewFormula(t *testing.T) {
 		}
 		installed[m[1]+"/"+target] = true
 	}
-	for _, want := range []string{"bin/monitor-token", "bin/kubectl-monitor_token", "bin/kubectl_complete-monitor_token", "bin/git-credential-monitor-token", "bash_completion/monitor-token", "zsh_completion/completions/_monitor-token", "fish_completion/completions/monitor-token.fish", "man1/monitor-token.1"} {
+	for _, want := range []string{"bin/monitor-token", "bin/kubectl-monitor_token", "bin/kubectl_complete-monitor_token", "bin/git-credential-monitor-token", "bash_completion/completions/monitor-token", "zsh_completion/completions/_monitor-token", "fish_completion/completions/monitor-token.fish", "man1/monitor-token.1"} {
 		if !installed[want] {
 			t.Errorf("the formula does not install %s (it installs %v)", want, installed)
 		}

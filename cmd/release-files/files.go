@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/cpuguy83/go-md2man/v2/md2man"
@@ -16,15 +17,6 @@ import (
 //
 //go:embed manpage.md
 var manpageSections string
-
-// completionFiles names each shell's script as the shell's loaders look
-// for it: bash-completion by the command's name, zsh by _COMMAND in a
-// directory on $fpath, fish by COMMAND.fish.
-var completionFiles = map[string]string{
-	"bash": "monitor-token.bash",
-	"zsh":  "_monitor-token",
-	"fish": "monitor-token.fish",
-}
 
 // kubectlComplete is the program kubectl runs for `kubectl monitor-token
 // <TAB>` (docs/integrations.md, "kubectl plugin completion"). The Unix
@@ -43,12 +35,14 @@ func releaseFiles() ([]file, error) {
 	}
 	files := []file{{path: "monitor-token.1", data: man, mode: 0o644}}
 	for _, shell := range app.CompletionShells() {
-		name, ok := completionFiles[shell]
+		// Named as installed (app.CompletionFile), so an installer
+		// copies it without renaming.
+		installed, ok := app.CompletionFile(shell)
 		if !ok {
-			return nil, fmt.Errorf("no file name for the %s completion script: add it to completionFiles", shell)
+			return nil, fmt.Errorf("no installed name for the %s completion script", shell)
 		}
 		script, _ := app.CompletionScript(shell)
-		files = append(files, file{path: "completions/" + name, data: []byte(script), mode: 0o644})
+		files = append(files, file{path: "completions/" + path.Base(installed), data: []byte(script), mode: 0o644})
 	}
 	files = append(files, file{path: "kubectl_complete-monitor_token", data: []byte(kubectlComplete), mode: 0o755})
 	return files, nil

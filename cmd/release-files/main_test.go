@@ -41,7 +41,7 @@ func TestTheFilesAndTheirModes(t *testing.T) {
 	dir, files := generate(t)
 	want := map[string]fs.FileMode{
 		"monitor-token.1":                0o644,
-		"completions/monitor-token.bash": 0o644,
+		"completions/monitor-token":      0o644,
 		"completions/_monitor-token":     0o644,
 		"completions/monitor-token.fish": 0o644,
 		"kubectl_complete-monitor_token": 0o755,
@@ -164,7 +164,7 @@ func TestTheManPageNamesTheVariablesTheProgramReads(t *testing.T) {
 
 func TestCompletionFilesAreWhatTheShellsLoad(t *testing.T) {
 	_, files := generate(t)
-	for shell, name := range completionFiles {
+	for shell, name := range map[string]string{"bash": "monitor-token", "zsh": "_monitor-token", "fish": "monitor-token.fish"} {
 		script, _ := app.CompletionScript(shell)
 		if got := string(files["completions/"+name]); got != script {
 			t.Errorf("%s: not `monitor-token completion %s`", name, shell)

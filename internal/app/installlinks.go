@@ -29,15 +29,6 @@ const modulePath = "github.com/monitor-token/monitor-token"
 // personalityNames are the names the binary answers to besides its own.
 var personalityNames = []string{"kubectl-monitor_token", "kubectl_complete-monitor_token", "git-credential-monitor-token"}
 
-// completionPaths are where each shell's completion goes under DIR/../share:
-// bash-completion also looks in PATH-entry/../share/bash-completion/completions,
-// zsh and fish in their site-functions and vendor_completions.d.
-var completionPaths = []struct{ shell, path string }{
-	{"bash", "bash-completion/completions/monitor-token"},
-	{"zsh", "zsh/site-functions/_monitor-token"},
-	{"fish", "fish/vendor_completions.d/monitor-token.fish"},
-}
-
 func (p *program) installLinks(c *cli.Context) error {
 	if c.IsSet("dir") && c.String("dir") == "" {
 		return usagef("install-links: --dir is empty; give a directory, or leave --dir out for the executable's own")

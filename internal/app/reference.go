@@ -19,6 +19,29 @@ func CommandLine() *cli.App {
 	return p.cliApp(&notFound)
 }
 
+// completionPaths are where each shell's loader looks for the script under
+// a share directory ($PREFIX/share): bash-completion also in
+// PATH-entry/../share/bash-completion/completions, zsh in site-functions
+// on $fpath (autoloading _COMMAND), fish in vendor_completions.d. Every
+// installer names its files after these: install-links, and the release's
+// completions/ (cmd/release-files), from which Homebrew and the Linux
+// packages install.
+var completionPaths = []struct{ shell, path string }{
+	{"bash", "bash-completion/completions/monitor-token"},
+	{"zsh", "zsh/site-functions/_monitor-token"},
+	{"fish", "fish/vendor_completions.d/monitor-token.fish"},
+}
+
+// CompletionFile is where shell's script goes under a share directory.
+func CompletionFile(shell string) (path string, ok bool) {
+	for _, c := range completionPaths {
+		if c.shell == shell {
+			return c.path, true
+		}
+	}
+	return "", false
+}
+
 // CompletionShells are the shells `monitor-token completion` has a script
 // for, sorted.
 func CompletionShells() []string {
