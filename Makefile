@@ -67,10 +67,18 @@ bench: build
 # otherwise GoReleaser names a development snapshot from the last tag.
 # RELEASE_URL_BASE is where the archives will be downloaded from.
 GORELEASER ?= github.com/goreleaser/goreleaser/v2@v2.17.0
+# krew wants spec.version as semver with a leading v, and the archive and
+# package names are made from it: anything else is refused before a build.
+# VERSION and RELEASE_URL_BASE reach GoReleaser through the environment, as
+# make exports variables given on its command line; the Makefile's own
+# VERSION default (git describe) does not.
+SEMVER_RE := ^v(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$$
 dist:
-	$(if $(filter command line,$(origin VERSION)),VERSION='$(VERSION)') \
-	  $(if $(RELEASE_URL_BASE),RELEASE_URL_BASE='$(RELEASE_URL_BASE)') \
-	  RELEASE_DATE="$$(git log -1 --format=%cI)" RELEASE_TIMESTAMP="$$(git log -1 --format=%ct)" \
+	@if [ '$(filter command line environment,$(origin VERSION))' ] && ! printf '%s\n' "$$VERSION" | grep -Eq '$(SEMVER_RE)'; then \
+	  echo "make dist: VERSION=$$VERSION is not a semantic version with a leading v, such as v1.2.3 or v1.2.3-rc.1; give one, or leave VERSION out for a development snapshot" >&2; \
+	  exit 2; \
+	fi
+	RELEASE_DATE="$$(git log -1 --format=%cI)" RELEASE_TIMESTAMP="$$(git log -1 --format=%ct)" \
 	  RELEASE_COMMIT="$$(git rev-parse --short=12 HEAD)" \
 	  $(GO) run $(GORELEASER) release --snapshot --clean
 

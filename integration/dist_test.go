@@ -154,6 +154,33 @@ func makeDist(dir string) (release, error) {
 	return release{src: dir, dist: filepath.Join(dir, "dist"), took: time.Since(start), commit: commit}, nil
 }
 
+// TestDistRefusesABadVersion: krew and the package names need semver with
+// a leading v; make dist says so before it builds anything.
+func TestDistRefusesABadVersion(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := environ("VERSION", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+	for _, c := range []struct {
+		version string
+		fromEnv bool
+	}{{"banana", false}, {"1.2.3", false}, {"v1.2", false}, {"v01.2.3", false}, {"v1.2.3 x", false}, {"v1.2.3';touch x;'", false}, {"nope", true}} {
+		cmd := command(root, env, "make", "-s", "dist", "VERSION="+c.version)
+		if c.fromEnv {
+			cmd = command(root, append(env, "VERSION="+c.version), "make", "-s", "dist")
+		}
+		out, err := cmd.CombinedOutput()
+		want := "make dist: VERSION=" + c.version + " is not a semantic version with a leading v, such as v1.2.3 or v1.2.3-rc.1; give one, or leave VERSION out for a development snapshot\n"
+		if err == nil || !strings.HasPrefix(string(out), want) {
+			t.Errorf("make dist VERSION=%q (from the environment: %v): %v\n%s", c.version, c.fromEnv, err, out)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(root, "x")); err == nil {
+		t.Error("a VERSION ran a command")
+	}
+}
+
 // copySourceTree copies the files git knows or would add (not those it
 // ignores), with their modes.
 func copySourceTree(root, dir string) error {
