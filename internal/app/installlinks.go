@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -398,12 +399,26 @@ func makeDirs(dir string) ([]string, error) {
 			break
 		}
 	}
+	slices.Reverse(missing)
+	return createDirs(missing)
+}
+
+// createDirs creates each of dirs, parents first, and returns the ones it
+// made. One that another process made meanwhile (a second install-links at
+// the same time) is no error, and not this run's to remove.
+func createDirs(dirs []string) ([]string, error) {
 	var made []string
-	for k := len(missing) - 1; k >= 0; k-- {
-		if err := os.Mkdir(missing[k], 0o755); err != nil {
-			return made, fmt.Errorf("cannot create directory %s: %v", atomicfile.ShowPath(missing[k]), atomicfile.PathErrReason(err))
+	for _, d := range dirs {
+		err := os.Mkdir(d, 0o755)
+		if errors.Is(err, fs.ErrExist) {
+			if info, serr := os.Stat(d); serr == nil && info.IsDir() {
+				continue
+			}
 		}
-		made = append(made, missing[k])
+		if err != nil {
+			return made, fmt.Errorf("cannot create directory %s: %v", atomicfile.ShowPath(d), atomicfile.PathErrReason(err))
+		}
+		made = append(made, d)
 	}
 	return made, nil
 }

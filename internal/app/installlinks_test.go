@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -612,5 +613,29 @@ func TestInstallLinksCompletion(t *testing.T) {
 	}
 	if r := w.must("", "__complete", "install-links", "--"); r.stdout != "--dir\twhere the links go (default: the executable's directory); completion goes under DIR/../share\n--force\treplace files and links in the way that are not monitor-token's\n--remove\tremove what install-links installs, where it is monitor-token's\n--help\tshow help\n:4\n" {
 		t.Errorf("flags: %q", r.stdout)
+	}
+}
+
+// A directory another install-links made between this run's look and its
+// mkdir is used, not an error, and not recorded as this run's to undo.
+func TestInstallLinksCreateDirsTakesADirectoryMadeMeanwhile(t *testing.T) {
+	root := t.TempDir()
+	share, zsh := filepath.Join(root, "share"), filepath.Join(root, "share", "zsh")
+	if err := os.Mkdir(share, 0o755); err != nil { // made by the other run
+		t.Fatal(err)
+	}
+	made, err := createDirs([]string{share, zsh})
+	if err != nil {
+		t.Fatalf("createDirs: %v", err)
+	}
+	if !slices.Equal(made, []string{zsh}) {
+		t.Errorf("made %q, want only %q", made, zsh)
+	}
+	file := filepath.Join(root, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := createDirs([]string{file}); err == nil {
+		t.Error("a file where a directory should be was taken for one")
 	}
 }
