@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
@@ -23,9 +22,13 @@ import (
 // personality links (docs/integrations.md, "Personality detection") and the
 // completion scripts, for a binary that `go install` put in ~/go/bin alone.
 
-// modulePath is the module every monitor-token binary is built from: a Go
-// binary whose build information names it is some version of us.
-const modulePath = "github.com/monitor-token/monitor-token"
+// mainModuleLine is how every Go binary built from this module names it:
+// the build information the linker embeds as text ("mod\tPATH\tVERSION",
+// the format of runtime/debug.BuildInfo.String; a module used as a library
+// is a "dep" line instead). A file holding it is some version of us. A
+// search rather than debug/buildinfo, which would link debug/elf, debug/pe
+// and their kin into the binary every invocation loads, for this alone.
+var mainModuleLine = []byte("\nmod\tgithub.com/monitor-token/monitor-token\t")
 
 // personalityNames are the names the binary answers to besides its own.
 var personalityNames = []string{"kubectl-monitor_token", "kubectl_complete-monitor_token", "git-credential-monitor-token"}
@@ -105,7 +108,7 @@ type linkFound struct {
 	info    fs.FileInfo // nil: nothing there
 	link    string      // a link's target
 	data    []byte      // a regular file's content
-	ourCopy bool        // a regular file that is a Go binary of modulePath
+	ourCopy bool        // a regular file holding mainModuleLine: a build of us
 }
 
 type linkVerdict int
@@ -305,8 +308,7 @@ func inspectPath(path string) (linkFound, error) {
 		f.link, err = os.Readlink(path)
 	case fi.Mode().IsRegular():
 		if f.data, err = os.ReadFile(path); err == nil {
-			info, berr := buildinfo.Read(bytes.NewReader(f.data))
-			f.ourCopy = berr == nil && info.Main.Path == modulePath
+			f.ourCopy = bytes.Contains(f.data, mainModuleLine)
 		}
 	}
 	if err != nil {
