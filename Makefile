@@ -8,7 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo deve
 # which monitor-token never uses (a smaller binary and less start-up on every
 # call; docs/performance.md measures what it is worth).
 TAGS    := urfave_cli_no_docs
-LDFLAGS := -s -w -X github.com/monitor-token/monitor-token/internal/app.version=$(VERSION)
+LDFLAGS := -s -w -X github.com/monitor-token/monitor-token/internal/cmdutil.version=$(VERSION)
 GO      ?= go
 FUZZTIME ?= 30s
 

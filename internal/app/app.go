@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"os"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -23,21 +23,6 @@ import (
 	"github.com/monitor-token/monitor-token/store"
 )
 
-// version is set at build time with -ldflags "-X .../internal/app.version=v1.2.3".
-var version string
-
-// Version is the build's version: the ldflags value, else the module version
-// `go install` recorded, else "devel".
-func Version() string {
-	if version != "" {
-		return version
-	}
-	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
-		return info.Main.Version
-	}
-	return "devel"
-}
-
 // KeyringService is the service name of every keyring item monitor-token
 // writes; `secret-tool search service monitor-token` lists them.
 const KeyringService = "monitor-token"
@@ -47,7 +32,7 @@ const (
 	ExitOK       = 0
 	ExitError    = 1
 	ExitUsage    = 2
-	ExitCanceled = 130 // the shell's convention for SIGINT; see Interrupted
+	ExitCanceled = cmdutil.ExitCanceled // the shell's convention for SIGINT; see Interrupted
 )
 
 // Env is the program's view of its surroundings.
@@ -70,13 +55,9 @@ type Env struct {
 	PluginJSON []byte
 	// Now is the clock (the ibmcloud session's expiry); tests fix it.
 	Now func() time.Time
-	// Executable is the running program's path, for install-links; nil
-	// is os.Executable.
+	// Executable is the running program's path, for install-links and
+	// setup-git; nil is os.Executable.
 	Executable func() (string, error)
-
-	// goos is the system install-links acts for ("": runtime.GOOS), so
-	// that tests on one system cover the other's links.
-	goos string
 }
 
 // Run runs the program and returns its exit code.
@@ -90,11 +71,20 @@ func Run(ctx context.Context, env Env) int {
 	if env.Now == nil {
 		env.Now = time.Now
 	}
+	if env.Executable == nil {
+		env.Executable = os.Executable
+	}
 	if env.Stdout == nil {
 		env.Stdout = io.Discard
 	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
 	stdout := &checkedWriter{w: env.Stdout}
 	env.Stdout = stdout
+	// Every line on stderr is written whole: a running proxy logs from
+	// many goroutines.
+	env.Stderr = &lockedWriter{w: env.Stderr}
 	p := newProgram(env)
 	err := p.run(ctx)
 	if werr := stdout.failure(); werr != nil && (err == nil || errors.Is(err, stdout.err)) {
@@ -106,15 +96,15 @@ func Run(ctx context.Context, env Env) int {
 	if err == nil {
 		return ExitOK
 	}
-	var exit *exitError
+	var exit *cmdutil.ExitError
 	if errors.As(err, &exit) {
-		if exit.err != nil {
-			p.printError(exit.err)
+		if exit.Err != nil {
+			p.printError(exit.Err)
 		}
-		return exit.code
+		return exit.Code
 	}
 	p.printError(err)
-	var usage *usageError
+	var usage *cmdutil.UsageError
 	switch {
 	case errors.As(err, &usage), profile.IsUsage(err):
 		return ExitUsage
@@ -153,7 +143,7 @@ type program struct {
 func newProgram(env Env) *program {
 	p := &program{Env: env, getenv: getenvOf(runtime.GOOS, env.Environ), seen: &redact.Set{}}
 	p.name = "monitor-token"
-	p.debug, p.debugValueOK = onOff(p.getenv("MONITOR_TOKEN_DEBUG"))
+	p.debug, p.debugValueOK = config.OnOff(p.getenv("MONITOR_TOKEN_DEBUG"))
 	return p
 }
 
@@ -172,11 +162,11 @@ func (p *program) run(ctx context.Context) error {
 	}
 	// The name the binary was called by starts every message: shown
 	// escaped, as everything else the user did not type as text.
-	base := printable(baseName(args[0]))
+	base := printable.String(baseName(args[0]))
 	if strings.HasPrefix(base, "git-credential-") {
 		p.name = base
 		p.warnDebugValue()
-		return p.gitCredentialMain(ctx, args[1:])
+		return commands.GitCredentialMain(ctx, p.factory(), args[1:])
 	}
 	if plugin, ok := strings.CutPrefix(base, "kubectl_complete-"); ok {
 		// kubectl asks kubectl_complete-<plugin> for the plugin's
@@ -211,7 +201,7 @@ func (p *program) warnDebugValue() {
 // sendMetadata answers the ibmcloud install handshake: the metadata on
 // stdout and nothing else.
 func (p *program) sendMetadata() error {
-	out, err := ibmcloud.RenderMetadata(p.PluginJSON, Version())
+	out, err := ibmcloud.RenderMetadata(p.PluginJSON, cmdutil.Version())
 	if err != nil {
 		return err
 	}
@@ -237,7 +227,7 @@ func (p *program) printError(err error) {
 // replaced, and any control character left in it (from a value a message
 // echoes) escaped: a terminal shows it and never acts on it.
 func (p *program) scrub(msg string) string {
-	return printable(strings.ReplaceAll(p.seen.Redact(msg), "\n", " "))
+	return printable.String(strings.ReplaceAll(p.seen.Redact(msg), "\n", " "))
 }
 
 // debugf writes a --debug line on stderr, scrubbed like an error.
@@ -247,29 +237,10 @@ func (p *program) debugf(format string, a ...any) {
 	}
 }
 
-// usageError is a mistake on the command line: exit 2.
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
-
-func usagef(format string, a ...any) error { return &usageError{msg: fmt.Sprintf(format, a...)} }
-
 // baseName is the personality key of argv[0]: the base name, lower-cased,
 // without ".exe" (docs/integrations.md, "Personality detection": never
 // os.Executable, which resolves links).
 func baseName(arg0 string) string {
 	b := strings.ToLower(filepath.Base(arg0))
 	return strings.TrimSuffix(b, ".exe")
-}
-
-// onOff reads a switch variable: on, off (the empty value too), or not
-// known (ok false, and off).
-func onOff(v string) (on, ok bool) {
-	switch strings.ToLower(v) {
-	case "1", "true", "yes", "on":
-		return true, true
-	case "", "0", "false", "no", "off":
-		return false, true
-	}
-	return false, false
 }

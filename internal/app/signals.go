@@ -5,23 +5,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/monitor-token/monitor-token/internal/cmdutil"
 )
 
-// Interrupted is why a run's context was canceled when a signal came: the
-// exit code says which one, by the shell's convention of 128 + its number
-// (130 for SIGINT, 143 for SIGTERM), so a caller can tell Ctrl-C from a
-// supervisor stopping it.
-type Interrupted struct{ Signal os.Signal }
-
-func (i Interrupted) Error() string { return "interrupted by " + i.Signal.String() }
-
-// ExitCode is 128 + the signal's number.
-func (i Interrupted) ExitCode() int {
-	if s, ok := i.Signal.(syscall.Signal); ok {
-		return 128 + int(s)
-	}
-	return ExitCanceled
-}
+// Interrupted is why a run's context was canceled when a signal came
+// (cmdutil.Interrupted, which the commands read too).
+type Interrupted = cmdutil.Interrupted
 
 // NotifyContext is signal.NotifyContext that remembers the signal: the
 // context's cause is an Interrupted. Every wait of a run (stdin, the

@@ -56,3 +56,16 @@ func (c *checkedWriter) failure() error {
 	}
 	return fmt.Errorf("could not write the output: %w; check where stdout goes (a full disk, a closed pipe)", err)
 }
+
+// lockedWriter serializes writes: each is one line, and lines must not
+// interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}

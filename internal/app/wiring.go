@@ -5,60 +5,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/cmdutil"
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
-	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
 
-// This file wires one run together: the resolved profile, and the broker
-// with this run's keyring deadline, service client, cache directory and
-// messages. Each command calls these and decides nothing they decide.
-
-// cliFlags gives internal/profile the flags the user typed on a command.
-// IsSet is true only for the command line: no flag declares EnvVars.
-type cliFlags struct{ c *cli.Context }
-
-func (f cliFlags) Lookup(name string) (string, bool) {
-	if !f.c.IsSet(name) {
-		return "", false
-	}
-	if on, ok := f.c.Value(name).(bool); ok {
-		if on {
-			return "true", true
-		}
-		return "", false
-	}
-	return f.c.String(name), true
-}
-
-// resolver resolves profiles from c's flags and this run's environment.
-func (p *program) resolver(c *cli.Context) profile.Resolver {
-	r := profile.Resolver{Getenv: p.getenv, Program: p.name}
-	if c != nil {
-		r.Flags = cliFlags{c}
-	}
-	return r
-}
-
-// openProfile resolves the profile c works on and builds its broker, with
-// the keyring deadline for calls made on behalf of another program.
-func (p *program) openProfile(c *cli.Context) (profile.Profile, *broker.Broker, error) {
-	prof, err := p.resolver(c).Profile()
-	if err != nil {
-		return profile.Profile{}, nil, err
-	}
-	b, err := p.broker(false)
-	if err != nil {
-		return profile.Profile{}, nil, err
-	}
-	return prof, b, nil
-}
+// This file wires one run's broker: the keyring with this run's deadlines,
+// the service client, the cache directory, the ibmcloud session and the
+// messages. The commands get it through commands.Factory and decide nothing
+// it decides.
 
 // secrets opens the keyring with a deadline on every call. The deadline
 // depends on who waits: a script or git gets an answer within seconds, a
@@ -75,7 +34,7 @@ func (p *program) secrets(interactive bool) (broker.Secrets, error) {
 	}
 	timeout, err := store.TimeoutFromEnv(p.getenv, timeout)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, cmdutil.Usagef("%v", err)
 	}
 	prompt, _ := store.TimeoutFromEnv(p.getenv, store.InteractiveTimeout) // checked just above
 	inner := p.OpenSecrets()
@@ -97,7 +56,7 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 		return nil, err
 	}
 	api := &monitorapi.Lazy{Log: p.Stderr, New: func() *monitorapi.Client {
-		c := p.NewAPI("monitor-token/" + Version())
+		c := p.NewAPI("monitor-token/" + cmdutil.Version())
 		// One set of secrets for the run, shared with the client, and
 		// proxies from the run's environment, not the process's.
 		c.Secrets = p.seen

@@ -311,7 +311,9 @@ func (b *Broker) Verify(ctx context.Context, p profile.Profile) (Token, error) {
 	defer unlock()
 	// Another process may have replaced it while we checked.
 	if now, ok, _, err := b.cached(ctx, p, c); err == nil && ok && now != cached {
-		return fromCache(p, c, now, time.Time{}), nil
+		t := fromCache(p, c, now, time.Time{})
+		t.Replaced = true // refused, and replaced: by the other process
+		return t, nil
 	}
 	tok, err := b.fetchAndCache(ctx, p, c, nil)
 	if err != nil {

@@ -1,4 +1,4 @@
-package app
+package commands
 
 import (
 	"context"
@@ -10,28 +10,52 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/monitor-token/monitor-token/internal/cmdutil"
 )
 
-// exec runs a command with the token in its environment, under the names
-// existing tools read (docs/protocol.md, "Environment variables of other
-// tools"). The token goes only into the child's environment, never onto a
-// command line; stdin, stdout and stderr are the child's, and its exit
-// status is ours.
-func (p *program) exec(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return usagef("exec: give the command to run: %s exec -- COMMAND [ARG...]", p.name)
+// ExecOptions is what `exec` was asked.
+type ExecOptions struct {
+	Flags   FlagValues // --profile
+	Command []string   // the command and its arguments
+}
+
+func newExecCmd(f *Factory, run func(context.Context, ExecOptions) error) *cli.Command {
+	if run == nil {
+		run = func(ctx context.Context, o ExecOptions) error { return runExec(ctx, f, o) }
 	}
-	prof, b, err := p.openProfile(c)
+	return &cli.Command{
+		Name:      "exec",
+		Usage:     "Runs a command with the token in SYSDIG_MONITOR_API_TOKEN, SDC_TOKEN and friends",
+		UsageText: f.Name + " exec [--profile P] -- COMMAND [ARG...]",
+		Flags:     []cli.Flag{profileFlag()},
+		Before:    func(*cli.Context) error { return nil },
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return cmdutil.Usagef("exec: give the command to run: %s exec -- COMMAND [ARG...]", f.Name)
+			}
+			return run(c.Context, ExecOptions{Flags: flagValues(c, "profile"), Command: c.Args().Slice()})
+		},
+	}
+}
+
+// runExec runs a command with the token in its environment, under the
+// names existing tools read (docs/protocol.md, "Environment variables of
+// other tools"). The token goes only into the child's environment, never
+// onto a command line; stdin, stdout and stderr are the child's, and its
+// exit status is ours.
+func runExec(ctx context.Context, f *Factory, o ExecOptions) error {
+	prof, b, err := f.openProfile(o.Flags)
 	if err != nil {
 		return err
 	}
-	tok, err := b.Token(c.Context, prof)
+	tok, err := b.Token(ctx, prof)
 	if err != nil {
 		return err
 	}
 	vars := envVars(newTokenOutput(prof, tok))
-	env := make([]string, 0, len(p.Environ)+len(vars))
-	for _, kv := range p.Environ {
+	env := make([]string, 0, len(f.Environ)+len(vars))
+	for _, kv := range f.Environ {
 		if !overridden(kv, vars) {
 			env = append(env, kv)
 		}
@@ -40,17 +64,17 @@ func (p *program) exec(c *cli.Context) error {
 		env = append(env, v[0]+"="+v[1])
 	}
 
-	args := c.Args().Slice()
+	args := o.Command
 	path, err := lookPath(args[0], env)
 	if err != nil {
-		return &exitError{code: 127, err: fmt.Errorf("exec: %s: command not found", args[0])}
+		return &cmdutil.ExitError{Code: 127, Err: fmt.Errorf("exec: %s: command not found", args[0])}
 	}
 	cmd := exec.Command(path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.Stdin, unchecked(p.Stdout), p.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = f.Stdin, f.ChildStdout, f.Stderr
 	if err := cmd.Start(); err != nil {
-		return &exitError{code: 126, err: fmt.Errorf("exec: %s: %w", args[0], err)}
+		return &cmdutil.ExitError{Code: 126, Err: fmt.Errorf("exec: %s: %w", args[0], err)}
 	}
 	// The child gets Ctrl-C from the terminal itself (same process group);
 	// we wait for it rather than die first and orphan it. A SIGTERM was
@@ -61,9 +85,9 @@ func (p *program) exec(c *cli.Context) error {
 	defer close(exited)
 	go func() {
 		select {
-		case <-c.Context.Done():
-			var sig Interrupted
-			if errors.As(context.Cause(c.Context), &sig) && sig.Signal == syscall.SIGTERM {
+		case <-ctx.Done():
+			var sig cmdutil.Interrupted
+			if errors.As(context.Cause(ctx), &sig) && sig.Signal == syscall.SIGTERM {
 				cmd.Process.Signal(syscall.SIGTERM)
 			}
 		case <-exited:
@@ -76,7 +100,7 @@ func (p *program) exec(c *cli.Context) error {
 		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			code = 128 + int(ws.Signal()) // the shell's convention
 		}
-		return &exitError{code: code}
+		return &cmdutil.ExitError{Code: code}
 	}
 	return err
 }
@@ -111,19 +135,3 @@ func lookPath(name string, env []string) (string, error) {
 	}
 	return exec.LookPath(name)
 }
-
-// exitError carries a child's exit status through; with err nil nothing is
-// printed (the child has said what it had to say).
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit status %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }

@@ -1,4 +1,4 @@
-package app
+package cmdutil
 
 import (
 	"flag"
@@ -31,10 +31,10 @@ func (helpFlag) String() string  { return "--help, -h\tshow help" }
 
 func (helpFlag) IsVisible() bool { return true }
 
-// helpCommand stands in for urfave/cli's own help command, a package-level
+// HelpCommand stands in for urfave/cli's own help command, a package-level
 // value whose subcommands it writes into on every run (the same race).
 // This one is built per run.
-func helpCommand() *cli.Command {
+func HelpCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "help",
 		Aliases:   []string{"h"},
@@ -51,3 +51,6 @@ func helpCommand() *cli.Command {
 		},
 	}
 }
+
+// HelpFlag is the stateless help flag, for an app's or a command's Flags.
+var HelpFlag cli.Flag = helpFlag{}

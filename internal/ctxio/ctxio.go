@@ -1,4 +1,8 @@
-package app
+// Package ctxio makes reading stdin a wait that ends on SIGINT and SIGTERM
+// like every other: login reads the API key from it, the git helper its
+// request, and either may be a pipe nobody ever closes or a person who
+// walked away.
+package ctxio
 
 import (
 	"context"
@@ -7,10 +11,6 @@ import (
 
 	"golang.org/x/term"
 )
-
-// This file makes reading stdin a wait that ends on SIGINT and SIGTERM like
-// every other: login reads the API key from it, the git helper its request,
-// and either may be a pipe nobody ever closes or a person who walked away.
 
 // contextReader reads r until ctx ends. A read blocked in the kernel cannot
 // be called off, so it runs on its own goroutine, and a Read returns as soon
@@ -27,7 +27,8 @@ type readResult struct {
 	err error
 }
 
-func newContextReader(ctx context.Context, r io.Reader) io.Reader {
+// Reader reads r until ctx ends; a nil r reads as a closed stdin.
+func Reader(ctx context.Context, r io.Reader) io.Reader {
 	if r == nil {
 		return eof{}
 	}
@@ -62,11 +63,11 @@ type eof struct{}
 
 func (eof) Read([]byte) (int, error) { return 0, io.EOF }
 
-// readPassword reads a line from the terminal fd with echo off, and gives
+// ReadPassword reads a line from the terminal fd with echo off, and gives
 // up when ctx ends. term.ReadPassword leaves ISIG on, so Ctrl-C at the
 // prompt is a SIGINT that cancels ctx; the terminal is then put back as it
 // was, since the blocked read never returns to do it.
-func readPassword(ctx context.Context, fd int) ([]byte, error) {
+func ReadPassword(ctx context.Context, fd int) ([]byte, error) {
 	state, err := term.GetState(fd)
 	if err != nil {
 		return nil, fmt.Errorf("cannot set up the terminal: %w", err)

@@ -1,4 +1,4 @@
-package app
+package commands
 
 import (
 	"bytes"
@@ -9,7 +9,7 @@ import (
 // in docs/performance.md, "Go benchmarks"), for a Monitor token and for an
 // IAM token (IAM_ONLY instances, where header and env print more):
 //
-//	go test -run '^$' -bench . -benchmem ./internal/app/
+//	go test -run '^$' -bench . -benchmem ./internal/commands/
 func BenchmarkGetFormat(b *testing.B) {
 	outputs := []struct {
 		name string
@@ -38,7 +38,7 @@ func BenchmarkGetFormat(b *testing.B) {
 		}},
 	}
 	for _, format := range []string{"token", "header", "json", "env"} {
-		write := outputFormats[format]
+		write := tokenFormatWriter(format)
 		if write == nil {
 			b.Fatalf("no writer for --format %s", format)
 		}

@@ -1,8 +1,7 @@
-package app
+package commands
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/printable"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -40,29 +40,33 @@ type profileRow struct {
 	TokenError  string `json:"token_error,omitempty"`
 }
 
-// Why a profile is the default, as status and profiles say it: who chose
-// the name (profile.Resolver.Name's from).
-const (
-	whyFlag    = "--profile"
-	whyVar     = profile.VarProfile
-	whyUse     = "use"     // the config file's default, which `use` stores
-	whyBuiltin = "default" // nothing chose: the name "default"
-)
-
-func defaultWhy(from string) string {
-	if from == "" {
-		return whyBuiltin
-	}
-	return from
+// ProfilesOptions is what `profiles` was asked.
+type ProfilesOptions struct {
+	Format string // text or json
 }
 
-// profiles lists every profile: the config file's and the environment's.
-func (p *program) profiles(c *cli.Context) error {
-	format, err := formatOf(c)
-	if err != nil {
-		return err
+func newProfilesCmd(f *Factory, run func(context.Context, ProfilesOptions) error) *cli.Command {
+	if run == nil {
+		run = func(ctx context.Context, o ProfilesOptions) error { return runProfiles(ctx, f, o) }
 	}
-	r := p.resolver(nil)
+	return &cli.Command{
+		Name:      "profiles",
+		Usage:     "Lists the profiles, the default marked, with endpoint, instance, team, credential and cache",
+		UsageText: f.Name + " profiles [--format text|json]",
+		Flags:     []cli.Flag{textOrJSON()},
+		Action: func(c *cli.Context) error {
+			format, err := choiceOf(c, "format")
+			if err != nil {
+				return err
+			}
+			return run(c.Context, ProfilesOptions{Format: format})
+		},
+	}
+}
+
+// runProfiles lists every profile: the config file's and the environment's.
+func runProfiles(ctx context.Context, f *Factory, o ProfilesOptions) error {
+	r := f.Resolver(nil)
 	all, err := r.All()
 	if err != nil {
 		return err
@@ -71,7 +75,7 @@ func (p *program) profiles(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	b, err := p.broker(false)
+	b, err := f.Broker(false)
 	if err != nil {
 		return err
 	}
@@ -81,32 +85,27 @@ func (p *program) profiles(c *cli.Context) error {
 	for _, prof := range all {
 		row := profileRow{
 			Name: prof.Name, SettingsFrom: prof.From, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
-			TeamID: prof.TeamID, Credential: credentialKind(prof), Auth: "token", Cache: cacheWord(prof.Cache),
-		}
-		if prof.IAMMode() {
-			row.Auth = "iam"
+			TeamID: prof.TeamID, Credential: credentialKind(prof), Auth: authWord(prof.Auth), Cache: cacheWord(prof.Cache),
 		}
 		if prof.Name == dflt {
 			row.Default, row.DefaultFrom, marked = true, defaultWhy(from), true
 		}
-		row.TokenCached, row.TokenError, keyringDown = tokenCached(c.Context, b, prof, keyringDown)
+		row.TokenCached, row.TokenError, keyringDown = tokenCached(ctx, b, prof, keyringDown)
 		rows = append(rows, row)
 	}
 	if keyringDown != nil {
-		p.warn(fmt.Errorf("whether a token is cached is unknown for the profiles that cache in the keyring: %w", keyringDown))
+		f.Warn(fmt.Errorf("whether a token is cached is unknown for the profiles that cache in the keyring: %w", keyringDown))
 	}
 	if !marked && len(rows) > 0 {
-		fmt.Fprintf(p.Stderr, "%s: note: the default, %q (%s), is not a profile yet\n", p.name, dflt, whyText(from))
+		f.notef("the default, %q (%s), is not a profile yet", dflt, whyText(from))
 	}
-	if format == "json" {
-		enc := json.NewEncoder(p.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+	if o.Format == "json" {
+		return writeIndentedJSON(f.Stdout, rows)
 	}
 	if len(rows) == 0 {
-		fmt.Fprintf(p.Stderr, "%s: no profiles yet: run `%s login --region REGION --instance GUID`\n", p.name, p.name)
+		fmt.Fprintf(f.Stderr, "%s: no profiles yet: run `%s login --region REGION --instance GUID`\n", f.Name, f.Name)
 	}
-	return writeProfilesText(p.Stdout, rows)
+	return writeProfilesText(f.Stdout, rows)
 }
 
 // tokenCached reads whether prof has a cached token: one read of its
@@ -141,27 +140,6 @@ func credentialKind(prof profile.Profile) string {
 	return "api key in the keyring"
 }
 
-// cacheWord is a cache setting as the --cache flag spells it.
-func cacheWord(cache string) string {
-	if cache == config.CacheKeyring {
-		return "keyring"
-	}
-	return cache
-}
-
-// whyText says in words who made a profile the default.
-func whyText(from string) string {
-	switch defaultWhy(from) {
-	case whyFlag:
-		return "from --profile"
-	case whyVar:
-		return "from " + profile.VarProfile
-	case whyUse:
-		return "set by `use`"
-	}
-	return "the name \"default\": no --profile, " + profile.VarProfile + " or `use`"
-}
-
 func writeProfilesText(w io.Writer, rows []profileRow) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "DEFAULT\tNAME\tENDPOINT\tINSTANCE\tTEAM\tCREDENTIAL\tCACHE\tTOKEN")
@@ -187,7 +165,7 @@ func writeProfilesText(w io.Writer, rows []profileRow) error {
 		if r.SettingsFrom == profile.FromEnvironment {
 			name += " (environment)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", def, name, r.Endpoint, r.InstanceID, team, printable(r.Credential), r.Cache, printable(token))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", def, name, r.Endpoint, r.InstanceID, team, printable.String(r.Credential), r.Cache, printable.String(token))
 	}
 	return tw.Flush()
 }

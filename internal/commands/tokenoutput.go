@@ -1,4 +1,4 @@
-package app
+package commands
 
 import (
 	"encoding/json"
@@ -7,24 +7,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
-// outputFormats are what `get --format` prints.
-var outputFormats = map[string]func(io.Writer, tokenOutput) error{
-	"token":  writeToken,
-	"header": writeHeader,
-	"json":   writeJSON,
-	"env":    writeEnv,
-}
-
-// tokenOutput is everything a format may print.
+// tokenOutput is everything `get` may print, and what exec puts in the
+// child's environment.
 type tokenOutput struct {
 	Token      string `json:"token"`
 	Endpoint   string `json:"endpoint"`
@@ -39,83 +29,48 @@ type tokenOutput struct {
 	ExpiresAt   string `json:"expires_at,omitempty"` // IAM tokens: RFC 3339
 }
 
-func (p *program) get(c *cli.Context) error {
-	format, err := formatOf(c)
-	if err != nil {
-		return err
-	}
-	if c.Bool("refresh") && c.Bool("verify") {
-		return usagef("get: give --refresh or --verify, not both")
-	}
-	prof, b, err := p.openProfile(c)
-	if err != nil {
-		return err
-	}
-	var tok broker.Token
-	switch {
-	case c.Bool("refresh"):
-		tok, err = b.Refresh(c.Context, prof)
-		if err == nil && tok.NotCached != nil {
-			// The token is in hand and is what was asked for: a
-			// credential helper must not fail because caching failed.
-			p.warn(tok.NotCached)
-		}
-	case c.Bool("verify"):
-		tok, err = b.Verify(c.Context, prof)
-		if err == nil && tok.Replaced {
-			kept := "and cached"
-			if tok.CachedIn == "" {
-				kept = "(not cached)"
-			}
-			fmt.Fprintf(p.Stderr, "The cached token was refused (reset in the UI?); a new one was fetched %s.\n", kept)
-		}
-	default:
-		tok, err = b.Token(c.Context, prof)
-	}
-	if err != nil {
-		return err
-	}
-	return outputFormats[format](p.Stdout, newTokenOutput(prof, tok))
-}
-
-// refresh replaces the cached token with the current one. A new token that
-// could not be cached is a failure: the cache would go on serving the token
-// that was reset.
-func (p *program) refresh(c *cli.Context) error {
-	prof, b, err := p.openProfile(c)
-	if err != nil {
-		return err
-	}
-	tok, err := b.Refresh(c.Context, prof)
-	switch {
-	case err != nil && (privatedir.Refused(err) || prof.Cache == config.CacheNone):
-		// A refused cache holds no token of ours, and cache=none none at
-		// all: nothing was kept.
-		return fmt.Errorf("refresh failed: %w", err)
-	case err != nil:
-		return fmt.Errorf("refresh failed, the cached token was kept: %w", err)
-	case tok.NotCached != nil:
-		return fmt.Errorf("refresh failed: %w", tok.NotCached)
-	case tok.CachedIn == "":
-		fmt.Fprintf(p.Stderr, "Fetched the current token of profile %q; it is not cached (cache=none), so every get fetches it.\n", prof.Name)
-	default:
-		fmt.Fprintf(p.Stderr, "The cached token of profile %q was replaced with the current one, in %s.\n", prof.Name, tok.CachedIn)
-	}
-	return nil
-}
-
 func newTokenOutput(prof profile.Profile, tok broker.Token) tokenOutput {
 	o := tokenOutput{
 		Token: tok.Value, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
-		TeamID: prof.TeamID, Profile: prof.Name, Cached: tok.FromCache, Auth: "token",
+		TeamID: prof.TeamID, Profile: prof.Name, Cached: tok.FromCache, Auth: authWord(config.AuthToken),
 	}
 	if tok.IAM {
-		o.Auth, o.IAMEndpoint = "iam", prof.IAMEndpoint
+		o.Auth, o.IAMEndpoint = authWord(config.AuthIAM), prof.IAMEndpoint
 		if !tok.ExpiresAt.IsZero() {
 			o.ExpiresAt = tok.ExpiresAt.UTC().Format(time.RFC3339)
 		}
 	}
 	return o
+}
+
+// tokenFormats are what `get --format` prints, in the order its usage
+// names them: the one list the flag's choices and the writers come from.
+var tokenFormats = []struct {
+	name  string
+	write func(io.Writer, tokenOutput) error
+}{
+	{"token", writeToken},
+	{"header", writeHeader},
+	{"json", writeJSON},
+	{"env", writeEnv},
+}
+
+func tokenFormatNames() []string {
+	names := make([]string, len(tokenFormats))
+	for i, f := range tokenFormats {
+		names[i] = f.name
+	}
+	return names
+}
+
+// tokenFormatWriter is the writer of a format choiceOf has accepted.
+func tokenFormatWriter(name string) func(io.Writer, tokenOutput) error {
+	for _, f := range tokenFormats {
+		if f.name == name {
+			return f.write
+		}
+	}
+	return nil
 }
 
 func writeToken(w io.Writer, o tokenOutput) error {
@@ -131,7 +86,7 @@ func writeToken(w io.Writer, o tokenOutput) error {
 func writeHeader(w io.Writer, o tokenOutput) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Authorization: Bearer %s\n", o.Token)
-	if o.Auth == "iam" {
+	if o.Auth == authWord(config.AuthIAM) {
 		fmt.Fprintf(&b, "IBMInstanceID: %s\n", o.InstanceID)
 		if o.TeamID != "" {
 			fmt.Fprintf(&b, "SysdigTeamID: %s\n", o.TeamID)
@@ -141,17 +96,20 @@ func writeHeader(w io.Writer, o tokenOutput) error {
 	return err
 }
 
-func writeJSON(w io.Writer, o tokenOutput) error {
+func writeJSON(w io.Writer, o tokenOutput) error { return writeIndentedJSON(w, o) }
+
+// writeIndentedJSON is every command's --format json.
+func writeIndentedJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(o)
+	return enc.Encode(v)
 }
 
 // envVars are the variables existing tools read (docs/protocol.md,
 // "Environment variables of other tools"): Sysdig's Terraform provider and
 // the Sysdig Python client and scripts.
 func envVars(o tokenOutput) [][2]string {
-	if o.Auth == "iam" {
+	if o.Auth == authWord(config.AuthIAM) {
 		// An IAM_ONLY instance has no Monitor API token: the variables of
 		// IBM mode, and the IAM token under a name of our own (no tool
 		// reads an IAM token from the environment under a common name;

@@ -1,9 +1,8 @@
-package app
+package commands
 
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -47,32 +46,59 @@ type statusReport struct {
 	Cache           string `json:"cache"` // "keyring", "none", "file"
 }
 
-func (p *program) status(c *cli.Context) error {
-	format, err := formatOf(c)
+// StatusOptions is what `status` was asked.
+type StatusOptions struct {
+	Flags  FlagValues // --profile
+	Format string     // text or json
+	Verify bool       // check the cached token with the service
+}
+
+func newStatusCmd(f *Factory, run func(context.Context, StatusOptions) error) *cli.Command {
+	if run == nil {
+		run = func(ctx context.Context, o StatusOptions) error { return runStatus(ctx, f, o) }
+	}
+	return &cli.Command{
+		Name:      "status",
+		Usage:     "Shows the profile's endpoint, instance, team, API key source and cache state",
+		UsageText: f.Name + " status [--profile P] [--format text|json] [--verify]",
+		Flags: []cli.Flag{
+			profileFlag(),
+			textOrJSON(),
+			&cli.BoolFlag{Name: "verify", Usage: "check the cached token with the service; fetch a new one if it was reset"},
+		},
+		Action: func(c *cli.Context) error {
+			format, err := choiceOf(c, "format")
+			if err != nil {
+				return err
+			}
+			return run(c.Context, StatusOptions{Flags: flagValues(c, "profile"), Format: format, Verify: c.Bool("verify")})
+		},
+	}
+}
+
+func runStatus(ctx context.Context, f *Factory, o StatusOptions) error {
+	prof, b, err := f.openProfile(o.Flags)
 	if err != nil {
 		return err
 	}
-	prof, b, err := p.openProfile(c)
-	if err != nil {
-		return err
-	}
-	r, failed := inspect(c.Context, prof, b)
-	if failed == nil && c.Bool("verify") {
-		tok, err := b.Verify(c.Context, prof)
+	r, failed := inspect(ctx, prof, b)
+	if failed == nil && o.Verify {
+		tok, err := b.Verify(ctx, prof)
 		if err != nil {
 			return err
 		}
+		// Only a token the service refused was replaced: with none
+		// cached (cache=none, or an IAM token) Verify fetched or served
+		// one the service gave, which it accepts.
 		r.TokenCached, r.CachedIn, r.TokenCheck = tok.CachedIn != "", tok.CachedIn, "valid"
-		if !tok.Verified {
+		if tok.Replaced {
 			r.TokenCheck = "replaced"
 		}
 	}
-	if format == "json" {
-		enc := json.NewEncoder(p.Stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(r)
+	if o.Format == "json" {
+		err = writeIndentedJSON(f.Stdout, r)
 	} else {
-		err = writeStatusText(p.Stdout, r)
+		err = writeStatusText(f.Stdout, f.Name, r)
 	}
 	if err != nil {
 		return err
@@ -86,13 +112,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	r := statusReport{
 		Profile: prof.Name, ProfileFrom: prof.NameFrom, SettingsFrom: prof.From, ConfigFile: prof.ConfigFile,
 		Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint, InstanceID: prof.InstanceID, TeamID: prof.TeamID,
-		Auth: "token", Cache: "keyring",
-	}
-	if prof.IAMMode() {
-		r.Auth = "iam"
-	}
-	if prof.Cache != config.CacheKeyring {
-		r.Cache = prof.Cache
+		Auth: authWord(prof.Auth), Cache: cacheWord(prof.Cache),
 	}
 	// Each failure is reported on the row it belongs to: an unreachable
 	// keyring makes both rows unknown, a credential that cannot be used
@@ -134,7 +154,7 @@ func isKeyringError(err error) bool {
 	return errors.As(err, &se)
 }
 
-func writeStatusText(w io.Writer, r statusReport) error {
+func writeStatusText(w io.Writer, program string, r statusReport) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	team := r.TeamID
 	if team == "" {
@@ -142,7 +162,7 @@ func writeStatusText(w io.Writer, r statusReport) error {
 	}
 	key := r.APIKeySource
 	if key == "" {
-		key = "none: run `monitor-token login`, or set IBMCLOUD_API_KEY"
+		key = "none: run `" + program + " login`, or set IBMCLOUD_API_KEY"
 	}
 	token := "not cached: the next get fetches it"
 	if r.Cache == config.CacheNone {
@@ -167,7 +187,7 @@ func writeStatusText(w io.Writer, r statusReport) error {
 		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"
 	}
 	auth := "Monitor API token"
-	if r.Auth == "iam" {
+	if r.Auth == authWord(config.AuthIAM) {
 		auth = "IAM token (IAM_ONLY mode)"
 	}
 	profileName := r.Profile + " (" + whyText(r.ProfileFrom) + ")"

@@ -1,0 +1,19 @@
+package cmdutil
+
+import "runtime/debug"
+
+// version is set at build time with
+// -ldflags "-X github.com/monitor-token/monitor-token/internal/cmdutil.version=v1.2.3".
+var version string
+
+// Version is the build's version: the ldflags value, else the module version
+// `go install` recorded, else "devel".
+func Version() string {
+	if version != "" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return "devel"
+}

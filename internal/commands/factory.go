@@ -1,0 +1,85 @@
+// Package commands is monitor-token's command line: one file per command,
+// each with an options struct, a constructor that only parses the command's
+// flags into it, and a run function that only behaves, given a Factory (the
+// shape of aws-vault's cli/ and gh's pkg/cmd: docs/architecture.md,
+// "Commands"). internal/app builds the Factory for a run and hands the
+// command line to NewApp; nothing here imports internal/app.
+package commands
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/profile"
+)
+
+// Factory is what a command may use of the run: its streams, its name, its
+// environment, its clock, the executable's path, and the profile resolver
+// and broker built for it. Commands reach nothing else of the process.
+type Factory struct {
+	// Name is how the user invoked us ("monitor-token", "kubectl
+	// monitor-token", "ibmcloud monitor-token", "git-credential-..."):
+	// it starts every message and usage line.
+	Name string
+
+	Stdin  io.Reader
+	Stdout io.Writer
+	// ChildStdout is the stream under Stdout, for a child process (exec):
+	// the terminal or file itself, so that the child sees a terminal as
+	// one and reports its own write failures.
+	ChildStdout io.Writer
+	Stderr      io.Writer
+
+	// Getenv reads the run's environment (never the process's: tests
+	// inject it); Environ is that environment as os.Environ gives it,
+	// for a child process.
+	Getenv  func(string) string
+	Environ []string
+	Now     func() time.Time
+	// Executable is the running program's path (os.Executable).
+	Executable func() (string, error)
+
+	// Broker builds the run's broker. interactive: a person waits (login),
+	// so keyring calls get the long deadline (docs/keyring.md,
+	// "Deadlines").
+	Broker func(interactive bool) (*broker.Broker, error)
+	// Warn writes "NAME: warning: ..." on stderr, scrubbed of secrets.
+	Warn func(error)
+	// Logf writes one "NAME: ..." line on stderr, scrubbed of secrets:
+	// a running proxy's log.
+	Logf func(format string, a ...any)
+	// Debugf writes a --debug line, scrubbed; nothing without --debug.
+	Debugf func(format string, a ...any)
+	// Remember marks a value as secret for the rest of the run: no
+	// message, warning or debug line shows it.
+	Remember func(secret string)
+	// EnableDebug is called for --debug.
+	EnableDebug func()
+}
+
+// Resolver resolves profiles from flags (nil: none) and the run's
+// environment.
+func (f *Factory) Resolver(flags profile.Flags) profile.Resolver {
+	return profile.Resolver{Getenv: f.Getenv, Flags: flags, Program: f.Name}
+}
+
+// openProfile resolves the profile the flags name and builds the broker,
+// with the keyring deadline for calls made on behalf of another program.
+func (f *Factory) openProfile(flags profile.Flags) (profile.Profile, *broker.Broker, error) {
+	prof, err := f.Resolver(flags).Profile()
+	if err != nil {
+		return profile.Profile{}, nil, err
+	}
+	b, err := f.Broker(false)
+	if err != nil {
+		return profile.Profile{}, nil, err
+	}
+	return prof, b, nil
+}
+
+// notef writes "NAME: note: ..." on stderr.
+func (f *Factory) notef(format string, a ...any) {
+	fmt.Fprintf(f.Stderr, "%s: note: %s\n", f.Name, fmt.Sprintf(format, a...))
+}

@@ -1,0 +1,156 @@
+package commands
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/emulator"
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/sdkgrant"
+	"github.com/monitor-token/monitor-token/store"
+)
+
+// parse runs args through one command's flag parsing, as `monitor-token
+// NAME args...`, and returns the options its constructor built, or the
+// error it refused them with. Nothing runs.
+func parse[O any](t *testing.T, newCmd func(*Factory, func(context.Context, O) error) *cli.Command, args ...string) (O, error) {
+	t.Helper()
+	var got O
+	f := &Factory{Name: "monitor-token", Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard}
+	cmd := withDefaults(f, newCmd(f, func(_ context.Context, o O) error { got = o; return nil }))
+	app := &cli.App{
+		Name: f.Name, Writer: io.Discard, ErrWriter: io.Discard,
+		ExitErrHandler: func(*cli.Context, error) {}, OnUsageError: onUsageError(f),
+		Commands: []*cli.Command{cmd},
+	}
+	err := app.RunContext(t.Context(), append([]string{f.Name, cmd.Name}, args...))
+	return got, err
+}
+
+// errText is err's message, "" for none.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// testRun is one command's surroundings for its run function: the emulator
+// on loopback, an in-memory keyring, a throw-away HOME, an environment that
+// is only what the test puts in it, and the streams it reads back.
+type testRun struct {
+	t       *testing.T
+	emu     *emulator.Emulator
+	facts   emulator.DemoFacts
+	url     string
+	home    string
+	keyring *store.Store
+	env     map[string]string
+	stdin   string
+	stdout  bytes.Buffer
+	stderr  bytes.Buffer
+	now     time.Time
+}
+
+func newTestRun(t *testing.T) *testRun {
+	t.Helper()
+	emu, facts := emulator.NewDemo()
+	srv := httptest.NewServer(emu)
+	t.Cleanup(srv.Close)
+	home := t.TempDir()
+	return &testRun{
+		t: t, emu: emu, facts: facts, url: srv.URL, home: home,
+		keyring: store.NewMemory("monitor-token"),
+		env:     map[string]string{"HOME": home, "PATH": os.Getenv("PATH")},
+		now:     time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC),
+	}
+}
+
+// factory is a Factory over the test's surroundings, as internal/app
+// builds one, with the streams reset.
+func (r *testRun) factory() *Factory {
+	r.stdout.Reset()
+	r.stderr.Reset()
+	warn := func(err error) { r.stderr.WriteString("monitor-token: warning: " + err.Error() + "\n") }
+	var environ []string
+	for k, v := range r.env {
+		environ = append(environ, k+"="+v)
+	}
+	return &Factory{
+		Name:        "monitor-token",
+		Stdin:       strings.NewReader(r.stdin),
+		Stdout:      &r.stdout,
+		ChildStdout: &r.stdout,
+		Stderr:      &r.stderr,
+		Getenv:      func(k string) string { return r.env[k] },
+		Environ:     environ,
+		Now:         func() time.Time { return r.now },
+		Executable:  func() (string, error) { return "/opt/bin/monitor-token", nil },
+		Broker: func(bool) (*broker.Broker, error) {
+			api := monitorapi.New("monitor-token/test")
+			api.Grants = sdkgrant.Grants{}
+			api.Retry = monitorapi.RetryPolicy{Attempts: 1}
+			return &broker.Broker{
+				Keyring: r.keyring, API: api, Warn: warn, Now: time.Now,
+				CacheDir: filepath.Join(r.home, ".cache", "monitor-token"),
+			}, nil
+		},
+		Warn:     warn,
+		Logf:     func(format string, a ...any) {},
+		Debugf:   func(format string, a ...any) {},
+		Remember: func(string) {},
+	}
+}
+
+// login makes profile name, logged in to the demo instance with the demo
+// key, plus extra settings.
+func (r *testRun) login(name string, extra FlagValues) {
+	r.t.Helper()
+	flags := FlagValues{"profile": name, "endpoint": r.url, "iam-endpoint": r.url, "instance": r.facts.InstanceGUID}
+	for k, v := range extra {
+		flags[k] = v
+	}
+	r.stdin = r.facts.APIKey + "\n"
+	if err := runLogin(r.t.Context(), r.factory(), LoginOptions{Flags: flags}); err != nil {
+		r.t.Fatalf("login %s: %v\nstderr: %s", name, err, r.stderr.String())
+	}
+	r.stdin = ""
+}
+
+// token is the demo instance's current Monitor token for its default team.
+func (r *testRun) token() string {
+	return r.emu.MonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
+}
+
+// expand replaces the test's facts in want: {URL}, {TOKEN}, {INSTANCE},
+// {HOME}, so that the tables of expected output stay literal text.
+func (r *testRun) expand(want string) string {
+	return strings.NewReplacer(
+		"{URL}", r.url, "{TOKEN}", r.token(), "{INSTANCE}", r.facts.InstanceGUID, "{HOME}", r.home,
+	).Replace(want)
+}
+
+// check compares what a run printed and returned with the literal
+// expectations (expanded as expand does).
+func (r *testRun) check(name string, err error, wantStdout, wantStderr, wantErr string) {
+	r.t.Helper()
+	if got, want := errText(err), r.expand(wantErr); got != want {
+		r.t.Errorf("%s: error %q, want %q", name, got, want)
+	}
+	if got, want := r.stdout.String(), r.expand(wantStdout); got != want {
+		r.t.Errorf("%s: stdout %q, want %q", name, got, want)
+	}
+	if got, want := r.stderr.String(), r.expand(wantStderr); got != want {
+		r.t.Errorf("%s: stderr %q, want %q", name, got, want)
+	}
+}

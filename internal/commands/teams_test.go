@@ -1,0 +1,45 @@
+package commands
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestNewTeamsCmd(t *testing.T) {
+	for _, tt := range []struct {
+		args    []string
+		want    TeamsOptions
+		wantErr string
+	}{
+		{nil, TeamsOptions{Flags: FlagValues{}, Format: "text"}, ""},
+		{[]string{"--profile", "ci", "--format", "json"}, TeamsOptions{Flags: FlagValues{"profile": "ci"}, Format: "json"}, ""},
+		{[]string{"--format", "csv"}, TeamsOptions{}, `teams: unknown --format "csv"; use text or json`},
+	} {
+		got, err := parse(t, newTeamsCmd, tt.args...)
+		if errText(err) != tt.wantErr {
+			t.Errorf("teams %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
+			continue
+		}
+		if err == nil && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("teams %q: options %#v, want %#v", tt.args, got, tt.want)
+		}
+	}
+}
+
+func TestRunTeams(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	for _, tt := range []struct {
+		name                            string
+		opts                            TeamsOptions
+		wantStdout, wantStderr, wantErr string
+	}{
+		{"text", TeamsOptions{Flags: FlagValues{"profile": "p"}, Format: "text"},
+			"ID     NAME                DEFAULT\n26055  Monitor Operations  yes\n26056  Platform Team       \n", "", ""},
+		{"json", TeamsOptions{Flags: FlagValues{"profile": "p"}, Format: "json"},
+			"{\n  \"teams\": [\n    {\n      \"id\": 26055,\n      \"name\": \"Monitor Operations\",\n      \"default\": true\n    },\n    {\n      \"id\": 26056,\n      \"name\": \"Platform Team\",\n      \"default\": false\n    }\n  ]\n}\n", "", ""},
+	} {
+		err := runTeams(t.Context(), r.factory(), tt.opts)
+		r.check(tt.name, err, tt.wantStdout, tt.wantStderr, tt.wantErr)
+	}
+}
