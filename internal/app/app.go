@@ -9,15 +9,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/cmdutil"
+	"github.com/monitor-token/monitor-token/internal/commands"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
+	"github.com/monitor-token/monitor-token/internal/printable"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/internal/redact"
 	"github.com/monitor-token/monitor-token/store"
@@ -173,7 +176,7 @@ func (p *program) run(ctx context.Context) error {
 		// completion, with the words after the plugin's name
 		// (docs/integrations.md, "kubectl plugin completion").
 		p.name = "kubectl " + strings.ReplaceAll(plugin, "_", "-")
-		return p.complete(ctx, args[1:])
+		return commands.Complete(ctx, p.factory(), args[1:])
 	}
 	switch {
 	case strings.HasPrefix(base, "kubectl-"):

@@ -5,13 +5,14 @@ import (
 	"fmt"
 
 	"github.com/monitor-token/monitor-token/internal/commands"
+	"github.com/monitor-token/monitor-token/internal/complete"
 )
 
 // runCLI runs args through the command line (internal/commands), or
 // answers a completion request.
 func (p *program) runCLI(ctx context.Context, args []string) error {
-	if len(args) > 1 && args[1] == completeRequest {
-		return p.complete(ctx, args[2:])
+	if len(args) > 1 && args[1] == complete.Request {
+		return commands.Complete(ctx, p.factory(), args[2:])
 	}
 	var notFound error
 	err := commands.NewApp(p.factory(), &notFound).RunContext(ctx, args)

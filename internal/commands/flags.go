@@ -7,6 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/cmdutil"
+	"github.com/monitor-token/monitor-token/internal/complete"
 )
 
 // FlagValues are the flags the user typed on a command, by name, as the
@@ -61,21 +62,32 @@ func noArgs(c *cli.Context) error {
 }
 
 // ChoiceFlag is a string flag with a closed set of values: completion
-// offers them, and choiceOf checks the value against them.
+// offers them (complete.ChoiceFlag), and choiceOf checks the value against
+// them.
 type ChoiceFlag struct {
 	*cli.StringFlag
 	choices []string
+	// describe says what a value means, for completion; nil: nothing.
+	describe func(string) string
 }
 
-// Choices are the values the flag takes.
-func (f ChoiceFlag) Choices() []string { return f.choices }
+// Choices are the values the flag takes, each with what it means.
+func (f ChoiceFlag) Choices() []complete.Candidate {
+	out := complete.Values(f.choices...)
+	for i := range out {
+		if f.describe != nil {
+			out[i].Desc = f.describe(out[i].Value)
+		}
+	}
+	return out
+}
 
-func choiceFlag(name, value, usage string, choices ...string) cli.Flag {
+func choiceFlag(name, value, usage string, choices ...string) ChoiceFlag {
 	return ChoiceFlag{StringFlag: &cli.StringFlag{Name: name, Value: value, Usage: usage}, choices: choices}
 }
 
 // textOrJSON is the --format of the commands that print a report.
-func textOrJSON() cli.Flag { return choiceFlag("format", "text", "text or json", reportFormats...) }
+func textOrJSON() ChoiceFlag { return choiceFlag("format", "text", "text or json", reportFormats...) }
 
 // reportFormats are what a report's --format takes.
 var reportFormats = []string{"text", "json"}

@@ -50,7 +50,7 @@ func newLoginCmd(f *Factory, run func(context.Context, LoginOptions) error) *cli
 			"   [--trusted-profile NAME|ID [--cr-token-file PATH] | --vpc-instance [--trusted-profile NAME|ID]] [--auth token|iam] [--cache keyring|none|file] [--no-verify] < API_KEY_FILE",
 		Flags: []cli.Flag{
 			profileFlag(),
-			choiceFlag("region", "", "Monitoring region: "+strings.Join(endpoint.Regions, ", "), endpoint.Regions...),
+			regionFlag(),
 			&cli.BoolFlag{Name: "private", Usage: "use the private (VPC) Monitoring and IAM endpoints"},
 			&cli.StringFlag{Name: "endpoint", Usage: "Monitoring endpoint URL, instead of --region"},
 			&cli.StringFlag{Name: "instance", Usage: "the Monitoring instance: its GUID or its CRN"},
@@ -59,7 +59,7 @@ func newLoginCmd(f *Factory, run func(context.Context, LoginOptions) error) *cli
 			&cli.StringFlag{Name: "iam-endpoint", Usage: "IAM endpoint URL (default: $IBMCLOUD_IAM_API_ENDPOINT, else IBM's public or private one)"},
 			&cli.BoolFlag{Name: "no-verify", Usage: "store without fetching the token first"},
 			&cli.StringFlag{Name: "trusted-profile", Usage: "use a trusted profile (name or Profile-ID) instead of an API key"},
-			&cli.StringFlag{Name: "cr-token-file", Usage: "with --trusted-profile: the compute-resource token file (default: go-sdk-core's paths)"},
+			&cli.StringFlag{Name: "cr-token-file", TakesFile: true, Usage: "with --trusted-profile: the compute-resource token file (default: go-sdk-core's paths)"},
 			&cli.BoolFlag{Name: "vpc-instance", Usage: "use this VSI's instance identity (with --trusted-profile to pick the profile)"},
 			&cli.StringFlag{Name: "metadata-endpoint", Usage: "with --vpc-instance: the metadata service URL (default http://169.254.169.254)"},
 			choiceFlag("auth", "", "token (the Monitor API token) or iam (IAM tokens, for IAM_ONLY instances)", config.AuthWords...),
@@ -72,6 +72,17 @@ func newLoginCmd(f *Factory, run func(context.Context, LoginOptions) error) *cli
 			return run(c.Context, LoginOptions{Flags: flagValues(c, loginSettings...), TeamName: strings.TrimSpace(c.String("team-name")), NoVerify: c.Bool("no-verify")})
 		},
 	}
+}
+
+// regionFlag is --region: completion describes each region by its
+// Monitoring endpoint.
+func regionFlag() ChoiceFlag {
+	f := choiceFlag("region", "", "Monitoring region: "+strings.Join(endpoint.Regions, ", "), endpoint.Regions...)
+	f.describe = func(region string) string {
+		url, _ := endpoint.MonitoringURL(region, false)
+		return url
+	}
+	return f
 }
 
 func runLogin(ctx context.Context, f *Factory, o LoginOptions) error {

@@ -8,12 +8,6 @@ import (
 
 // TEMPORARY: replaced when internal/complete, internal/install and the
 // proxy's Serve land.
-func newCompletionCmd(f *Factory, run func(context.Context, struct{}) error) *cli.Command {
-	return &cli.Command{Name: "completion"}
-}
-func newInstallLinksCmd(f *Factory, run func(context.Context, struct{}) error) *cli.Command {
-	return &cli.Command{Name: "install-links"}
-}
 func newProxyCmd(f *Factory, run func(context.Context, struct{}) error) *cli.Command {
 	return &cli.Command{Name: "proxy"}
 }

@@ -31,8 +31,8 @@ func TestRunStatus(t *testing.T) {
 	r.login("p", nil)
 	r.login("n", FlagValues{"cache": "none", "auth": "token"})
 	for _, tt := range []struct {
-		name                           string
-		opts                           StatusOptions
+		name                            string
+		opts                            StatusOptions
 		wantStdout, wantStderr, wantErr string
 	}{
 		{"text", StatusOptions{Flags: FlagValues{"profile": "p"}, Format: "text"},
