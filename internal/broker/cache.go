@@ -256,8 +256,10 @@ func removeIfPresent(path string) error {
 func (b *Broker) dropOtherCaches(ctx context.Context, p profile.Profile) {
 	var errs []error
 	if p.Cache != config.CacheKeyring {
-		// No keyring at all (a pod, a CI runner) holds no copy either.
-		if err := deleteIfPresent(ctx, b.Keyring, TokenItem(p.Name)); !unreachable(err) {
+		// A keyring that cannot be used (none in a pod or on a CI runner,
+		// a locked one on a server) is why the profile caches elsewhere:
+		// saying so after every login would be noise.
+		if err := deleteIfPresent(ctx, b.Keyring, TokenItem(p.Name)); !store.IsUnavailable(err) {
 			errs = append(errs, err)
 		}
 	}
@@ -280,11 +282,6 @@ func (b *Broker) staleTokenFile(ctx context.Context, p profile.Profile) error {
 		return nil
 	}
 	return deleteIfPresent(ctx, &filecache.Cache{Dir: b.CacheDir}, TokenItem(p.Name))
-}
-
-// unreachable says whether err means there is no keyring to ask at all.
-func unreachable(err error) bool {
-	return errors.Is(err, store.ErrNoSessionBus) || errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrUnsupported)
 }
 
 // testHookBeforeRemovals lets a test act where another process could: after
