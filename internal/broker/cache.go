@@ -29,13 +29,20 @@ type tokenCache struct {
 	keyring bool
 }
 
+// absent says whether err is a cache's answer that the item is not there:
+// the keyring's (store), a token file's (filecache) or cache=none's. Each
+// says it in its own error, so a file's is never taken for the keyring's.
+func absent(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, filecache.ErrNotFound) || errors.Is(err, errNotCached)
+}
+
 // cacheOf is the cache p's setting names: the keyring (the default),
 // nowhere, or a file the user opted into (docs/keyring.md, "No silent
 // fallback": plain text only by choice, and announced).
 func (b *Broker) cacheOf(p profile.Profile) (tokenCache, error) {
 	switch p.Cache {
 	case config.CacheNone:
-		return tokenCache{Secrets: filecache.None{}}, nil
+		return tokenCache{Secrets: noCache{}}, nil
 	case config.CacheFile:
 		fc, err := b.fileCache(p.Name)
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/profile"
-	"github.com/monitor-token/monitor-token/store"
 )
 
 // ErrNotRestored: a login failed after it had changed the keyring, and
@@ -199,7 +198,7 @@ type previous struct {
 
 func snapshot(ctx context.Context, s Secrets, item string) (previous, error) {
 	v, err := s.Get(ctx, item)
-	if errors.Is(err, store.ErrNotFound) {
+	if absent(err) {
 		return previous{}, nil
 	}
 	if err != nil {
