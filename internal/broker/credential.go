@@ -15,16 +15,6 @@ import (
 	"github.com/monitor-token/monitor-token/store"
 )
 
-// Where an IAM token came from, as status reports it.
-const (
-	SourceEnv            = "IBMCLOUD_API_KEY"
-	SourceEnvFile        = "IBMCLOUD_API_KEY (@file)"
-	SourceKeyring        = "keyring"
-	SourceSession        = "ibmcloud login session"
-	SourceTrustedProfile = "trusted profile"
-	SourceVPC            = "VPC instance identity"
-)
-
 // ErrNoAPIKey means the profile has no API key anywhere.
 var ErrNoAPIKey = errors.New("no API key")
 
@@ -46,7 +36,7 @@ type credential struct {
 func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential, error) {
 	switch p.CredentialKind() {
 	case profile.TrustedProfile:
-		return credential{source: SourceTrustedProfile + " " + p.TrustedProfile, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+		return credential{source: CredentialLabel(p), iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			file, err := b.crTokenFile(ctx, p)
 			if err != nil {
 				return monitorapi.IAMToken{}, err
@@ -59,7 +49,7 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 			return b.API.ExchangeCRToken(ctx, p.IAMEndpoint, file, monitorapi.TrustedProfile(p.TrustedProfile))
 		}}, nil
 	case profile.VPCIdentity:
-		return credential{source: SourceVPC, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+		return credential{source: CredentialLabel(p), iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			return b.API.ExchangeVPCIdentity(ctx, p.MetadataURL, monitorapi.TrustedProfile(p.TrustedProfile))
 		}}, nil
 	case profile.EnvAPIKey:
