@@ -29,11 +29,17 @@ type credential struct {
 	iam    func(context.Context) (monitorapi.IAMToken, error)
 }
 
+// loginKey is the API key a login was handed. In credential it takes the
+// place of the key stored in the keyring, which the login is about to
+// replace: the stored key is not read, not even when key is "" (a login
+// under ibmcloud handed none, to use the CLI's session).
+type loginKey struct{ key string }
+
 // credential is the one place that turns the profile's kind of credential
 // (decided by profile.Profile.CredentialKind) into an IAM token. Finding the
 // credential may read it (the keyring's key, an @file key) but exchanges
-// nothing.
-func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential, error) {
+// nothing. login is nil but in a login (loginKey).
+func (b *Broker) credential(ctx context.Context, p profile.Profile, login *loginKey) (credential, error) {
 	switch p.CredentialKind() {
 	case profile.TrustedProfile:
 		return credential{source: CredentialLabel(p), iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
@@ -70,32 +76,61 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 	if p.StoredCredentialRefused != nil {
 		return credential{}, p.StoredCredentialRefused
 	}
-	key, err := b.Keyring.Get(ctx, APIKeyItem(p.Name))
-	switch {
-	case err == nil:
-		// Keys are not trimmed by go-sdk-core (docs/protocol.md, "go-sdk-core").
-		key = strings.TrimSpace(key)
+	key, ok, err := b.apiKey(ctx, p, login)
+	if err != nil {
+		return credential{}, err
+	}
+	if ok {
 		return credential{source: SourceKeyring, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			return b.exchange(ctx, p, key)
 		}}, nil
-	case !errors.Is(err, store.ErrNotFound):
-		return credential{}, err
 	}
-	noKey := fmt.Errorf("%w for profile %q: run `monitor-token login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name)
+	// No key: the ibmcloud CLI's session is the credential of last resort.
+	// A login handed no key asked for it, so its failure is the whole
+	// answer there: telling a login to run login again helps no one.
+	noKey := ErrNoAPIKey
+	if login == nil {
+		noKey = fmt.Errorf("%w for profile %q: run `monitor-token login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name)
+	}
 	if b.Session == nil {
 		return credential{}, noKey
 	}
-	session, serr := b.Session()
-	if serr != nil {
-		return credential{}, fmt.Errorf("%w; and %w", noKey, serr)
+	session, err := b.Session()
+	switch {
+	case err != nil && login != nil:
+		return credential{}, err
+	case err != nil:
+		return credential{}, fmt.Errorf("%w; and %w", noKey, err)
 	}
 	return credential{source: SourceSession, iam: session}, nil
+}
+
+// apiKey is the API key of a profile whose credential is one: the key a
+// login was handed, else the one stored in the keyring. ok is false when
+// there is none.
+func (b *Broker) apiKey(ctx context.Context, p profile.Profile, login *loginKey) (key string, ok bool, err error) {
+	if login != nil {
+		return login.key, login.key != "", nil
+	}
+	key, err = b.Keyring.Get(ctx, APIKeyItem(p.Name))
+	switch {
+	case err == nil:
+		// Keys are not trimmed by go-sdk-core (docs/protocol.md, "go-sdk-core").
+		return strings.TrimSpace(key), true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return "", false, nil
+	}
+	return "", false, err
 }
 
 // IAMToken gets an IAM token for p from its credential, and says where it
 // came from.
 func (b *Broker) IAMToken(ctx context.Context, p profile.Profile) (monitorapi.IAMToken, string, error) {
-	c, err := b.credential(ctx, p)
+	return b.iamToken(ctx, p, nil)
+}
+
+func (b *Broker) iamToken(ctx context.Context, p profile.Profile, login *loginKey) (monitorapi.IAMToken, string, error) {
+	c, err := b.credential(ctx, p, login)
 	if err != nil {
 		return monitorapi.IAMToken{}, "", err
 	}
@@ -107,7 +142,7 @@ func (b *Broker) IAMToken(ctx context.Context, p profile.Profile) (monitorapi.IA
 // CredentialSource says where p's IAM token would come from, without
 // fetching anything: for status.
 func (b *Broker) CredentialSource(ctx context.Context, p profile.Profile) (string, error) {
-	c, err := b.credential(ctx, p)
+	c, err := b.credential(ctx, p, nil)
 	return c.source, err
 }
 
