@@ -93,6 +93,17 @@ type Broker struct {
 	Session func() (SessionToken, error)
 	// Now is the clock for IAM token expiry; nil means time.Now.
 	Now func() time.Time
+	// Program is how the user invoked monitor-token ("ibmcloud
+	// monitor-token", "kubectl monitor-token"), for the commands hints
+	// suggest; "" means "monitor-token".
+	Program string
+}
+
+func (b *Broker) program() string {
+	if b.Program == "" {
+		return "monitor-token"
+	}
+	return b.Program
 }
 
 func (b *Broker) now() time.Time {

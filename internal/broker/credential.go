@@ -90,7 +90,7 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile, login *login
 	// answer there: telling a login to run login again helps no one.
 	noKey := ErrNoAPIKey
 	if login == nil {
-		noKey = fmt.Errorf("%w for profile %q: run `monitor-token login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name)
+		noKey = fmt.Errorf("%w for profile %q: run `%s login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name, b.program())
 	}
 	if b.Session == nil {
 		return credential{}, noKey

@@ -132,7 +132,7 @@ func (b *Broker) Login(ctx context.Context, p profile.Profile, apiKey string, op
 			rerr = errors.Join(rerr, restore(rctx, b.Keyring, keyItem, prevKey))
 		}
 		if rerr != nil {
-			return LoginResult{}, fmt.Errorf("%w (%w: %v; `monitor-token status` shows what is there)", err, ErrNotRestored, rerr)
+			return LoginResult{}, fmt.Errorf("%w (%w: %v; `%s status` shows what is there)", err, ErrNotRestored, rerr, b.program())
 		}
 		return LoginResult{}, err
 	}
