@@ -18,10 +18,6 @@ import (
 // ErrNoAPIKey means the profile has no API key anywhere.
 var ErrNoAPIKey = errors.New("no API key")
 
-// maxKeyFile bounds an @file API key read; an IBM Cloud API key is 44
-// characters, so anything near this size is the wrong file.
-const maxKeyFile = 64 << 10
-
 // credential is how one profile gets its IAM token: where from (for status
 // and messages) and the exchange itself.
 type credential struct {
@@ -174,14 +170,14 @@ func envAPIKey(ctx context.Context, v string) (key, source string, err error) {
 // readKeyFile reads an @file API key. Only a regular file is read: a named
 // pipe would hold the open forever and a device would never end.
 func readKeyFile(ctx context.Context, path string) (string, error) {
-	b, err := regularfile.Read(ctx, path, maxKeyFile)
+	b, err := regularfile.Read(ctx, path, apikey.MaxInput)
 	var notRegular *regularfile.NotRegularError
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &notRegular):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the key file is %s, not a regular file; point it at a file that holds the key", path, notRegular.Kind)
 	case errors.Is(err, regularfile.ErrTooLarge):
-		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is larger than 64 KiB, not an API key", path)
+		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is larger than %s, not an API key", path, apikey.MaxInputText)
 	case errors.As(err, &pathErr):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: cannot read the key file: %w", path, pathErr.Err)
 	case err != nil:
