@@ -220,7 +220,21 @@ type Source interface {
 	Forget(ctx context.Context, protocol, host, rejected string) error
 }
 
-// Run performs one action ("get", "store", "erase", "capability", anything else = ignored) reading the request from in
+// The actions git runs a helper with (gitcredentials.adoc, "CUSTOM HELPERS"; capability is
+// git-credential.adoc's "CAPABILITY INPUT/OUTPUT FORMAT"), exported as docker-credential-helpers'
+// credentials package exports its Action* names, for usage text and completion.
+const (
+	ActionGet        = "get"
+	ActionStore      = "store"
+	ActionErase      = "erase"
+	ActionCapability = "capability"
+)
+
+// Actions are the actions Run knows, in the order git's documentation gives them (usage text and
+// completion list them so: "get|store|erase|capability").
+var Actions = []string{ActionGet, ActionStore, ActionErase, ActionCapability}
+
+// Run performs one action (Actions: "get", "store", "erase", "capability"; anything else = ignored) reading the request from in
 // and writing the protocol answer to out. It returns an error only for the caller to print on stderr; when it returns an
 // error it has written NOTHING to out (git parses stdout even on a non-zero exit). store and unknown actions read and
 // discard stdin and do nothing. get: Source.Token; not served -> nothing; with capability[]=authtype on input, answer
@@ -236,7 +250,7 @@ type Source interface {
 // where something may reach out with an error is a failing out.Write itself.
 func Run(ctx context.Context, action string, in io.Reader, out io.Writer, src Source) error {
 	switch action {
-	case "get":
+	case ActionGet:
 		req, err := ParseRequest(in)
 		if err != nil {
 			return fmt.Errorf("git credential get: %w", err)
@@ -257,7 +271,7 @@ func Run(ctx context.Context, action string, in io.Reader, out io.Writer, src So
 			return fmt.Errorf("git credential get for %s://%s: %w", req.Protocol, req.Host, err)
 		}
 		return nil
-	case "erase":
+	case ActionErase:
 		req, err := ParseRequest(in)
 		if err != nil {
 			return fmt.Errorf("git credential erase: %w", err)
@@ -276,7 +290,7 @@ func Run(ctx context.Context, action string, in io.Reader, out io.Writer, src So
 			return fmt.Errorf("git credential erase for %s://%s: %w", req.Protocol, req.Host, err)
 		}
 		return nil
-	case "capability":
+	case ActionCapability:
 		// git-credential.adoc "CAPABILITY INPUT/OUTPUT FORMAT"; the
 		// same lines as git credential-cache's announce_capabilities
 		// (credential.c credential_announce_capabilities). Nothing is
@@ -284,7 +298,7 @@ func Run(ctx context.Context, action string, in io.Reader, out io.Writer, src So
 		// would hang a caller that keeps stdin open.
 		return writeLines(out, []string{"version 0", "capability authtype"})
 	default:
-		// store: our answers are generated, there is nothing to save
+		// ActionStore: our answers are generated, there is nothing to save
 		// (cli/cli gitcredential). Unknown actions: gitcredentials.adoc
 		// "it should silently ignore the request". The request is still
 		// read so the writer does not meet a closed pipe.

@@ -45,6 +45,29 @@ var (
 	ErrUnavailable = errors.New("the keyring is unavailable")
 )
 
+// IsUnavailable says whether err means that the keyring as a whole could not
+// be used: there is none (no session bus, no Secret Service, no backend for
+// the platform), it is locked, its prompt was dismissed, it did not answer in
+// time, or it failed in another way. Asking it again, for this item or
+// another, fails the same way or waits out another deadline, so a caller
+// stops asking, and a report says "keyring unavailable".
+//
+// An answer about one item or one secret is not: ErrNotFound (no such item),
+// ErrDenied (the person refused this item: macOS asks item by item),
+// ErrTooLarge (this secret does not fit). Nor is an error that did not come
+// from a Store, such as a file cache's or the service's.
+func IsUnavailable(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Kind {
+	case ErrNotFound, ErrDenied, ErrTooLarge:
+		return false
+	}
+	return true
+}
+
 // Error is a failed keyring call. It never contains the secret.
 type Error struct {
 	Op   string // "read", "write" or "delete"

@@ -4,7 +4,7 @@
 // NAME --file FILE` writes, whose "apikey" field is the key (docs/protocol.md,
 // "API key files"). IBM's CLI takes that file as it is (`ibmcloud login
 // --apikey @FILE`), and so does monitor-token: login's stdin and
-// IBMCLOUD_API_KEY=@FILE both go through Parse.
+// IBMCLOUD_API_KEY=@FILE both go through Parse, and are read up to MaxInput.
 //
 // No error quotes the input: it is, or holds, the key.
 package apikey
@@ -13,8 +13,35 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 )
+
+// MaxInput bounds what is read to find a key, wherever it comes from
+// (login's stdin, an IBMCLOUD_API_KEY=@FILE): a key is 44 characters and
+// the CLI's key file a few hundred bytes, so more input than this is the
+// wrong file, not a key. Messages say it as MaxInputText.
+const MaxInput = 4 << 10
+
+// MaxInputText is MaxInput in the words messages use.
+const MaxInputText = "4 KiB"
+
+// ErrTooLarge: the input holds more than MaxInput bytes.
+var ErrTooLarge = errors.New("the input is larger than " + MaxInputText + ", which is not an API key")
+
+// ReadInput reads r to its end, at most MaxInput bytes: more is
+// ErrTooLarge, and nothing of it is returned. An error of r is returned as
+// it is, for the caller to say where the input came from.
+func ReadInput(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxInput {
+		return nil, ErrTooLarge
+	}
+	return b, nil
+}
 
 // ErrEmpty: there is nothing but white space. Callers decide what that
 // means (under ibmcloud, login falls back to the CLI's session).

@@ -2,8 +2,10 @@ package apikey
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 const key = "AbCdEf0123456789_-AbCdEf0123456789_-AbCdEf01"
@@ -82,4 +84,34 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadInput: input up to MaxInput is read whole, one byte more is
+// ErrTooLarge, and a reader's own error comes back as it is.
+func TestReadInput(t *testing.T) {
+	errBroken := errors.New("broken pipe")
+	tests := []struct {
+		name string
+		r    io.Reader
+		n    int
+		err  error
+	}{
+		{"empty", strings.NewReader(""), 0, nil},
+		{"a key", strings.NewReader(key + "\n"), len(key) + 1, nil},
+		{"4 KiB", strings.NewReader(strings.Repeat("k", 4096)), 4096, nil},
+		{"4 KiB and a byte", strings.NewReader(strings.Repeat("k", 4097)), 0, ErrTooLarge},
+		{"a megabyte", strings.NewReader(strings.Repeat("k", 1<<20)), 0, ErrTooLarge},
+		{"reader fails", io.MultiReader(strings.NewReader(key), iotest.ErrReader(errBroken)), 0, errBroken},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := ReadInput(tt.r)
+			if len(b) != tt.n || err != tt.err {
+				t.Errorf("ReadInput = %d bytes, %v; want %d bytes, %v", len(b), err, tt.n, tt.err)
+			}
+		})
+	}
+	if MaxInput != 4096 || MaxInputText != "4 KiB" {
+		t.Errorf("MaxInput %d is said as %q; they must agree", MaxInput, MaxInputText)
+	}
 }

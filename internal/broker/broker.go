@@ -20,7 +20,6 @@ import (
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/privatedir"
 	"github.com/monitor-token/monitor-token/internal/profile"
-	"github.com/monitor-token/monitor-token/store"
 )
 
 // Secrets is what the broker needs of a secret store; *store.Store is one.
@@ -94,6 +93,17 @@ type Broker struct {
 	Session func() (SessionToken, error)
 	// Now is the clock for IAM token expiry; nil means time.Now.
 	Now func() time.Time
+	// Program is how the user invoked monitor-token ("ibmcloud
+	// monitor-token", "kubectl monitor-token"), for the commands hints
+	// suggest; "" means "monitor-token".
+	Program string
+}
+
+func (b *Broker) program() string {
+	if b.Program == "" {
+		return "monitor-token"
+	}
+	return b.Program
 }
 
 func (b *Broker) now() time.Time {
@@ -170,7 +180,7 @@ func (b *Broker) Cached(ctx context.Context, p profile.Profile) (bool, string, e
 
 func (b *Broker) cached(ctx context.Context, p profile.Profile, c tokenCache) (string, bool, time.Time, error) {
 	raw, err := c.Get(ctx, TokenItem(p.Name))
-	if errors.Is(err, store.ErrNotFound) {
+	if absent(err) {
 		return "", false, time.Time{}, nil
 	}
 	if err != nil {
@@ -392,7 +402,7 @@ func (b *Broker) Forget(ctx context.Context, p profile.Profile, rejected string)
 }
 
 func deleteIfPresent(ctx context.Context, s Secrets, item string) error {
-	if err := s.Delete(ctx, item); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.Delete(ctx, item); err != nil && !absent(err) {
 		return err
 	}
 	return nil

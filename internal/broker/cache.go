@@ -29,13 +29,20 @@ type tokenCache struct {
 	keyring bool
 }
 
+// absent says whether err is a cache's answer that the item is not there:
+// the keyring's (store), a token file's (filecache) or cache=none's. Each
+// says it in its own error, so a file's is never taken for the keyring's.
+func absent(err error) bool {
+	return errors.Is(err, store.ErrNotFound) || errors.Is(err, filecache.ErrNotFound) || errors.Is(err, errNotCached)
+}
+
 // cacheOf is the cache p's setting names: the keyring (the default),
 // nowhere, or a file the user opted into (docs/keyring.md, "No silent
 // fallback": plain text only by choice, and announced).
 func (b *Broker) cacheOf(p profile.Profile) (tokenCache, error) {
 	switch p.Cache {
 	case config.CacheNone:
-		return tokenCache{Secrets: filecache.None{}}, nil
+		return tokenCache{Secrets: noCache{}}, nil
 	case config.CacheFile:
 		fc, err := b.fileCache(p.Name)
 		if err != nil {
@@ -256,8 +263,10 @@ func removeIfPresent(path string) error {
 func (b *Broker) dropOtherCaches(ctx context.Context, p profile.Profile) {
 	var errs []error
 	if p.Cache != config.CacheKeyring {
-		// No keyring at all (a pod, a CI runner) holds no copy either.
-		if err := deleteIfPresent(ctx, b.Keyring, TokenItem(p.Name)); !unreachable(err) {
+		// A keyring that cannot be used (none in a pod or on a CI runner,
+		// a locked one on a server) is why the profile caches elsewhere:
+		// saying so after every login would be noise.
+		if err := deleteIfPresent(ctx, b.Keyring, TokenItem(p.Name)); !store.IsUnavailable(err) {
 			errs = append(errs, err)
 		}
 	}
@@ -280,11 +289,6 @@ func (b *Broker) staleTokenFile(ctx context.Context, p profile.Profile) error {
 		return nil
 	}
 	return deleteIfPresent(ctx, &filecache.Cache{Dir: b.CacheDir}, TokenItem(p.Name))
-}
-
-// unreachable says whether err means there is no keyring to ask at all.
-func unreachable(err error) bool {
-	return errors.Is(err, store.ErrNoSessionBus) || errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrUnsupported)
 }
 
 // testHookBeforeRemovals lets a test act where another process could: after

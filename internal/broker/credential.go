@@ -15,22 +15,8 @@ import (
 	"github.com/monitor-token/monitor-token/store"
 )
 
-// Where an IAM token came from, as status reports it.
-const (
-	SourceEnv            = "IBMCLOUD_API_KEY"
-	SourceEnvFile        = "IBMCLOUD_API_KEY (@file)"
-	SourceKeyring        = "keyring"
-	SourceSession        = "ibmcloud login session"
-	SourceTrustedProfile = "trusted profile"
-	SourceVPC            = "VPC instance identity"
-)
-
 // ErrNoAPIKey means the profile has no API key anywhere.
 var ErrNoAPIKey = errors.New("no API key")
-
-// maxKeyFile bounds an @file API key read; an IBM Cloud API key is 44
-// characters, so anything near this size is the wrong file.
-const maxKeyFile = 64 << 10
 
 // credential is how one profile gets its IAM token: where from (for status
 // and messages) and the exchange itself.
@@ -39,14 +25,20 @@ type credential struct {
 	iam    func(context.Context) (monitorapi.IAMToken, error)
 }
 
+// loginKey is the API key a login was handed. In credential it takes the
+// place of the key stored in the keyring, which the login is about to
+// replace: the stored key is not read, not even when key is "" (a login
+// under ibmcloud handed none, to use the CLI's session).
+type loginKey struct{ key string }
+
 // credential is the one place that turns the profile's kind of credential
 // (decided by profile.Profile.CredentialKind) into an IAM token. Finding the
 // credential may read it (the keyring's key, an @file key) but exchanges
-// nothing.
-func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential, error) {
+// nothing. login is nil but in a login (loginKey).
+func (b *Broker) credential(ctx context.Context, p profile.Profile, login *loginKey) (credential, error) {
 	switch p.CredentialKind() {
 	case profile.TrustedProfile:
-		return credential{source: SourceTrustedProfile + " " + p.TrustedProfile, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+		return credential{source: CredentialLabel(p), iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			file, err := b.crTokenFile(ctx, p)
 			if err != nil {
 				return monitorapi.IAMToken{}, err
@@ -59,7 +51,7 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 			return b.API.ExchangeCRToken(ctx, p.IAMEndpoint, file, monitorapi.TrustedProfile(p.TrustedProfile))
 		}}, nil
 	case profile.VPCIdentity:
-		return credential{source: SourceVPC, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
+		return credential{source: CredentialLabel(p), iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			return b.API.ExchangeVPCIdentity(ctx, p.MetadataURL, monitorapi.TrustedProfile(p.TrustedProfile))
 		}}, nil
 	case profile.EnvAPIKey:
@@ -80,32 +72,61 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile) (credential,
 	if p.StoredCredentialRefused != nil {
 		return credential{}, p.StoredCredentialRefused
 	}
-	key, err := b.Keyring.Get(ctx, APIKeyItem(p.Name))
-	switch {
-	case err == nil:
-		// Keys are not trimmed by go-sdk-core (docs/protocol.md, "go-sdk-core").
-		key = strings.TrimSpace(key)
+	key, ok, err := b.apiKey(ctx, p, login)
+	if err != nil {
+		return credential{}, err
+	}
+	if ok {
 		return credential{source: SourceKeyring, iam: func(ctx context.Context) (monitorapi.IAMToken, error) {
 			return b.exchange(ctx, p, key)
 		}}, nil
-	case !errors.Is(err, store.ErrNotFound):
-		return credential{}, err
 	}
-	noKey := fmt.Errorf("%w for profile %q: run `monitor-token login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name)
+	// No key: the ibmcloud CLI's session is the credential of last resort.
+	// A login handed no key asked for it, so its failure is the whole
+	// answer there: telling a login to run login again helps no one.
+	noKey := ErrNoAPIKey
+	if login == nil {
+		noKey = fmt.Errorf("%w for profile %q: run `%s login` again, or set IBMCLOUD_API_KEY", ErrNoAPIKey, p.Name, b.program())
+	}
 	if b.Session == nil {
 		return credential{}, noKey
 	}
-	session, serr := b.Session()
-	if serr != nil {
-		return credential{}, fmt.Errorf("%w; and %w", noKey, serr)
+	session, err := b.Session()
+	switch {
+	case err != nil && login != nil:
+		return credential{}, err
+	case err != nil:
+		return credential{}, fmt.Errorf("%w; and %w", noKey, err)
 	}
 	return credential{source: SourceSession, iam: session}, nil
+}
+
+// apiKey is the API key of a profile whose credential is one: the key a
+// login was handed, else the one stored in the keyring. ok is false when
+// there is none.
+func (b *Broker) apiKey(ctx context.Context, p profile.Profile, login *loginKey) (key string, ok bool, err error) {
+	if login != nil {
+		return login.key, login.key != "", nil
+	}
+	key, err = b.Keyring.Get(ctx, APIKeyItem(p.Name))
+	switch {
+	case err == nil:
+		// Keys are not trimmed by go-sdk-core (docs/protocol.md, "go-sdk-core").
+		return strings.TrimSpace(key), true, nil
+	case errors.Is(err, store.ErrNotFound):
+		return "", false, nil
+	}
+	return "", false, err
 }
 
 // IAMToken gets an IAM token for p from its credential, and says where it
 // came from.
 func (b *Broker) IAMToken(ctx context.Context, p profile.Profile) (monitorapi.IAMToken, string, error) {
-	c, err := b.credential(ctx, p)
+	return b.iamToken(ctx, p, nil)
+}
+
+func (b *Broker) iamToken(ctx context.Context, p profile.Profile, login *loginKey) (monitorapi.IAMToken, string, error) {
+	c, err := b.credential(ctx, p, login)
 	if err != nil {
 		return monitorapi.IAMToken{}, "", err
 	}
@@ -117,7 +138,7 @@ func (b *Broker) IAMToken(ctx context.Context, p profile.Profile) (monitorapi.IA
 // CredentialSource says where p's IAM token would come from, without
 // fetching anything: for status.
 func (b *Broker) CredentialSource(ctx context.Context, p profile.Profile) (string, error) {
-	c, err := b.credential(ctx, p)
+	c, err := b.credential(ctx, p, nil)
 	return c.source, err
 }
 
@@ -149,14 +170,14 @@ func envAPIKey(ctx context.Context, v string) (key, source string, err error) {
 // readKeyFile reads an @file API key. Only a regular file is read: a named
 // pipe would hold the open forever and a device would never end.
 func readKeyFile(ctx context.Context, path string) (string, error) {
-	b, err := regularfile.Read(ctx, path, maxKeyFile)
+	b, err := regularfile.Read(ctx, path, apikey.MaxInput)
 	var notRegular *regularfile.NotRegularError
 	var pathErr *fs.PathError
 	switch {
 	case errors.As(err, &notRegular):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the key file is %s, not a regular file; point it at a file that holds the key", path, notRegular.Kind)
 	case errors.Is(err, regularfile.ErrTooLarge):
-		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is larger than 64 KiB, not an API key", path)
+		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the file is larger than %s, not an API key", path, apikey.MaxInputText)
 	case errors.As(err, &pathErr):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: cannot read the key file: %w", path, pathErr.Err)
 	case err != nil:

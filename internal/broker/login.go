@@ -10,7 +10,6 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/profile"
-	"github.com/monitor-token/monitor-token/store"
 )
 
 // ErrNotRestored: a login failed after it had changed the keyring, and
@@ -48,13 +47,18 @@ type LoginResult struct {
 // one profile at once each leaves its key, token and settings together, and
 // a get in between cannot cache a token for settings about to change.
 //
-// An empty apiKey means the profile uses the ibmcloud login session: a key
-// stored earlier is removed, so it cannot win over the session.
+// apiKey is the credential of a profile whose credential is an API key
+// (profile.KeyringAPIKey); a trusted profile or a VSI identity verifies
+// with its own. An empty apiKey means the profile uses the ibmcloud login
+// session: a key stored earlier is removed, so it cannot win over the
+// session.
 func (b *Broker) Login(ctx context.Context, p profile.Profile, apiKey string, opts LoginOptions, commit func(profile.Profile) error) (LoginResult, error) {
 	var token string
 	var expiresAt time.Time
 	if opts.Verify || opts.TeamName != "" {
-		iam, err := b.loginIAMToken(ctx, p, apiKey)
+		// The IAM token is the credential's, with the key the login was
+		// handed in place of a stored one, which the login replaces.
+		iam, _, err := b.iamToken(ctx, p, &loginKey{key: apiKey})
 		if err != nil {
 			return LoginResult{}, err
 		}
@@ -128,38 +132,12 @@ func (b *Broker) Login(ctx context.Context, p profile.Profile, apiKey string, op
 			rerr = errors.Join(rerr, restore(rctx, b.Keyring, keyItem, prevKey))
 		}
 		if rerr != nil {
-			return LoginResult{}, fmt.Errorf("%w (%w: %v; `monitor-token status` shows what is there)", err, ErrNotRestored, rerr)
+			return LoginResult{}, fmt.Errorf("%w (%w: %v; `%s status` shows what is there)", err, ErrNotRestored, rerr, b.program())
 		}
 		return LoginResult{}, err
 	}
 	b.dropOtherCaches(ctx, p)
 	return LoginResult{Team: p.TeamID, CachedIn: cachedIn}, nil
-}
-
-// loginIAMToken is the IAM token a login verifies with: from the key it
-// was given, else from the profile's other credential. A key stored by an
-// earlier login is not one: the login replaces it.
-func (b *Broker) loginIAMToken(ctx context.Context, p profile.Profile, apiKey string) (monitorapi.IAMToken, error) {
-	if apiKey != "" {
-		return b.exchange(ctx, p, apiKey)
-	}
-	if p.CredentialKind() != profile.KeyringAPIKey {
-		iam, _, err := b.IAMToken(ctx, p)
-		return iam, err
-	}
-	if b.Session == nil {
-		return monitorapi.IAMToken{}, ErrNoAPIKey
-	}
-	session, err := b.Session()
-	if err != nil {
-		return monitorapi.IAMToken{}, err
-	}
-	iam, err := session(ctx)
-	b.secret(iam.AccessToken)
-	if err != nil {
-		return monitorapi.IAMToken{}, err
-	}
-	return iam, nil
 }
 
 // verifyLogin proves the settings work: the Monitor token is fetched; in
@@ -199,7 +177,7 @@ type previous struct {
 
 func snapshot(ctx context.Context, s Secrets, item string) (previous, error) {
 	v, err := s.Get(ctx, item)
-	if errors.Is(err, store.ErrNotFound) {
+	if absent(err) {
 		return previous{}, nil
 	}
 	if err != nil {

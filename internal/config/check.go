@@ -104,7 +104,7 @@ func Check(s Settings, name Namer) (Settings, error) {
 // where the token is cached.
 func checkModes(s Settings, name Namer, bad func(string, string, ...any) (Settings, error)) (Settings, error) {
 	switch s.Auth {
-	case AuthToken, "token":
+	case AuthToken, authTokenWord:
 		s.Auth = AuthToken
 	case AuthIAM:
 	default:
@@ -147,7 +147,7 @@ func checkModes(s Settings, name Namer, bad func(string, string, ...any) (Settin
 		return bad(FieldTrustedProfile, "is not a trusted profile name or ID (at most 256 characters, no control characters)")
 	}
 	switch s.Cache {
-	case CacheKeyring, "keyring":
+	case CacheKeyring, cacheKeyringWord:
 		s.Cache = CacheKeyring
 	case CacheNone, CacheFile:
 	default:

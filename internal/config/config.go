@@ -4,7 +4,7 @@
 //
 // The files of the package hold one job each: paths.go says where the files live, parse.go and
 // walk.go read the file, check.go holds the one rule for each setting, save.go writes the file
-// under its lock.
+// under its lock, words.go says the settings in the words users type.
 //
 // The file is JSON:
 //
@@ -79,13 +79,6 @@ const (
 	CacheKeyring = ""     // the OS keyring; skipped with a warning when it cannot be reached
 	CacheNone    = "none" // no cache: every get fetches
 	CacheFile    = "file" // a 0600 file in the user cache directory (opt-in plain text)
-)
-
-// AuthWords and CacheWords are the values of auth and cache as users type them (the login flags,
-// the MONITOR_TOKEN_* variables): what Check accepts, as completion offers them.
-var (
-	AuthWords  = []string{"token", AuthIAM}
-	CacheWords = []string{"keyring", CacheNone, CacheFile}
 )
 
 // File is the whole settings file.

@@ -16,8 +16,15 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/privatedir"
-	"github.com/monitor-token/monitor-token/store"
 )
+
+// ErrNotFound: the item has no file, or the directory does not exist yet.
+// It is this package's own, not the keyring's store.ErrNotFound, so that no
+// file's error is taken for the keyring's.
+var ErrNotFound = errors.New("not in the token cache")
+
+// notFound is ErrNotFound with its cause, which names the path.
+func notFound(cause error) error { return fmt.Errorf("%w: %w", ErrNotFound, cause) }
 
 // Cache stores items under Dir. Announce, when set, is told the path of a
 // file the first time it is created, so the user learns where plain text
@@ -35,7 +42,7 @@ func (c *Cache) Path(item string) string {
 	return filepath.Join(c.Dir, strings.ReplaceAll(item, "/", ".")+".json")
 }
 
-// Get reads an item. The directory must be private to the user and the
+// Get reads an item; one that is not there is ErrNotFound. The directory must be private to the user and the
 // file a regular file of the user's, opened without following a link
 // (internal/privatedir): a token someone else could have put there is
 // never served. A refusal is a privatedir error, not a miss.
@@ -43,13 +50,13 @@ func (c *Cache) Get(ctx context.Context, item string) (string, error) {
 	path := c.Path(item)
 	if err := privatedir.Check(c.Dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", &store.Error{Op: "read", Item: item, Kind: store.ErrNotFound, Err: err}
+			return "", notFound(err)
 		}
 		return "", err // a refusal names the directory and the fix itself
 	}
 	f, err := privatedir.OpenFile(path, os.O_RDONLY, 0, true)
 	if errors.Is(err, fs.ErrNotExist) {
-		return "", &store.Error{Op: "read", Item: item, Kind: store.ErrNotFound, Err: err}
+		return "", notFound(err)
 	}
 	if err != nil && !privatedir.Refused(err) {
 		return "", fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(path), atomicfile.PathErrReason(err))
@@ -90,29 +97,18 @@ func (c *Cache) Set(ctx context.Context, item, secret string) error {
 	return nil
 }
 
-// Delete removes an item, in a directory Check accepts only: through a
+// Delete removes an item (ErrNotFound when there is none), in a directory Check accepts only: through a
 // planted link the remove would reach files that are not the cache's.
 func (c *Cache) Delete(ctx context.Context, item string) error {
 	if err := privatedir.Check(c.Dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return &store.Error{Op: "delete", Item: item, Kind: store.ErrNotFound, Err: err}
+			return notFound(err)
 		}
 		return err
 	}
 	err := os.Remove(c.Path(item))
 	if errors.Is(err, fs.ErrNotExist) {
-		return &store.Error{Op: "delete", Item: item, Kind: store.ErrNotFound, Err: err}
+		return notFound(err)
 	}
 	return err
-}
-
-// None is the cache of cache=none: it never holds anything.
-type None struct{}
-
-func (None) Get(ctx context.Context, item string) (string, error) {
-	return "", &store.Error{Op: "read", Item: item, Kind: store.ErrNotFound}
-}
-func (None) Set(ctx context.Context, item, secret string) error { return nil }
-func (None) Delete(ctx context.Context, item string) error {
-	return &store.Error{Op: "delete", Item: item, Kind: store.ErrNotFound}
 }

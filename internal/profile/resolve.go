@@ -367,13 +367,11 @@ func (r Resolver) fromSource(name string, src source, from string) (Profile, err
 		if v == "" || strings.HasPrefix(origins[s], "--") {
 			return v != "", nil
 		}
-		switch strings.ToLower(v) {
-		case "1", "true", "yes", "on":
-			return true, nil
-		case "0", "false", "no", "off":
-			return false, nil
+		on, ok := config.OnOff(v)
+		if !ok {
+			return false, fmt.Errorf("%s takes 1, true, yes or on (or 0, false, no, off)", n(s))
 		}
-		return false, fmt.Errorf("%s takes 1, true, yes or on (or 0, false, no, off)", n(s))
+		return on, nil
 	}
 
 	var s config.Settings
