@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/cpuguy83/go-md2man/v2/md2man"
-
-	"github.com/monitor-token/monitor-token/internal/app"
+	"github.com/monitor-token/monitor-token/internal/commands"
+	"github.com/monitor-token/monitor-token/internal/complete"
 )
 
 // manpageSections is what the man page says beyond the commands and flags,
@@ -34,15 +34,10 @@ func releaseFiles() ([]file, error) {
 		return nil, err
 	}
 	files := []file{{path: "monitor-token.1", data: man, mode: 0o644}}
-	for _, shell := range app.CompletionShells() {
-		// Named as installed (app.CompletionFile), so an installer
+	for _, sh := range complete.Shells() {
+		// Named as installed (complete.Shell's Path), so an installer
 		// copies it without renaming.
-		installed, ok := app.CompletionFile(shell)
-		if !ok {
-			return nil, fmt.Errorf("no installed name for the %s completion script", shell)
-		}
-		script, _ := app.CompletionScript(shell)
-		files = append(files, file{path: "completions/" + path.Base(installed), data: []byte(script), mode: 0o644})
+		files = append(files, file{path: "completions/" + path.Base(sh.Path), data: []byte(sh.Script), mode: 0o644})
 	}
 	files = append(files, file{path: "kubectl_complete-monitor_token", data: []byte(kubectlComplete), mode: 0o755})
 	return files, nil
@@ -53,7 +48,7 @@ func releaseFiles() ([]file, error) {
 // renderer urfave/cli's own ToMan uses. The title has no date, so the page
 // depends on the source alone.
 func manPage() ([]byte, error) {
-	md, err := app.CommandLine().ToMarkdown()
+	md, err := commands.CommandLine().ToMarkdown()
 	if err != nil {
 		return nil, fmt.Errorf("the command line's Markdown: %w", err)
 	}

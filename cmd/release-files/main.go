@@ -1,6 +1,6 @@
 // Command release-files writes the files a release ships beside the
 // binary, generated from the command definitions the binary runs
-// (app.CommandLine): the man page monitor-token.1, the shell completion
+// (commands.CommandLine): the man page monitor-token.1, the shell completion
 // scripts under completions/, and kubectl_complete-monitor_token, the
 // script the krew archives carry. It is built without urfave_cli_no_docs,
 // which the released binary keeps (docs/urfave-cli.md, "Build tag

@@ -10,7 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/monitor-token/monitor-token/internal/app"
+	"github.com/monitor-token/monitor-token/internal/commands"
+	"github.com/monitor-token/monitor-token/internal/complete"
 )
 
 // generate runs the program into a new directory and returns its files.
@@ -115,7 +116,7 @@ func TestTheManPageHasEveryCommandAndTheExtraSections(t *testing.T) {
 	if regexp.MustCompile(`20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]`).MatchString(page) {
 		t.Error("the page carries a date: it would differ between releases of the same source")
 	}
-	for _, cmd := range app.CommandLine().VisibleCommands() {
+	for _, cmd := range commands.CommandLine().VisibleCommands() {
 		if !regexp.MustCompile(`(?m)^\.SS ` + regexp.QuoteMeta(cmd.Name) + `(,|$)`).MatchString(page) {
 			t.Errorf("no subsection for the command %s", cmd.Name)
 		}
@@ -134,7 +135,7 @@ func TestTheManPageNamesTheVariablesTheProgramReads(t *testing.T) {
 	page := string(files["monitor-token.1"])
 	literal := regexp.MustCompile(`"(MONITOR_TOKEN_[A-Z_]+|IBMCLOUD_[A-Z_]+)"`)
 	notRead := map[string]bool{"MONITOR_TOKEN_IAM_TOKEN": true} // what exec sets
-	for _, pkg := range []string{"internal/app", "internal/profile", "internal/config", "internal/broker", "store"} {
+	for _, pkg := range []string{"internal/app", "internal/commands", "internal/profile", "internal/config", "internal/broker", "store"} {
 		sources, _ := filepath.Glob(filepath.Join("..", "..", pkg, "*.go"))
 		if len(sources) == 0 {
 			t.Fatalf("no sources in %s", pkg)
@@ -165,7 +166,8 @@ func TestTheManPageNamesTheVariablesTheProgramReads(t *testing.T) {
 func TestCompletionFilesAreWhatTheShellsLoad(t *testing.T) {
 	_, files := generate(t)
 	for shell, name := range map[string]string{"bash": "monitor-token", "zsh": "_monitor-token", "fish": "monitor-token.fish"} {
-		script, _ := app.CompletionScript(shell)
+		sh, _ := complete.ScriptFor(shell)
+		script := sh.Script
 		if got := string(files["completions/"+name]); got != script {
 			t.Errorf("%s: not `monitor-token completion %s`", name, shell)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/cmdutil"
 	"github.com/monitor-token/monitor-token/internal/commands"
+	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/printable"
@@ -138,7 +139,7 @@ type program struct {
 	// debug: --debug or MONITOR_TOKEN_DEBUG; requests, responses and
 	// keyring calls are logged on stderr, secrets redacted.
 	debug bool
-	// debugValueOK: MONITOR_TOKEN_DEBUG is unset or a value onOff knows;
+	// debugValueOK: MONITOR_TOKEN_DEBUG is unset or a value config.OnOff knows;
 	// otherwise run warns once.
 	debugValueOK bool
 }

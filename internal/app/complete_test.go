@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/monitor-token/monitor-token/internal/complete"
 	"github.com/monitor-token/monitor-token/internal/emulator"
 )
 
@@ -110,7 +111,8 @@ func TestCompletionAnswers(t *testing.T) {
 // __complete (not urfave/cli's flag-name-only --generate-bash-completion).
 func TestCompletionScripts(t *testing.T) {
 	w := newWorld(t)
-	for _, sh := range completionShells {
+	for _, shell := range complete.Shells() {
+		sh := shell.Name
 		r := w.must("", "completion", sh)
 		if !strings.Contains(r.stdout, " __complete ") || strings.Contains(r.stdout, "generate-bash-completion") {
 			t.Errorf("completion %s:\n%s", sh, r.stdout)
@@ -119,5 +121,16 @@ func TestCompletionScripts(t *testing.T) {
 	r := w.run("", "completion", "powershell")
 	if r.code != ExitUsage || r.stderr != "monitor-token: completion: give bash, zsh or fish: source <(monitor-token completion bash), or monitor-token completion fish | source\n" {
 		t.Errorf("completion powershell: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// --dir completes file names.
+func TestInstallLinksCompletion(t *testing.T) {
+	w := newWorld(t)
+	if r := w.must("", "__complete", "install-links", "--dir", ""); r.stdout != ":0\n" {
+		t.Errorf("--dir: %q", r.stdout)
+	}
+	if r := w.must("", "__complete", "install-links", "--"); r.stdout != "--dir\twhere the links go (default: the executable's directory); completion goes under DIR/../share\n--force\treplace files and links in the way that are not monitor-token's\n--remove\tremove what install-links installs, where it is monitor-token's\n--help\tshow help\n:4\n" {
+		t.Errorf("flags: %q", r.stdout)
 	}
 }

@@ -195,7 +195,7 @@ func TestTokensFromEverySourceAreValidated(t *testing.T) {
 		if r.code != ExitError || r.stdout != "" {
 			t.Fatalf("exit %d, stdout %q: a malformed session token was used", r.code, r.stdout)
 		}
-		want := "ibmcloud monitor-token: no API key for profile \"default\": run `monitor-token login` again, or set IBMCLOUD_API_KEY; and the ibmcloud CLI's login token in " + w.home + "/.bluemix/config.json is not a token (a control character, a space or too long); run `ibmcloud login` again\n"
+		want := "ibmcloud monitor-token: no API key for profile \"default\": run `ibmcloud monitor-token login` again, or set IBMCLOUD_API_KEY; and the ibmcloud CLI's login token in " + w.home + "/.bluemix/config.json is not a token (a control character, a space or too long); run `ibmcloud login` again\n"
 		if r.stderr != want {
 			t.Fatalf("stderr = %q\nwant     %q", r.stderr, want)
 		}

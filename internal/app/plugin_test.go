@@ -13,6 +13,8 @@ import (
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
 	"github.com/urfave/cli/v2"
 
+	"github.com/monitor-token/monitor-token/internal/cmdutil"
+	"github.com/monitor-token/monitor-token/internal/commands"
 	"github.com/monitor-token/monitor-token/internal/ibmcloud"
 )
 
@@ -31,8 +33,7 @@ func readPluginJSON(t *testing.T) []byte {
 // "ibmcloud plugin".
 func TestSendMetadataDecodesIntoTheSDKType(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	version = "v1.4.2-3-gabcdef"
-	defer func() { version = "" }()
+	defer cmdutil.SetVersion("v1.4.2-3-gabcdef")()
 	code := Run(t.Context(), Env{
 		Args: []string{"/tmp/download-1234/monitor-token", "SendMetadata"}, Stdout: &stdout, Stderr: &stderr,
 		PluginJSON: readPluginJSON(t),
@@ -119,8 +120,7 @@ func TestPluginJSONMatchesTheCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newProgram(Env{})
-	cmds := p.commands()
+	cmds := commands.Commands(&commands.Factory{Name: "monitor-token"})
 	var want, got []string
 	for _, c := range cmds {
 		want = append(want, c.Name)

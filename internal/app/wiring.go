@@ -67,6 +67,7 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 		return c
 	}}
 	b := &broker.Broker{
+		Program:  p.name,
 		Keyring:  sec,
 		API:      api,
 		Warn:     p.warn,

@@ -17,3 +17,12 @@ func Version() string {
 	}
 	return "devel"
 }
+
+// SetVersion makes Version return v until restore is called: for tests of
+// what carries the version (the ibmcloud handshake), which cannot pass
+// -ldflags. Not safe while anything else reads the version.
+func SetVersion(v string) (restore func()) {
+	old := version
+	version = v
+	return func() { version = old }
+}

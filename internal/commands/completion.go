@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monitor-token/monitor-token/helper"
 	"github.com/monitor-token/monitor-token/internal/cmdutil"
 	"github.com/monitor-token/monitor-token/internal/complete"
 )
@@ -47,15 +48,14 @@ func runCompletion(_ context.Context, f *Factory, o CompletionOptions) error {
 // the flags before a command, the commands, and what each command's
 // positional argument may be.
 func CompletionLine(f *Factory) complete.Line {
-	var notFound error
-	app := NewApp(f, &notFound)
 	return complete.Line{
-		Flags:    app.Flags,
+		// The flags before a command, as completion describes them.
+		Flags:    []cli.Flag{&cli.BoolFlag{Name: "debug", Usage: "log requests, responses and keyring calls on stderr"}},
 		Commands: Commands(f),
 		Args: map[string]func() []complete.Candidate{
 			"use":            func() []complete.Candidate { return profileCandidates(f) },
 			"completion":     complete.ShellNames,
-			"git-credential": func() []complete.Candidate { return complete.Values(gitActions...) },
+			"git-credential": func() []complete.Candidate { return complete.Values(helper.Actions...) },
 		},
 	}
 }

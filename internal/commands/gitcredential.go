@@ -18,7 +18,7 @@ import (
 // GitCredentialOptions is what git asked the helper.
 type GitCredentialOptions struct {
 	Pinned string // --profile: answer only with this profile
-	Action string // get, store, erase or capability (gitActions)
+	Action string // get, store, erase or capability (helper.Actions)
 }
 
 // newGitCredentialCmd is `monitor-token git-credential`, the form
@@ -59,7 +59,7 @@ func GitCredentialMain(ctx context.Context, f *Factory, args []string) error {
 // gitCredentialArgs parses the personality's arguments.
 func gitCredentialArgs(name string, args []string) (GitCredentialOptions, error) {
 	var o GitCredentialOptions
-	usage := name + " [--profile P] " + strings.Join(gitActions, "|")
+	usage := name + " [--profile P] " + strings.Join(helper.Actions, "|")
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; {
 		case a == "--profile" || a == "-profile":
@@ -84,8 +84,8 @@ func gitCredentialArgs(name string, args []string) (GitCredentialOptions, error)
 
 // actionList names the helper's actions, the last joined by last.
 func actionList(last string) string {
-	n := len(gitActions)
-	return strings.Join(gitActions[:n-1], ", ") + last + gitActions[n-1]
+	n := len(helper.Actions)
+	return strings.Join(helper.Actions[:n-1], ", ") + last + helper.Actions[n-1]
 }
 
 // runGitCredential answers git through the helper package, with the

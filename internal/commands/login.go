@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
@@ -159,22 +158,14 @@ func loginOutcome(program string, prof profile.Profile, key string, verify bool,
 	default:
 		what = "The Monitor API token is not cached (cache=none): every get fetches it."
 	}
-	switch prof.CredentialKind() {
-	case profile.TrustedProfile:
-		what += " Credential: trusted profile " + prof.TrustedProfile + "."
-	case profile.VPCIdentity:
-		what += " Credential: this VSI's instance identity."
-	default:
-		if key == "" {
-			what += " No API key was given: the profile uses your ibmcloud login session."
-		}
+	switch {
+	case prof.CredentialKind() != profile.KeyringAPIKey:
+		what += " Credential: " + broker.CredentialLabel(prof) + "."
+	case key == "":
+		what += " No API key was given: the profile uses your ibmcloud login session."
 	}
 	return what
 }
-
-// maxAPIKey bounds what login reads from stdin. An IBM Cloud API key is 44
-// characters; a megabyte of input is the wrong file, not a key.
-const maxAPIKey = 4096
 
 // readAPIKey reads the key from stdin when stdin is not a terminal, and
 // prompts with echo off when it is. Never from a flag or an argument: those
@@ -207,15 +198,15 @@ func readAPIKey(ctx context.Context, f *Factory, sessionFallback bool) (string, 
 	if f.Stdin == nil {
 		return "", errNoKeyOnStdin(f.Name)
 	}
-	b, err := io.ReadAll(io.LimitReader(ctxio.Reader(ctx, f.Stdin), maxAPIKey+1))
+	b, err := apikey.ReadInput(ctxio.Reader(ctx, f.Stdin))
 	if ctx.Err() != nil {
 		return "", ctx.Err()
 	}
+	if errors.Is(err, apikey.ErrTooLarge) {
+		return "", errors.New("login: stdin holds more than " + apikey.MaxInputText + ", which is not an API key; pipe in only the key")
+	}
 	if err != nil {
 		return "", fmt.Errorf("could not read the API key from stdin: %w", err)
-	}
-	if len(b) > maxAPIKey {
-		return "", errors.New("login: stdin holds more than 4 KiB, which is not an API key; pipe in only the key")
 	}
 	key, err := checkAPIKey(string(b))
 	if errors.Is(err, errEmptyKey) {

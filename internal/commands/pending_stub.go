@@ -11,19 +11,3 @@ import (
 func newProxyCmd(f *Factory, run func(context.Context, struct{}) error) *cli.Command {
 	return &cli.Command{Name: "proxy"}
 }
-
-var gitActions = []string{"get", "store", "erase", "capability"}
-
-func authWord(a string) string {
-	if a == "iam" {
-		return "iam"
-	}
-	return "token"
-}
-
-func cacheWord(c string) string {
-	if c == "" {
-		return "keyring"
-	}
-	return c
-}

@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -28,7 +27,8 @@ type profileRow struct {
 	Endpoint     string `json:"endpoint"`
 	InstanceID   string `json:"instance_id"`
 	TeamID       string `json:"team_id"`
-	// Credential is where the IAM token comes from, by kind (credentialKind);
+	// Credential is where the IAM token comes from, by kind
+	// (broker.CredentialLabel);
 	// nothing is read to say it.
 	Credential string `json:"credential"`
 	Auth       string `json:"auth"`  // "token" or "iam"
@@ -85,7 +85,7 @@ func runProfiles(ctx context.Context, f *Factory, o ProfilesOptions) error {
 	for _, prof := range all {
 		row := profileRow{
 			Name: prof.Name, SettingsFrom: prof.From, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
-			TeamID: prof.TeamID, Credential: credentialKind(prof), Auth: authWord(prof.Auth), Cache: cacheWord(prof.Cache),
+			TeamID: prof.TeamID, Credential: broker.CredentialLabel(prof), Auth: config.AuthWord(prof.Auth), Cache: config.CacheWord(prof.Cache),
 		}
 		if prof.Name == dflt {
 			row.Default, row.DefaultFrom, marked = true, defaultWhy(from), true
@@ -120,24 +120,10 @@ func tokenCached(ctx context.Context, b *broker.Broker, prof profile.Profile, do
 	switch {
 	case err == nil:
 		return cached, "", down
-	case isKeyringError(err) && !errors.Is(err, store.ErrDenied):
+	case store.IsUnavailable(err):
 		return false, "keyring unavailable", err
 	}
 	return false, err.Error(), down
-}
-
-// credentialKind names where prof's IAM token comes from, from its
-// settings alone (status reads the keyring to say more).
-func credentialKind(prof profile.Profile) string {
-	switch prof.CredentialKind() {
-	case profile.EnvAPIKey:
-		return broker.SourceEnv
-	case profile.TrustedProfile:
-		return broker.SourceTrustedProfile + " " + prof.TrustedProfile
-	case profile.VPCIdentity:
-		return broker.SourceVPC
-	}
-	return "api key in the keyring"
 }
 
 func writeProfilesText(w io.Writer, rows []profileRow) error {

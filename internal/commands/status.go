@@ -112,7 +112,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	r := statusReport{
 		Profile: prof.Name, ProfileFrom: prof.NameFrom, SettingsFrom: prof.From, ConfigFile: prof.ConfigFile,
 		Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint, InstanceID: prof.InstanceID, TeamID: prof.TeamID,
-		Auth: authWord(prof.Auth), Cache: cacheWord(prof.Cache),
+		Auth: config.AuthWord(prof.Auth), Cache: config.CacheWord(prof.Cache),
 	}
 	// Each failure is reported on the row it belongs to: an unreachable
 	// keyring makes both rows unknown, a credential that cannot be used
@@ -121,7 +121,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	var failed error
 	if source, err := b.CredentialSource(ctx, prof); err == nil {
 		r.APIKeySource = source
-	} else if isKeyringError(err) {
+	} else if store.IsUnavailable(err) {
 		r.KeyringError = err.Error()
 		return r, err
 	} else if !errors.Is(err, broker.ErrNoAPIKey) {
@@ -131,7 +131,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	r.TokenCached, r.CachedIn = cached, where
 	switch {
 	case err == nil:
-	case isKeyringError(err) && prof.CredentialKind() == profile.KeyringAPIKey && failed == nil:
+	case store.IsUnavailable(err) && prof.CredentialKind() == profile.KeyringAPIKey && failed == nil:
 		r.KeyringError = err.Error()
 		return r, err
 	case privatedir.Refused(err):
@@ -145,13 +145,6 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 		r.CacheError = err.Error()
 	}
 	return r, failed
-}
-
-// isKeyringError says whether err came from the OS keyring (store), as
-// opposed to a file, the environment or the service.
-func isKeyringError(err error) bool {
-	var se *store.Error
-	return errors.As(err, &se)
 }
 
 func writeStatusText(w io.Writer, program string, r statusReport) error {
@@ -187,7 +180,7 @@ func writeStatusText(w io.Writer, program string, r statusReport) error {
 		key, token = "unknown (keyring unavailable)", "unknown (keyring unavailable)"
 	}
 	auth := "Monitor API token"
-	if r.Auth == authWord(config.AuthIAM) {
+	if r.Auth == config.AuthWord(config.AuthIAM) {
 		auth = "IAM token (IAM_ONLY mode)"
 	}
 	profileName := r.Profile + " (" + whyText(r.ProfileFrom) + ")"

@@ -32,10 +32,10 @@ type tokenOutput struct {
 func newTokenOutput(prof profile.Profile, tok broker.Token) tokenOutput {
 	o := tokenOutput{
 		Token: tok.Value, Endpoint: prof.Endpoint, InstanceID: prof.InstanceID,
-		TeamID: prof.TeamID, Profile: prof.Name, Cached: tok.FromCache, Auth: authWord(config.AuthToken),
+		TeamID: prof.TeamID, Profile: prof.Name, Cached: tok.FromCache, Auth: config.AuthWord(config.AuthToken),
 	}
 	if tok.IAM {
-		o.Auth, o.IAMEndpoint = authWord(config.AuthIAM), prof.IAMEndpoint
+		o.Auth, o.IAMEndpoint = config.AuthWord(config.AuthIAM), prof.IAMEndpoint
 		if !tok.ExpiresAt.IsZero() {
 			o.ExpiresAt = tok.ExpiresAt.UTC().Format(time.RFC3339)
 		}
@@ -86,7 +86,7 @@ func writeToken(w io.Writer, o tokenOutput) error {
 func writeHeader(w io.Writer, o tokenOutput) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Authorization: Bearer %s\n", o.Token)
-	if o.Auth == authWord(config.AuthIAM) {
+	if o.Auth == config.AuthWord(config.AuthIAM) {
 		fmt.Fprintf(&b, "IBMInstanceID: %s\n", o.InstanceID)
 		if o.TeamID != "" {
 			fmt.Fprintf(&b, "SysdigTeamID: %s\n", o.TeamID)
@@ -109,7 +109,7 @@ func writeIndentedJSON(w io.Writer, v any) error {
 // "Environment variables of other tools"): Sysdig's Terraform provider and
 // the Sysdig Python client and scripts.
 func envVars(o tokenOutput) [][2]string {
-	if o.Auth == authWord(config.AuthIAM) {
+	if o.Auth == config.AuthWord(config.AuthIAM) {
 		// An IAM_ONLY instance has no Monitor API token: the variables of
 		// IBM mode, and the IAM token under a name of our own (no tool
 		// reads an IAM token from the environment under a common name;
