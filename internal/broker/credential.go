@@ -34,7 +34,7 @@ type loginKey struct{ key string }
 // credential is the one place that turns the profile's kind of credential
 // (decided by profile.Profile.CredentialKind) into an IAM token. Finding the
 // credential may read it (the keyring's key, an @file key) but exchanges
-// nothing. login is nil but in a login (loginKey).
+// nothing. login is nil except in a login, whose key it carries.
 func (b *Broker) credential(ctx context.Context, p profile.Profile, login *loginKey) (credential, error) {
 	switch p.CredentialKind() {
 	case profile.TrustedProfile:
