@@ -121,7 +121,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	var failed error
 	if source, err := b.CredentialSource(ctx, prof); err == nil {
 		r.APIKeySource = source
-	} else if store.IsUnavailable(err) {
+	} else if stopsKeyringReads(err) {
 		r.KeyringError = err.Error()
 		return r, err
 	} else if !errors.Is(err, broker.ErrNoAPIKey) {
@@ -131,7 +131,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	r.TokenCached, r.CachedIn = cached, where
 	switch {
 	case err == nil:
-	case store.IsUnavailable(err) && prof.CredentialKind() == profile.KeyringAPIKey && failed == nil:
+	case stopsKeyringReads(err) && prof.CredentialKind() == profile.KeyringAPIKey && failed == nil:
 		r.KeyringError = err.Error()
 		return r, err
 	case privatedir.Refused(err):
@@ -197,4 +197,12 @@ func writeStatusText(w io.Writer, program string, r statusReport) error {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
 	}
 	return tw.Flush()
+}
+
+// stopsKeyringReads says whether, after err, status reads nothing more from
+// the keyring: it cannot be used at all (store.IsUnavailable), or the person
+// refused access, and asking again for the cache item would show macOS's
+// access prompt a second time (docs/keyring.md, "macOS Keychain").
+func stopsKeyringReads(err error) bool {
+	return store.IsUnavailable(err) || errors.Is(err, store.ErrDenied)
 }
