@@ -18,7 +18,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
@@ -227,7 +227,7 @@ func (b *Broker) Token(ctx context.Context, p profile.Profile) (Token, error) {
 		// again would fail the same way (or wait out a second deadline).
 		return Token{}, cacheErr
 	}
-	if privatedir.Refused(cacheErr) {
+	if trustedpath.Refused(cacheErr) {
 		// A token file someone else could have planted, or a directory
 		// they could write: not a cache that is merely unreachable. The
 		// user must see it, and the credential stays home.

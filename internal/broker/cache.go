@@ -14,7 +14,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/filecache"
 	"github.com/monitor-token/monitor-token/internal/filelock"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -64,14 +64,14 @@ func (b *Broker) fileCache(name string) (*filecache.Cache, error) {
 	return fc, nil
 }
 
-// refusedCacheDir is privatedir's refusal of the cache directory, or nil
+// refusedCacheDir is trustedpath's refusal of the cache directory, or nil
 // (also when it does not exist yet): the one check before the broker
 // reads, writes or removes anything there.
 func (b *Broker) refusedCacheDir() error {
 	if b.CacheDir == "" {
 		return nil
 	}
-	if err := privatedir.Check(b.CacheDir); privatedir.Refused(err) {
+	if err := trustedpath.Check(b.CacheDir); trustedpath.Refused(err) {
 		return err
 	}
 	return nil
@@ -102,10 +102,10 @@ func (b *Broker) lock(ctx context.Context, name string) (func(), error) {
 		return func() {}, nil
 	}
 	// The lock file, like the token files, lives only in a directory
-	// private to the user (internal/privatedir): in one another user can
+	// private to the user (internal/trustedpath): in one another user can
 	// write, a planted link would have this process create a file where
 	// the link points.
-	if err := privatedir.Ensure(b.CacheDir); err != nil {
+	if err := trustedpath.Ensure(b.CacheDir); err != nil {
 		b.warn(fmt.Errorf("fetching without the lock that keeps parallel fetches apart: %w", err))
 		return func() {}, nil
 	}
@@ -189,7 +189,7 @@ func (b *Broker) removeOwnFiles(of func(profile string) bool) error {
 		return nil
 	}
 	testHookBeforeRemovals()
-	switch err := privatedir.Check(b.CacheDir); {
+	switch err := trustedpath.Check(b.CacheDir); {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil
 	case err != nil:

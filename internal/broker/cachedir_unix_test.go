@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/config"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/profile"
 )
 
@@ -33,7 +33,7 @@ func TestPlantedTokenFileFailsTheCommand(t *testing.T) {
 	if err == nil || tok.Value != "" {
 		t.Fatalf("Token = %+v, %v: a planted file was served or replaced", tok, err)
 	}
-	if !privatedir.Refused(err) || !strings.Contains(err.Error(), "is a symbolic link") {
+	if !trustedpath.Refused(err) || !strings.Contains(err.Error(), "is a symbolic link") {
 		t.Fatalf("err = %v, want the refusal of the link", err)
 	}
 	if api.exchanges != 0 {

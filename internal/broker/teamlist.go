@@ -11,7 +11,7 @@ import (
 // TeamsItem is the file-cache item of the teams `teams` last listed for a
 // profile, kept so that `--team <TAB>` can offer them without a request.
 // It names ids and team names, no secret. It lives in the cache directory
-// under the same rule as the token files (internal/privatedir), through
+// under the same rule as the token files (internal/trustedpath), through
 // filecache, and goes with the profile's logout.
 func TeamsItem(profile string) string { return profile + "/teams" }
 

@@ -7,7 +7,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/config"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // RefreshOptions is what `refresh` was asked.
@@ -40,7 +40,7 @@ func runRefresh(ctx context.Context, f *Factory, o RefreshOptions) error {
 	}
 	tok, err := b.Refresh(ctx, prof)
 	switch {
-	case err != nil && (privatedir.Refused(err) || prof.Cache == config.CacheNone):
+	case err != nil && (trustedpath.Refused(err) || prof.Cache == config.CacheNone):
 		// A refused cache holds no token of ours, and cache=none none at
 		// all: nothing was kept.
 		return fmt.Errorf("refresh failed: %w", err)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -134,7 +134,7 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	case stopsKeyringReads(err) && prof.CredentialKind() == profile.KeyringAPIKey && failed == nil:
 		r.KeyringError = err.Error()
 		return r, err
-	case privatedir.Refused(err):
+	case trustedpath.Refused(err):
 		// A cache directory or file someone else could have planted:
 		// get fails on it, so status does too.
 		r.CacheError = err.Error()

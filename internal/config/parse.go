@@ -9,7 +9,7 @@ import (
 	"io/fs"
 	"unicode/utf8"
 
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
@@ -37,7 +37,7 @@ func Load(path string) (*File, error) {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return &File{Version: Version, Profiles: map[string]Settings{}}, nil
-	case privatedir.Refused(err):
+	case trustedpath.Refused(err):
 		// Its own one-line message: where, what is wrong, the fix.
 		return nil, err
 	case errors.As(err, &notRegular):
@@ -58,20 +58,20 @@ func Load(path string) (*File, error) {
 }
 
 // read returns the contents of the config file at path. The way to it is
-// checked first (internal/privatedir): the file names the endpoints the API
+// checked first (internal/trustedpath): the file names the endpoints the API
 // key goes to, so one that another user could have written or swapped is
 // refused, not read. It is opened without waiting and checked once open: a
 // named pipe or a device, or a path swapped to one after a check, must not
 // block or read forever.
 func read(path string) ([]byte, error) {
-	real, dirExists, err := privatedir.ConfigFile.Resolve(path)
+	real, dirExists, err := trustedpath.ConfigFile.Resolve(path)
 	if err != nil {
 		return nil, err
 	}
 	if !dirExists {
 		return nil, fs.ErrNotExist
 	}
-	f, err := privatedir.ConfigFile.Open(real)
+	f, err := trustedpath.ConfigFile.Open(real)
 	if err != nil {
 		return nil, err
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/filelock"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // lockWait bounds how long Update waits for another writer. A writer holds the lock for one
@@ -118,16 +118,16 @@ func (f *File) save(path, target string) error {
 }
 
 // prepare returns the file to replace for path, with its directory made and checked
-// (internal/privatedir): the lock and the temporary file go there, and neither may go through
+// (internal/trustedpath): the lock and the temporary file go there, and neither may go through
 // another user's link. If path is a symbolic link of the user's, the file it points to is
 // replaced and the link kept (dotfile managers link config files).
 func prepare(path string) (string, error) {
-	target, _, err := privatedir.ConfigFile.Resolve(path)
+	target, _, err := trustedpath.ConfigFile.Resolve(path)
 	if err == nil {
-		err = privatedir.ConfigFile.EnsureDir(filepath.Dir(target))
+		err = trustedpath.ConfigFile.EnsureDir(filepath.Dir(target))
 	}
 	switch {
-	case privatedir.Refused(err):
+	case trustedpath.Refused(err):
 		return "", err // its own message names the place and the fix
 	case err != nil:
 		return "", fmt.Errorf("config not saved to %s: %w", showPath(path), pathErrReason(err))

@@ -15,7 +15,7 @@ import (
 	"strings"
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // ErrNotFound: the item has no file, or the directory does not exist yet.
@@ -44,21 +44,21 @@ func (c *Cache) Path(item string) string {
 
 // Get reads an item; one that is not there is ErrNotFound. The directory must be private to the user and the
 // file a regular file of the user's, opened without following a link
-// (internal/privatedir): a token someone else could have put there is
-// never served. A refusal is a privatedir error, not a miss.
+// (internal/trustedpath): a token someone else could have put there is
+// never served. A refusal is a trustedpath error, not a miss.
 func (c *Cache) Get(ctx context.Context, item string) (string, error) {
 	path := c.Path(item)
-	if err := privatedir.Check(c.Dir); err != nil {
+	if err := trustedpath.Check(c.Dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", notFound(err)
 		}
 		return "", err // a refusal names the directory and the fix itself
 	}
-	f, err := privatedir.OpenFile(path, os.O_RDONLY, 0, true)
+	f, err := trustedpath.OpenFile(path, os.O_RDONLY, 0, true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return "", notFound(err)
 	}
-	if err != nil && !privatedir.Refused(err) {
+	if err != nil && !trustedpath.Refused(err) {
 		return "", fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(path), atomicfile.PathErrReason(err))
 	}
 	if err != nil {
@@ -80,8 +80,8 @@ func (c *Cache) Get(ctx context.Context, item string) (string, error) {
 // item's name rather than writing through it.
 func (c *Cache) Set(ctx context.Context, item, secret string) error {
 	path := c.Path(item)
-	if err := privatedir.Ensure(c.Dir); err != nil {
-		if privatedir.Refused(err) {
+	if err := trustedpath.Ensure(c.Dir); err != nil {
+		if trustedpath.Refused(err) {
 			return err
 		}
 		return fmt.Errorf("token cache %s: %w", atomicfile.ShowPath(c.Dir), atomicfile.PathErrReason(err))
@@ -100,7 +100,7 @@ func (c *Cache) Set(ctx context.Context, item, secret string) error {
 // Delete removes an item (ErrNotFound when there is none), in a directory Check accepts only: through a
 // planted link the remove would reach files that are not the cache's.
 func (c *Cache) Delete(ctx context.Context, item string) error {
-	if err := privatedir.Check(c.Dir); err != nil {
+	if err := trustedpath.Check(c.Dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return notFound(err)
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // What another user could have put in the cache directory, or done to it,
@@ -55,7 +55,7 @@ func TestPlantedCacheIsNeverServed(t *testing.T) {
 			if err == nil || got != "" {
 				t.Fatalf("Get = %q, %v: a planted cache was served", got, err)
 			}
-			if !privatedir.Refused(err) || !strings.Contains(err.Error(), c.want) {
+			if !trustedpath.Refused(err) || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want a refusal saying %q", err, c.want)
 			}
 		})
@@ -69,7 +69,7 @@ func TestNoWriteIntoARefusedDirectory(t *testing.T) {
 	os.Chmod(dir, 0o777)
 	fc := &Cache{Dir: dir}
 	err := fc.Set(context.Background(), "p/monitor-token", "x")
-	if !privatedir.Refused(err) {
+	if !trustedpath.Refused(err) {
 		t.Fatalf("Set = %v, want a refusal", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/gofrs/flock"
 
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // retryDelay is how often a waiter tries the lock again.
@@ -37,15 +37,15 @@ func Acquire(ctx context.Context, dir, name string) (unlock func(), err error) {
 	path := Path(dir, name)
 	// The open (inside gofrs/flock, with these flags) never follows a link
 	// planted under the lock's name, and what it opened is checked before
-	// the lock counts (internal/privatedir).
-	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR|privatedir.NoFollow), flock.SetPermissions(0o600))
+	// the lock counts (internal/trustedpath).
+	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR|trustedpath.NoFollow), flock.SetPermissions(0o600))
 	ok, err := fl.TryLockContext(ctx, retryDelay)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("another monitor-token held the lock %s for too long: %w", path, ctx.Err())
 		}
-		if privatedir.IsLink(err) {
-			return nil, privatedir.LockLinkError(path)
+		if trustedpath.IsLink(err) {
+			return nil, trustedpath.LockLinkError(path)
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
@@ -54,7 +54,7 @@ func Acquire(ctx context.Context, dir, name string) (unlock func(), err error) {
 	}
 	fi, err := fl.Stat() // fstat of the open file, not of the path
 	if err == nil {
-		err = privatedir.CheckLock(path, fi)
+		err = trustedpath.CheckLock(path, fi)
 	}
 	if err != nil {
 		fl.Unlock()

@@ -14,7 +14,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/endpoint"
 	"github.com/monitor-token/monitor-token/internal/filelock"
-	"github.com/monitor-token/monitor-token/internal/privatedir"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
 )
 
@@ -39,7 +39,7 @@ const lockWait = 30 * time.Second
 // use instead of the session's, as IAM_ENDPOINT is for the SDK.
 //
 // The way to the file is checked first by the rule of monitor-token's own
-// config (internal/privatedir): the file says where the refresh token goes,
+// config (internal/trustedpath): the file says where the refresh token goes,
 // and it is rewritten, so a file another user could change is neither
 // trusted nor written. Under the lock <file>.lock the file is read again:
 // another process may have refreshed it meanwhile, and then its token is
@@ -70,7 +70,7 @@ func Refresh(ctx context.Context, file string, now time.Time, override string, g
 
 	data, mode, err := readTrusted(ctx, real)
 	if err != nil {
-		if privatedir.Refused(err) {
+		if trustedpath.Refused(err) {
 			return Session{}, trustError(file, err)
 		}
 		return Session{}, readError(file, err)
@@ -107,9 +107,9 @@ func Refresh(ctx context.Context, file string, now time.Time, override string, g
 	return parseSession(out, file, now)
 }
 
-// sessionFile is how internal/privatedir names the CLI's config in its
+// sessionFile is how internal/trustedpath names the CLI's config in its
 // refusals, with the CLI's own way to move it.
-var sessionFile = privatedir.SettingsFile{
+var sessionFile = trustedpath.SettingsFile{
 	Name: "the ibmcloud CLI's config",
 	Move: "point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control",
 }
@@ -131,9 +131,9 @@ func readTrusted(ctx context.Context, real string) ([]byte, fs.FileMode, error) 
 }
 
 // trustError says that the session was not refreshed: a refusal of
-// internal/privatedir names the file and the fix itself.
+// internal/trustedpath names the file and the fix itself.
 func trustError(file string, err error) error {
-	if privatedir.Refused(err) {
+	if trustedpath.Refused(err) {
 		return fmt.Errorf("the ibmcloud login session is not refreshed: %w", err)
 	}
 	return fmt.Errorf("ibmcloud config %s: %w", file, atomicfile.PathErrReason(err))

@@ -13,7 +13,7 @@ func open(path string, flags int) (*os.File, error) {
 }
 
 // NoFollow: Windows has no O_NOFOLLOW; the callers that need it resolve
-// links first (internal/privatedir), and %LOCALAPPDATA% is closed to other
+// links first (internal/trustedpath), and %LOCALAPPDATA% is closed to other
 // users by its ACL.
 const NoFollow = 0
 

@@ -82,7 +82,7 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 
 // OpenNoFollow opens path for reading as Read does, except that a symbolic
 // link is not followed: the open fails, and IsLink says so. It is for a
-// path whose links were resolved and checked already (internal/privatedir),
+// path whose links were resolved and checked already (internal/trustedpath),
 // where a link found now was put there meanwhile.
 func OpenNoFollow(path string) (*os.File, error) { return open(path, NoFollow) }
 

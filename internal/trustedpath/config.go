@@ -1,4 +1,4 @@
-package privatedir
+package trustedpath
 
 import (
 	"os"

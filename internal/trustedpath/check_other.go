@@ -1,6 +1,6 @@
 //go:build !unix
 
-package privatedir
+package trustedpath
 
 import (
 	"io/fs"

@@ -1,6 +1,7 @@
-// Package privatedir keeps the directory of monitor-token's lock files and
-// opted-in token files private to the user, and never follows or serves
-// what someone else put there.
+// Package trustedpath is the rule for every path monitor-token trusts: the
+// config file, and the directory of its lock files and opted-in token
+// files. Each must be private to the user (or root's), and nothing someone
+// else put on the way is followed or served.
 //
 // The threat is another local user. The cache directory comes from
 // $XDG_CACHE_HOME or $HOME, and either can name a place another user
@@ -27,7 +28,7 @@
 // On Windows the per-user %LOCALAPPDATA% is protected by its ACL and there
 // are no Unix owners and modes to check: only "is it a directory" and "is
 // it a regular file" are (see check_other.go).
-package privatedir
+package trustedpath
 
 import (
 	"errors"
