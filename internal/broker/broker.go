@@ -18,8 +18,8 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/config"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
-	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // Secrets is what the broker needs of a secret store; *store.Store is one.

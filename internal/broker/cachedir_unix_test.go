@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/monitor-token/monitor-token/internal/config"
-	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/profile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // A token file planted in the cache directory (here a link to a file the

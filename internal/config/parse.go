@@ -9,8 +9,8 @@ import (
 	"io/fs"
 	"unicode/utf8"
 
-	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // Load reads the config file at path.

@@ -14,8 +14,8 @@ import (
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/endpoint"
 	"github.com/monitor-token/monitor-token/internal/filelock"
-	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // Tokens is what IAM's refresh grant gives back.
