@@ -16,11 +16,11 @@ import (
 // monitorapi.Credentials.
 type Credentials = monitorapi.Credentials
 
-// A Source hands out the profile's credentials. The proxy asks it for
-// every request, so Current must be cheap when nothing changed (a value
-// held in memory, renewed when an IAM token nears its end); Renew is called
-// when the service refused stale, and fetches new credentials unless
-// another request already did.
+// A Source hands out the profile's credentials (broker.Holder is one).
+// The proxy asks it for every request, so Current must be cheap when
+// nothing changed (a value held in memory, renewed when an IAM token nears
+// its end); Renew is called when the service refused stale, and fetches new
+// credentials unless another request already did.
 type Source interface {
 	Current(ctx context.Context) (monitorapi.Credentials, error)
 	Renew(ctx context.Context, stale monitorapi.Credentials) (monitorapi.Credentials, error)
