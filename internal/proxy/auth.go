@@ -6,28 +6,24 @@ import (
 	"errors"
 	"io"
 	"net/http"
+
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 )
 
-// Credentials are what the proxy adds to each request it forwards
-// (docs/protocol.md, "Using the Monitor token" and "IAM_ONLY instances").
-type Credentials struct {
-	// Bearer is the Monitor API token, or in IAM mode an IAM token.
-	Bearer string
-	// InstanceID and TeamID are the IBMInstanceID and SysdigTeamID headers
-	// of IAM mode; both empty in token mode (TeamID also when the profile
-	// names no team: the service then uses the user's default team).
-	InstanceID string
-	TeamID     string
-}
+// Credentials is the old name of monitorapi.Credentials, what the proxy
+// adds to each request. It remains only while internal/app's proxy command,
+// its last user, is not yet replaced by Serve; new code names
+// monitorapi.Credentials.
+type Credentials = monitorapi.Credentials
 
-// A Source hands out the profile's credentials. The proxy asks it for every
-// request, so Current must be cheap when nothing changed (a value held in
-// memory, renewed when an IAM token nears its end); Renew is called when
-// the service refused stale, and fetches new credentials unless another
-// request already did.
+// A Source hands out the profile's credentials (broker.Holder is one).
+// The proxy asks it for every request, so Current must be cheap when
+// nothing changed (a value held in memory, renewed when an IAM token nears
+// its end); Renew is called when the service refused stale, and fetches new
+// credentials unless another request already did.
 type Source interface {
-	Current(ctx context.Context) (Credentials, error)
-	Renew(ctx context.Context, stale Credentials) (Credentials, error)
+	Current(ctx context.Context) (monitorapi.Credentials, error)
+	Renew(ctx context.Context, stale monitorapi.Credentials) (monitorapi.Credentials, error)
 }
 
 // The headers a caller may not set: the proxy's credentials replace them,
@@ -36,7 +32,11 @@ type Source interface {
 // the service's.
 var callerHeaders = []string{"Authorization", "IBMInstanceID", "SysdigTeamID", "Cookie"}
 
-func (c Credentials) apply(h http.Header) {
+// setCredentials puts c into h (docs/protocol.md, "Using the Monitor token"
+// and "IAM_ONLY instances"): the bearer always; in IAM mode (InstanceID set)
+// the instance, and the team when the profile names one (without it the
+// service uses the user's default team).
+func setCredentials(h http.Header, c monitorapi.Credentials) {
 	h.Set("Authorization", "Bearer "+c.Bearer)
 	if c.InstanceID != "" {
 		h.Set("IBMInstanceID", c.InstanceID)
@@ -82,7 +82,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	out := req.Clone(ctx)
 	out.Body = body
-	creds.apply(out.Header)
+	setCredentials(out.Header, creds)
 	resp, err := t.base.RoundTrip(out)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || replay == nil {
 		return resp, err
@@ -97,7 +97,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.log("%s %s: the service refused the token; fetched a new one and sent the request again", req.Method, req.URL.Path)
 	again := req.Clone(ctx)
 	again.Body = replay()
-	fresh.apply(again.Header)
+	setCredentials(again.Header, fresh)
 	return t.base.RoundTrip(again)
 }
 

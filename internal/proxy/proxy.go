@@ -6,8 +6,8 @@
 //
 // Who may use it is the whole question, since anyone who reaches it acts
 // with the user's token:
-//   - it listens on loopback (the app refuses other addresses unless the
-//     user insists);
+//   - it listens on loopback (ListenAddress refuses other addresses unless
+//     the user insists);
 //   - it answers only requests whose Host names the proxy itself, so a web
 //     page whose name was rebound to 127.0.0.1 (DNS rebinding) cannot use
 //     it from the user's browser, as kubectl proxy's --accept-hosts does;

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 )
 
 // upstream is a stand-in Monitoring API: it records what reached it and
@@ -52,19 +54,19 @@ func (u *upstream) requests() []seenRequest {
 // refetch after a reset would.
 type source struct {
 	mu       sync.Mutex
-	creds    Credentials
+	creds    monitorapi.Credentials
 	up       *upstream
 	renewals int
 	fail     error
 }
 
-func (s *source) Current(context.Context) (Credentials, error) {
+func (s *source) Current(context.Context) (monitorapi.Credentials, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.creds, s.fail
 }
 
-func (s *source) Renew(_ context.Context, stale Credentials) (Credentials, error) {
+func (s *source) Renew(_ context.Context, stale monitorapi.Credentials) (monitorapi.Credentials, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.creds != stale {
@@ -85,7 +87,7 @@ type rig struct {
 	logs  []string
 }
 
-func newRig(t *testing.T, creds Credentials) *rig {
+func newRig(t *testing.T, creds monitorapi.Credentials) *rig {
 	t.Helper()
 	up := &upstream{current: creds.Bearer}
 	us := httptest.NewServer(up)
@@ -131,7 +133,7 @@ func TestRequests(t *testing.T) {
 	port := func(addr string) string { _, p, _ := net.SplitHostPort(addr); return p }
 	tests := []struct {
 		name    string
-		creds   Credentials
+		creds   monitorapi.Credentials
 		request string
 		status  int
 		// what reached the upstream: "" = nothing
@@ -140,47 +142,47 @@ func TestRequests(t *testing.T) {
 		body    string
 	}{
 		{"token mode: the caller's credentials are replaced",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"GET /prometheus/api/v1/query?query=up&time=1 HTTP/1.1\nHost: {addr}\nAuthorization: Bearer callers-own\nIBMInstanceID: other-instance\nSysdigTeamID: 99\nCookie: grafana_session=abc\n\n",
 			200, "/prometheus/api/v1/query?query=up&time=1",
 			map[string]string{"Authorization": "Bearer mon-1", "IBMInstanceID": "", "SysdigTeamID": "", "Cookie": "", "X-Forwarded-For": ""}, ""},
 		{"IAM mode: the IAM bearer, the instance and the team",
-			Credentials{Bearer: "iam-1", InstanceID: "guid-1", TeamID: "7"},
+			monitorapi.Credentials{Bearer: "iam-1", InstanceID: "guid-1", TeamID: "7"},
 			"GET /api/v2/teams HTTP/1.1\nHost: localhost:{port}\nIBMInstanceID: other\n\n",
 			200, "/api/v2/teams",
 			map[string]string{"Authorization": "Bearer iam-1", "IBMInstanceID": "guid-1", "SysdigTeamID": "7"}, ""},
 		{"IAM mode without a team sends none",
-			Credentials{Bearer: "iam-1", InstanceID: "guid-1"},
+			monitorapi.Credentials{Bearer: "iam-1", InstanceID: "guid-1"},
 			"GET /api/x HTTP/1.1\nHost: 127.0.0.1:{port}\nSysdigTeamID: 5\n\n",
 			200, "/api/x",
 			map[string]string{"SysdigTeamID": ""}, ""},
 		{"method, path, query and body are forwarded as they are",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"POST /prometheus/api/v1/query HTTP/1.1\nHost: [::1]:{port}\nContent-Type: application/x-www-form-urlencoded\nContent-Length: 18\n\nquery=up%7Bjob%3D1",
 			200, "/prometheus/api/v1/query",
 			map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "query=up%7Bjob%3D1"},
 		{"an escaped path stays escaped",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"GET /api/a%2Fb?x=%20 HTTP/1.1\nHost: {addr}\n\n",
 			200, "/api/a%2Fb?x=%20", nil, ""},
 		{"another Host (DNS rebinding) is refused",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"GET /api/x HTTP/1.1\nHost: evil.example:{port}\n\n",
 			403, "", nil, ""},
 		{"the right host on another port is refused",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"GET /api/x HTTP/1.1\nHost: localhost:1\n\n",
 			403, "", nil, ""},
 		{"an absolute URI (forward proxying) is refused",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"GET http://example.com/api/x HTTP/1.1\nHost: example.com\n\n",
 			403, "", nil, ""},
 		{"an absolute URI naming the proxy itself is refused too",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"GET http://{addr}/api/x HTTP/1.1\nHost: {addr}\n\n",
 			403, "", nil, ""},
 		{"CONNECT is refused",
-			Credentials{Bearer: "mon-1"},
+			monitorapi.Credentials{Bearer: "mon-1"},
 			"CONNECT example.com:443 HTTP/1.1\nHost: example.com:443\n\n",
 			403, "", nil, ""},
 	}
@@ -224,7 +226,7 @@ func TestRequests(t *testing.T) {
 // A reset between two requests: the second one's 401 leads to one renewal
 // and a second try with the same body; the caller sees only the 200.
 func TestRefusedTokenIsRenewedOnceAndRetried(t *testing.T) {
-	r := newRig(t, Credentials{Bearer: "mon-1"})
+	r := newRig(t, monitorapi.Credentials{Bearer: "mon-1"})
 	if code, _ := r.raw(t, "GET /api/a HTTP/1.1\nHost: {addr}\n\n"); code != 200 {
 		t.Fatalf("first request: %d", code)
 	}
@@ -247,7 +249,7 @@ func TestRefusedTokenIsRenewedOnceAndRetried(t *testing.T) {
 // A body larger than what is kept for a retry goes through once; its 401
 // is the caller's.
 func TestLargeBodyIsNotRetried(t *testing.T) {
-	r := newRig(t, Credentials{Bearer: "stale"})
+	r := newRig(t, monitorapi.Credentials{Bearer: "stale"})
 	r.up.current = "fresh"
 	big := strings.Repeat("x", maxReplay+1)
 	code, _ := r.raw(t, fmt.Sprintf("POST /api/b HTTP/1.1\nHost: {addr}\nContent-Length: %d\n\n%s", len(big), big))
@@ -261,7 +263,7 @@ func TestLargeBodyIsNotRetried(t *testing.T) {
 
 // No credentials: 502, the service is not asked, and the log says why.
 func TestNoCredentials(t *testing.T) {
-	r := newRig(t, Credentials{Bearer: "x"})
+	r := newRig(t, monitorapi.Credentials{Bearer: "x"})
 	r.src.fail = errors.New("no API key for profile \"default\": run monitor-token login")
 	code, body := r.raw(t, "GET /api/a HTTP/1.1\nHost: {addr}\n\n")
 	if code != http.StatusBadGateway || !strings.Contains(body, "the request was not sent") {
@@ -280,7 +282,7 @@ func TestNoCredentials(t *testing.T) {
 // One line per request: method, path without the query, status, duration;
 // never the query (it may hold anything) nor a credential.
 func TestRequestLog(t *testing.T) {
-	r := newRig(t, Credentials{Bearer: "mon-secret"})
+	r := newRig(t, monitorapi.Credentials{Bearer: "mon-secret"})
 	r.raw(t, "GET /prometheus/api/v1/query?query=secret_metric HTTP/1.1\nHost: {addr}\nAuthorization: Bearer callers-secret\n\n")
 	if len(r.logs) != 1 {
 		t.Fatalf("log %q, want one line", r.logs)

@@ -1,0 +1,137 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DrainWait is how long the requests in flight get to finish once Serve's
+// context ends (for the command: SIGINT or SIGTERM).
+const DrainWait = 5 * time.Second
+
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	// Addr is where to listen (ListenAddress reads it).
+	Addr netip.AddrPort
+	// Upstream is the profile's Monitoring endpoint, as in Options.
+	Upstream *url.URL
+	// Profile is the profile's name, for the warning of an address that is
+	// not loopback.
+	Profile   string
+	Source    Source
+	Transport http.RoundTripper
+	// ExtraHosts are Host values accepted besides AcceptedHosts' (the
+	// command's --accept-host).
+	ExtraHosts []string
+	// UID is the user whose processes may connect, where PeerCheck: the
+	// user running the proxy (os.Getuid()).
+	UID uint32
+	// Log writes one line of the running proxy: each request, each refusal,
+	// and net/http's own complaints (a bad TLS hello, a panic in a
+	// handler). Requests call it from many goroutines at once. It is never
+	// given a secret.
+	Log func(format string, a ...any)
+	// Ready is told the address listened on (the real port, when Addr's
+	// is 0), once, before any request is served.
+	Ready func(addr net.Addr)
+	// Warn is told, after Ready, what the user must know of who can reach
+	// the proxy: an address that is not loopback, a system without
+	// PeerCheck.
+	Warn func(error)
+	// Drain is how long requests in flight get to finish once ctx ends;
+	// 0 is DrainWait.
+	Drain time.Duration
+	// Now is the clock of the request log; nil is time.Now.
+	Now func() time.Time
+}
+
+// Serve runs the proxy until ctx ends, then stops taking connections and
+// lets the requests in flight finish for up to o.Drain; cutOff says that
+// some were still running then, and were cut off. Before it listens it
+// asks o.Source for credentials, so that a profile that cannot get a token
+// fails at start, not at the first request of some tool. Connections from
+// other users' processes are refused at accept (Listen), and requests by
+// the handler (New).
+func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
+	if o.Log == nil {
+		o.Log = func(string, ...any) {}
+	}
+	if o.Drain == 0 {
+		o.Drain = DrainWait
+	}
+	if _, err := o.Source.Current(ctx); err != nil {
+		return false, err
+	}
+	l, err := net.Listen("tcp", o.Addr.String())
+	if err != nil {
+		return false, fmt.Errorf("proxy: cannot listen on %s: %w; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)", o.Addr, unwrapOpError(err))
+	}
+	l = Listen(l, o.UID, func(peer, why string) {
+		o.Log("refused a connection from %s: %s", peer, why)
+	})
+	srv := &http.Server{
+		Handler: New(Options{
+			Upstream:  o.Upstream,
+			Source:    o.Source,
+			Transport: o.Transport,
+			Hosts:     append(AcceptedHosts(l.Addr()), o.ExtraHosts...),
+			Log:       o.Log,
+			Now:       o.Now,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(logWriter(o.Log), "", 0),
+	}
+	if o.Ready != nil {
+		o.Ready(l.Addr())
+	}
+	if o.Warn != nil {
+		if !o.Addr.Addr().IsLoopback() {
+			o.Warn(fmt.Errorf("listening on %s, which is not loopback (--allow-remote): whoever reaches it acts with the token of profile %q", l.Addr(), o.Profile))
+		}
+		if !PeerCheck {
+			o.Warn(errors.New("on this system every local user can reach a loopback port, and so this proxy"))
+		}
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(l) }()
+	select {
+	case err := <-served:
+		return false, fmt.Errorf("proxy: %w", err)
+	case <-ctx.Done():
+	}
+	drain, cancel := context.WithTimeout(context.Background(), o.Drain)
+	defer cancel()
+	if err := srv.Shutdown(drain); err != nil {
+		srv.Close()
+		return true, nil
+	}
+	return false, nil
+}
+
+// logWriter gives net/http's own log lines to log, one line a call.
+type logWriter func(format string, a ...any)
+
+func (w logWriter) Write(b []byte) (int, error) {
+	w("%s", strings.TrimRight(string(b), "\n"))
+	return len(b), nil
+}
+
+// unwrapOpError drops net.OpError's "listen tcp ADDR:" prefix, which the
+// message around it says already.
+func unwrapOpError(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err
+	}
+	return err
+}
