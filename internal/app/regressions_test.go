@@ -123,8 +123,8 @@ func TestGitHelperServesTheEnvironmentProfile(t *testing.T) {
 }
 
 // A team id with a leading zero is still the number; a trusted profile
-// name may hold a quote. Neither may fail with a message about a profile
-// the user never named.
+// name may hold a quote; a team id that is none is refused by the flag's
+// name, not with a message about a profile the user never named.
 func TestLoginValuesThatOnceFailedWithAPlaceholderName(t *testing.T) {
 	w := newWorld(t)
 	r := w.run(w.apiKey(), w.loginArgs("default", "--team", "026055")...)
@@ -142,10 +142,10 @@ func TestLoginValuesThatOnceFailedWithAPlaceholderName(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("login --trusted-profile with a quote: exit %d: %s", r.code, r.stderr)
 	}
-	for _, r := range []result{w.run(w.apiKey(), w.loginArgs("x2", "--team", "0")...)} {
-		if strings.Contains(r.stderr, `"x"`) {
-			t.Errorf("message names a placeholder profile: %s", r.stderr)
-		}
+	// A team id the resolver refuses is refused by its flag's name.
+	r = w.run(w.apiKey(), w.loginArgs("x2", "--team", "0")...)
+	if want := "monitor-token: --team is not a team id (expected a positive decimal number such as 26055, or none for the user's default team; `monitor-token teams` lists them)\n"; r.code != ExitUsage || r.stderr != want {
+		t.Errorf("login --team 0: exit %d, stderr %q, want exit 2, %q", r.code, r.stderr, want)
 	}
 }
 

@@ -56,7 +56,9 @@ const (
 )
 
 // CredentialKind is where a profile's IAM token comes from. It is decided here,
-// once; the broker and status switch on it and nothing else.
+// once; what follows from it is the broker's (credential, CredentialLabel),
+// and commands ask it only whether the credential is the keyring's API key
+// (login then reads one; status then needs the keyring).
 type CredentialKind int
 
 const (

@@ -10,12 +10,6 @@ import (
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 )
 
-// Credentials is the old name of monitorapi.Credentials, what the proxy
-// adds to each request. It remains only while internal/app's proxy command,
-// its last user, is not yet replaced by Serve; new code names
-// monitorapi.Credentials.
-type Credentials = monitorapi.Credentials
-
 // A Source hands out the profile's credentials (broker.Holder is one).
 // The proxy asks it for every request, so Current must be cheap when
 // nothing changed (a value held in memory, renewed when an IAM token nears
