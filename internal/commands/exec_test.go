@@ -2,33 +2,19 @@ package commands
 
 import (
 	"errors"
-	"reflect"
 	"testing"
 
 	"github.com/monitor-token/monitor-token/internal/cmdutil"
 )
 
 func TestNewExecCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    ExecOptions
-		wantErr string
-	}{
+	checkParse(t, newExecCmd, []parseCase[ExecOptions]{
 		{[]string{"--", "env"}, ExecOptions{Flags: FlagValues{}, Command: []string{"env"}}, ""},
 		{[]string{"--profile", "ci", "--", "curl", "-s", "--profile", "x"}, ExecOptions{Flags: FlagValues{"profile": "ci"}, Command: []string{"curl", "-s", "--profile", "x"}}, ""},
 		{[]string{"sh", "-c", "echo"}, ExecOptions{Flags: FlagValues{}, Command: []string{"sh", "-c", "echo"}}, ""},
 		{nil, ExecOptions{}, "exec: give the command to run: monitor-token exec -- COMMAND [ARG...]"},
 		{[]string{"--"}, ExecOptions{}, "exec: give the command to run: monitor-token exec -- COMMAND [ARG...]"},
-	} {
-		got, err := parse(t, newExecCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("exec %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("exec %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunExec(t *testing.T) {

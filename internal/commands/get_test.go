@@ -1,16 +1,11 @@
 package commands
 
 import (
-	"reflect"
 	"testing"
 )
 
 func TestNewGetCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    GetOptions
-		wantErr string
-	}{
+	checkParse(t, newGetCmd, []parseCase[GetOptions]{
 		{nil, GetOptions{Flags: FlagValues{}, Format: "token"}, ""},
 		{[]string{"--profile", "ci", "--format", "json"}, GetOptions{Flags: FlagValues{"profile": "ci"}, Format: "json"}, ""},
 		{[]string{"--format=header", "--refresh"}, GetOptions{Flags: FlagValues{}, Format: "header", Refresh: true}, ""},
@@ -20,16 +15,7 @@ func TestNewGetCmd(t *testing.T) {
 		{[]string{"--refresh", "--verify"}, GetOptions{}, "get: give --refresh or --verify, not both"},
 		{[]string{"extra"}, GetOptions{}, `get: unexpected argument "extra" (flags go before arguments; this command takes none)`},
 		{[]string{"--nope"}, GetOptions{}, "get: flag provided but not defined: -nope; run `monitor-token get --help` for usage"},
-	} {
-		got, err := parse(t, newGetCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("get %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("get %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunGet(t *testing.T) {

@@ -7,25 +7,12 @@ import (
 )
 
 func TestNewGitCredentialCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    GitCredentialOptions
-		wantErr string
-	}{
+	checkParse(t, newGitCredentialCmd, []parseCase[GitCredentialOptions]{
 		{[]string{"get"}, GitCredentialOptions{Action: "get"}, ""},
 		{[]string{"--profile", "ci", "erase"}, GitCredentialOptions{Pinned: "ci", Action: "erase"}, ""},
 		{nil, GitCredentialOptions{}, "git-credential: give one ACTION (get, store, erase or capability)"},
 		{[]string{"get", "store"}, GitCredentialOptions{}, "git-credential: give one ACTION (get, store, erase or capability)"},
-	} {
-		got, err := parse(t, newGitCredentialCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("git-credential %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("git-credential %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 // The git-credential-monitor-token personality parses its own arguments:

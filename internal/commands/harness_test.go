@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +36,29 @@ func parse[O any](t *testing.T, newCmd func(*Factory, func(context.Context, O) e
 	}
 	err := app.RunContext(t.Context(), append([]string{f.Name, cmd.Name}, args...))
 	return got, err
+}
+
+// parseCase is one row of a flags-to-options table: the arguments after
+// the command's name, and the options or the usage error they give.
+type parseCase[O any] struct {
+	args    []string
+	want    O
+	wantErr string
+}
+
+// checkParse runs every row through parse.
+func checkParse[O any](t *testing.T, newCmd func(*Factory, func(context.Context, O) error) *cli.Command, cases []parseCase[O]) {
+	t.Helper()
+	for _, tt := range cases {
+		got, err := parse(t, newCmd, tt.args...)
+		if errText(err) != tt.wantErr {
+			t.Errorf("%q: error %q, want %q", tt.args, errText(err), tt.wantErr)
+			continue
+		}
+		if err == nil && !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%q: options %#v, want %#v", tt.args, got, tt.want)
+		}
+	}
 }
 
 // errText is err's message, "" for none.

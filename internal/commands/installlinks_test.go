@@ -3,33 +3,19 @@ package commands
 import (
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestNewInstallLinksCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    InstallLinksOptions
-		wantErr string
-	}{
+	checkParse(t, newInstallLinksCmd, []parseCase[InstallLinksOptions]{
 		{nil, InstallLinksOptions{}, ""},
 		{[]string{"--dir", "/opt/bin", "--force"}, InstallLinksOptions{Dir: "/opt/bin", Force: true}, ""},
 		{[]string{"--remove"}, InstallLinksOptions{Remove: true}, ""},
 		{[]string{"--force", "--remove"}, InstallLinksOptions{}, "install-links: --remove leaves what is not ours alone, whatever --force says; give one of them"},
 		{[]string{"--dir", ""}, InstallLinksOptions{}, "install-links: --dir is empty; give a directory, or leave --dir out for the executable's own"},
 		{[]string{"extra"}, InstallLinksOptions{}, `install-links: unexpected argument "extra" (flags go before arguments; this command takes none)`},
-	} {
-		got, err := parse(t, newInstallLinksCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("install-links %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("install-links %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 // The run gives internal/install the Factory's executable and every shell

@@ -1,17 +1,12 @@
 package commands
 
 import (
-	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestNewLoginCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    LoginOptions
-		wantErr string
-	}{
+	checkParse(t, newLoginCmd, []parseCase[LoginOptions]{
 		{[]string{"--region", "us-south", "--instance", "G"}, LoginOptions{Flags: FlagValues{"region": "us-south", "instance": "G"}}, ""},
 		{[]string{"--profile", "ci", "--endpoint", "https://x", "--instance", "G", "--team", "7", "--private", "--cache", "none", "--auth", "iam", "--no-verify"},
 			LoginOptions{Flags: FlagValues{"profile": "ci", "endpoint": "https://x", "instance": "G", "team": "7", "private": "true", "cache": "none", "auth": "iam"}, NoVerify: true}, ""},
@@ -20,16 +15,7 @@ func TestNewLoginCmd(t *testing.T) {
 			LoginOptions{Flags: FlagValues{"trusted-profile": "tp", "cr-token-file": "/t", "vpc-instance": "true", "metadata-endpoint": "http://m", "iam-endpoint": "https://i"}}, ""},
 		{[]string{"--team", "7", "--team-name", "Ops"}, LoginOptions{}, "login: give --team or --team-name, not both"},
 		{[]string{"--instance", "G", "key"}, LoginOptions{}, `login: unexpected argument "key" (flags go before arguments; this command takes none)`},
-	} {
-		got, err := parse(t, newLoginCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("login %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("login %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunLogin(t *testing.T) {

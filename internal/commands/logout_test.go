@@ -1,30 +1,16 @@
 package commands
 
 import (
-	"reflect"
 	"testing"
 )
 
 func TestNewLogoutCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    LogoutOptions
-		wantErr string
-	}{
+	checkParse(t, newLogoutCmd, []parseCase[LogoutOptions]{
 		{nil, LogoutOptions{Flags: FlagValues{}}, ""},
 		{[]string{"--profile", "ci", "--purge"}, LogoutOptions{Flags: FlagValues{"profile": "ci"}, Purge: true}, ""},
 		{[]string{"--all"}, LogoutOptions{Flags: FlagValues{}, All: true}, ""},
 		{[]string{"--all", "--profile", "ci"}, LogoutOptions{}, "logout: give --profile or --all, not both"},
-	} {
-		got, err := parse(t, newLogoutCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("logout %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("logout %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunLogout(t *testing.T) {

@@ -28,8 +28,7 @@ type profileRow struct {
 	InstanceID   string `json:"instance_id"`
 	TeamID       string `json:"team_id"`
 	// Credential is where the IAM token comes from, by kind
-	// (broker.CredentialLabel);
-	// nothing is read to say it.
+	// (broker.CredentialLabel); nothing is read to say it.
 	Credential string `json:"credential"`
 	Auth       string `json:"auth"`  // "token" or "iam"
 	Cache      string `json:"cache"` // "keyring", "none", "file"

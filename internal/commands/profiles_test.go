@@ -1,29 +1,15 @@
 package commands
 
 import (
-	"reflect"
 	"testing"
 )
 
 func TestNewProfilesCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    ProfilesOptions
-		wantErr string
-	}{
+	checkParse(t, newProfilesCmd, []parseCase[ProfilesOptions]{
 		{nil, ProfilesOptions{Format: "text"}, ""},
 		{[]string{"--format", "json"}, ProfilesOptions{Format: "json"}, ""},
 		{[]string{"--profile", "x"}, ProfilesOptions{}, "profiles: flag provided but not defined: -profile; run `monitor-token profiles --help` for usage"},
-	} {
-		got, err := parse(t, newProfilesCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("profiles %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("profiles %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunProfiles(t *testing.T) {

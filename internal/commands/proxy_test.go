@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
-	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -14,27 +13,14 @@ import (
 )
 
 func TestNewProxyCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    ProxyOptions
-		wantErr string
-	}{
+	checkParse(t, newProxyCmd, []parseCase[ProxyOptions]{
 		{nil, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001")}, ""},
 		{[]string{"--profile", "ci", "--listen", "localhost:0"}, ProxyOptions{Flags: FlagValues{"profile": "ci"}, Addr: netip.MustParseAddrPort("127.0.0.1:0")}, ""},
 		{[]string{"--listen", "0.0.0.0:9", "--allow-remote", "--accept-host", "mon.internal:9", "--accept-host", "x:9"},
 			ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("0.0.0.0:9"), AcceptHosts: []string{"mon.internal:9", "x:9"}}, ""},
 		{[]string{"--listen", "0.0.0.0:9"}, ProxyOptions{}, "--listen 0.0.0.0:9 is not a loopback address: whoever reaches it would act with your token; use 127.0.0.1:PORT, or add --allow-remote if that is what you mean"},
 		{[]string{"127.0.0.1:9"}, ProxyOptions{}, `proxy: unexpected argument "127.0.0.1:9"; the address goes in --listen`},
-	} {
-		got, err := parse(t, newProxyCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("proxy %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("proxy %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 // lockedBuffer is stderr read while the proxy writes it.

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"reflect"
 	"testing"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
@@ -12,24 +11,11 @@ import (
 )
 
 func TestNewRefreshCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    RefreshOptions
-		wantErr string
-	}{
+	checkParse(t, newRefreshCmd, []parseCase[RefreshOptions]{
 		{nil, RefreshOptions{Flags: FlagValues{}}, ""},
 		{[]string{"--profile", "ci"}, RefreshOptions{Flags: FlagValues{"profile": "ci"}}, ""},
 		{[]string{"now"}, RefreshOptions{}, `refresh: unexpected argument "now" (flags go before arguments; this command takes none)`},
-	} {
-		got, err := parse(t, newRefreshCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("refresh %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("refresh %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 // refusingKeyring refuses every write of one item: a keyring that reads

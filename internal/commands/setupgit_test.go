@@ -2,30 +2,16 @@ package commands
 
 import (
 	"os/exec"
-	"reflect"
 	"strings"
 	"testing"
 )
 
 func TestNewSetupGitCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    SetupGitOptions
-		wantErr string
-	}{
+	checkParse(t, newSetupGitCmd, []parseCase[SetupGitOptions]{
 		{nil, SetupGitOptions{Flags: FlagValues{}}, ""},
 		{[]string{"--profile", "ci", "--unset"}, SetupGitOptions{Flags: FlagValues{"profile": "ci"}, Unset: true}, ""},
 		{[]string{"https://x"}, SetupGitOptions{}, `setup-git: unexpected argument "https://x" (flags go before arguments; this command takes none)`},
-	} {
-		got, err := parse(t, newSetupGitCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("setup-git %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("setup-git %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 // setup-git writes git's global configuration with the real git, under the

@@ -1,29 +1,15 @@
 package commands
 
 import (
-	"reflect"
 	"testing"
 )
 
 func TestNewStatusCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    StatusOptions
-		wantErr string
-	}{
+	checkParse(t, newStatusCmd, []parseCase[StatusOptions]{
 		{nil, StatusOptions{Flags: FlagValues{}, Format: "text"}, ""},
 		{[]string{"--profile", "ci", "--format", "json", "--verify"}, StatusOptions{Flags: FlagValues{"profile": "ci"}, Format: "json", Verify: true}, ""},
 		{[]string{"--format", "token"}, StatusOptions{}, `status: unknown --format "token"; use text or json`},
-	} {
-		got, err := parse(t, newStatusCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("status %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("status %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunStatus(t *testing.T) {

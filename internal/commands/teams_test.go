@@ -1,29 +1,15 @@
 package commands
 
 import (
-	"reflect"
 	"testing"
 )
 
 func TestNewTeamsCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    TeamsOptions
-		wantErr string
-	}{
+	checkParse(t, newTeamsCmd, []parseCase[TeamsOptions]{
 		{nil, TeamsOptions{Flags: FlagValues{}, Format: "text"}, ""},
 		{[]string{"--profile", "ci", "--format", "json"}, TeamsOptions{Flags: FlagValues{"profile": "ci"}, Format: "json"}, ""},
 		{[]string{"--format", "csv"}, TeamsOptions{}, `teams: unknown --format "csv"; use text or json`},
-	} {
-		got, err := parse(t, newTeamsCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("teams %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("teams %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunTeams(t *testing.T) {

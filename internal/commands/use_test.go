@@ -1,30 +1,16 @@
 package commands
 
 import (
-	"reflect"
 	"testing"
 )
 
 func TestNewUseCmd(t *testing.T) {
-	for _, tt := range []struct {
-		args    []string
-		want    UseOptions
-		wantErr string
-	}{
+	checkParse(t, newUseCmd, []parseCase[UseOptions]{
 		{[]string{"ci"}, UseOptions{Name: "ci"}, ""},
 		{nil, UseOptions{}, "use: give one profile name: monitor-token use NAME (`monitor-token profiles` lists them)"},
 		{[]string{"a", "b"}, UseOptions{}, "use: give one profile name: monitor-token use NAME (`monitor-token profiles` lists them)"},
 		{[]string{"../x"}, UseOptions{}, `use: profile name "../x" is not valid: use 1 to 64 characters from A-Z, a-z, 0-9, ".", "_" and "-", starting with a letter or digit`},
-	} {
-		got, err := parse(t, newUseCmd, tt.args...)
-		if errText(err) != tt.wantErr {
-			t.Errorf("use %q: error %q, want %q", tt.args, errText(err), tt.wantErr)
-			continue
-		}
-		if err == nil && !reflect.DeepEqual(got, tt.want) {
-			t.Errorf("use %q: options %#v, want %#v", tt.args, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestRunUse(t *testing.T) {
