@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -21,19 +22,31 @@ func newCompletionCmd(f *Factory, run func(context.Context, CompletionOptions) e
 	if run == nil {
 		run = func(ctx context.Context, o CompletionOptions) error { return runCompletion(ctx, f, o) }
 	}
+	names := shellNames()
+	last := len(names) - 1
+	either := strings.Join(names[:last], ", ") + " or " + names[last] // "bash, zsh or fish"
 	return &cli.Command{
 		Name:      "completion",
-		Usage:     "Prints the shell completion script for bash, zsh or fish",
-		UsageText: f.Name + " completion bash|zsh|fish",
+		Usage:     "Prints the shell completion script for " + either,
+		UsageText: f.Name + " completion " + strings.Join(names, "|"),
 		Before:    func(*cli.Context) error { return nil },
 		Action: func(c *cli.Context) error {
 			shell, ok := complete.ScriptFor(c.Args().First())
 			if c.NArg() != 1 || !ok {
-				return cmdutil.Usagef("completion: give bash, zsh or fish: source <(%s completion bash), or %s completion fish | source", f.Name, f.Name)
+				return cmdutil.Usagef("completion: give %s: source <(%s completion bash), or %s completion fish | source", either, f.Name, f.Name)
 			}
 			return run(c.Context, CompletionOptions{Shell: shell})
 		},
 	}
+}
+
+// shellNames are the shells of internal/complete's table, in its order.
+func shellNames() []string {
+	var names []string
+	for _, sh := range complete.Shells() {
+		names = append(names, sh.Name)
+	}
+	return names
 }
 
 // runCompletion prints the script, which asks the program itself what fits
