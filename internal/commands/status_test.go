@@ -22,27 +22,9 @@ func TestRunStatus(t *testing.T) {
 		wantStdout, wantStderr, wantErr string
 	}{
 		{"text", StatusOptions{Flags: FlagValues{"profile": "p"}, Format: "text"},
-			"profile:       p (from --profile)\n" +
-				"settings:      config file {HOME}/.config/monitor-token/config.json\n" +
-				"endpoint:      {URL}\n" +
-				"IAM endpoint:  {URL}\n" +
-				"instance:      {INSTANCE}\n" +
-				"team:          (the user's default team)\n" +
-				"credential:    keyring\n" +
-				"hands out:     Monitor API token\n" +
-				"cache:         keyring\n" +
-				"token:         cached in the keyring\n", "", ""},
+			statusText("p", "keyring", "cached in the keyring"), "", ""},
 		{"verify", StatusOptions{Flags: FlagValues{"profile": "n"}, Format: "text", Verify: true},
-			"profile:       n (from --profile)\n" +
-				"settings:      config file {HOME}/.config/monitor-token/config.json\n" +
-				"endpoint:      {URL}\n" +
-				"IAM endpoint:  {URL}\n" +
-				"instance:      {INSTANCE}\n" +
-				"team:          (the user's default team)\n" +
-				"credential:    keyring\n" +
-				"hands out:     Monitor API token\n" +
-				"cache:         none\n" +
-				"token:         not cached (cache=none): every get fetches it; the service accepts it\n", "", ""},
+			statusText("n", "none", "not cached (cache=none): every get fetches it; the service accepts it"), "", ""},
 		{"json", StatusOptions{Flags: FlagValues{"profile": "n"}, Format: "json"},
 			"{\n" +
 				"  \"profile\": \"n\",\n  \"profile_from\": \"--profile\",\n  \"settings_from\": \"config file\",\n" +
@@ -53,4 +35,29 @@ func TestRunStatus(t *testing.T) {
 		err := runStatus(t.Context(), r.factory(), tt.opts)
 		r.check(tt.name, err, tt.wantStdout, tt.wantStderr, tt.wantErr)
 	}
+}
+
+// statusText is status's text report of a profile logged in as testRun's
+// login makes them, with its cache and token rows.
+func statusText(name, cache, token string) string {
+	return "profile:       " + name + " (from --profile)\n" +
+		"settings:      config file {HOME}/.config/monitor-token/config.json\n" +
+		"endpoint:      {URL}\n" +
+		"IAM endpoint:  {URL}\n" +
+		"instance:      {INSTANCE}\n" +
+		"team:          (the user's default team)\n" +
+		"credential:    keyring\n" +
+		"hands out:     Monitor API token\n" +
+		"cache:         " + cache + "\n" +
+		"token:         " + token + "\n"
+}
+
+// A token the service refused (reset in the UI) is replaced by --verify,
+// and status says so.
+func TestRunStatusVerifyReplaces(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	r.emu.ResetMonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
+	err := runStatus(t.Context(), r.factory(), StatusOptions{Flags: FlagValues{"profile": "p"}, Format: "text", Verify: true})
+	r.check("replaced", err, statusText("p", "keyring", "cached in the keyring; a new one: the old one was refused (reset?)"), "", "")
 }
