@@ -33,4 +33,8 @@ for target in darwin/amd64 darwin/arm64 windows/amd64 windows/arm64; do
   GOOS=${target%/*} GOARCH=${target#*/} go vet ./...
 done
 echo "== go test -race (unit, real keyring, and the binary in scripts)" >&2
-go test -race -count=1 ./...
+# The integration package runs many scripts, each with its own keyring
+# daemon, on 2 cores: alone it takes about 4 minutes, on a loaded machine
+# past go test's default 10-minute limit, which then kills whatever script
+# is running mid-command. 25 minutes still ends a real hang well inside CI's.
+go test -race -count=1 -timeout 25m ./...
