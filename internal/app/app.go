@@ -87,9 +87,11 @@ func Run(ctx context.Context, env Env) int {
 	stdout := &checkedWriter{w: env.Stdout}
 	env.Stdout = stdout
 	// Every line on stderr is written whole: a running proxy logs from
-	// many goroutines.
+	// many goroutines. A child (exec) gets the stream itself.
+	rawStderr := env.Stderr
 	env.Stderr = &lockedWriter{w: env.Stderr}
 	p := newProgram(env)
+	p.rawStderr = rawStderr
 	err := p.run(ctx)
 	if werr := stdout.failure(); werr != nil && (err == nil || errors.Is(err, stdout.err)) {
 		// The command may have returned the write's error itself, or not
@@ -139,6 +141,8 @@ type program struct {
 	// debug: --debug or MONITOR_TOKEN_DEBUG; requests, responses and
 	// keyring calls are logged on stderr, secrets redacted.
 	debug bool
+	// rawStderr is Env.Stderr as given, for a child process.
+	rawStderr io.Writer
 	// debugValueOK: MONITOR_TOKEN_DEBUG is unset or a value config.OnOff knows;
 	// otherwise run warns once.
 	debugValueOK bool
@@ -192,6 +196,16 @@ func (p *program) run(ctx context.Context) error {
 	}
 	p.warnDebugValue()
 	return p.runCLI(ctx, args)
+}
+
+// hintName is the command a hint tells the user to run: the name the user
+// typed, except under git, which runs the helper personality: its name is
+// no command line of ours.
+func (p *program) hintName() string {
+	if strings.HasPrefix(p.name, "git-credential-") {
+		return "monitor-token"
+	}
+	return p.name
 }
 
 // warnDebugValue says, once the personality's name is known, that

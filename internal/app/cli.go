@@ -27,10 +27,12 @@ func (p *program) runCLI(ctx context.Context, args []string) error {
 func (p *program) factory() *commands.Factory {
 	return &commands.Factory{
 		Name:        p.name,
+		Program:     p.hintName(),
 		Stdin:       p.Stdin,
 		Stdout:      p.Stdout,
 		ChildStdout: unchecked(p.Stdout),
 		Stderr:      p.Stderr,
+		ChildStderr: p.rawStderr,
 		Getenv:      p.getenv,
 		Environ:     p.Environ,
 		Now:         p.Now,

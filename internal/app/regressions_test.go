@@ -1,15 +1,19 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/filelock"
 )
 
@@ -229,5 +233,55 @@ func TestInterruptedLoginChangesNothing(t *testing.T) {
 	}
 	if !w.keyringHas("default/monitor-token") {
 		t.Error("the cached token of the old settings is gone")
+	}
+}
+
+// exec's child writes to the stream Env.Stderr is, not to a pipe through
+// the run's serialized stderr.
+func TestExecChildGetsTheStderrFileItself(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc/self/fd")
+	}
+	w := newWorld(t)
+	w.must(w.apiKey(), w.loginArgs("default")...)
+	path := filepath.Join(t.TempDir(), "stderr")
+	file, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	var stdout bytes.Buffer
+	code := Run(t.Context(), Env{
+		Args:        []string{"monitor-token", "exec", "--", "readlink", "/proc/self/fd/2"},
+		Stdout:      &stdout,
+		Stderr:      file,
+		Environ:     w.environ(),
+		OpenSecrets: func() broker.Secrets { return w.keyring },
+	})
+	if code != 0 || stdout.String() != path+"\n" {
+		t.Errorf("exec: exit %d, the child's fd 2 is %q, want %q", code, stdout.String(), path)
+	}
+}
+
+// Under git the hints name monitor-token, the command the user runs, not
+// the helper's link name.
+func TestGitHelperHintsNameTheCommand(t *testing.T) {
+	w := newWorld(t)
+	w.must(w.apiKey(), w.loginArgs("a")...)
+	w.must(w.apiKey(), w.loginArgs("b")...)
+	host := strings.TrimPrefix(w.url, "http://")
+	r := w.runAs("git-credential-monitor-token", "protocol=http\nhost="+host+"\n\n", "get")
+	if want := "git-credential-monitor-token: git credential get for " + w.url + ": profiles a, b all serve " + w.url + "; pin one in the helper: `monitor-token setup-git --profile NAME`\n"; r.stderr != want {
+		t.Errorf("two profiles on one host: stderr %q, want %q", r.stderr, want)
+	}
+	if err := w.keyring.inner.Delete(t.Context(), broker.APIKeyItem("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.keyring.inner.Delete(t.Context(), broker.TokenItem("a")); err != nil {
+		t.Fatal(err)
+	}
+	r = w.runAs("git-credential-monitor-token", "protocol=http\nhost="+host+"\n\n", "--profile", "a", "get")
+	if want := "git-credential-monitor-token: git credential get for " + w.url + ": no API key for profile \"a\": run `monitor-token login` again, or set IBMCLOUD_API_KEY\n"; r.stderr != want {
+		t.Errorf("no key: stderr %q, want %q", r.stderr, want)
 	}
 }

@@ -67,7 +67,7 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 		return c
 	}}
 	b := &broker.Broker{
-		Program:  p.name,
+		Program:  p.hintName(),
 		Keyring:  sec,
 		API:      api,
 		Warn:     p.warn,

@@ -72,7 +72,7 @@ func runExec(ctx context.Context, f *Factory, o ExecOptions) error {
 	cmd := exec.Command(path, args[1:]...)
 	cmd.Args[0] = args[0]
 	cmd.Env = env
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = f.Stdin, f.ChildStdout, f.Stderr
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = f.Stdin, f.ChildStdout, f.ChildStderr
 	if err := cmd.Start(); err != nil {
 		return &cmdutil.ExitError{Code: 126, Err: fmt.Errorf("exec: %s: %w", args[0], err)}
 	}

@@ -23,6 +23,10 @@ type Factory struct {
 	// monitor-token", "ibmcloud monitor-token", "git-credential-..."):
 	// it starts every message and usage line.
 	Name string
+	// Program is the command a hint tells the user to run ("run `PROGRAM
+	// login`"): Name, except where Name is no command line of ours (git's
+	// helper personality); "" is Name.
+	Program string
 
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -31,6 +35,9 @@ type Factory struct {
 	// one and reports its own write failures.
 	ChildStdout io.Writer
 	Stderr      io.Writer
+	// ChildStderr is the stream under Stderr (which serializes the
+	// run's own lines), for a child process, as ChildStdout.
+	ChildStderr io.Writer
 
 	// Getenv reads the run's environment (never the process's: tests
 	// inject it); Environ is that environment as os.Environ gives it,
@@ -62,7 +69,15 @@ type Factory struct {
 // Resolver resolves profiles from flags (nil: none) and the run's
 // environment.
 func (f *Factory) Resolver(flags profile.Flags) profile.Resolver {
-	return profile.Resolver{Getenv: f.Getenv, Flags: flags, Program: f.Name}
+	return profile.Resolver{Getenv: f.Getenv, Flags: flags, Program: f.program()}
+}
+
+// program is the command hints name.
+func (f *Factory) program() string {
+	if f.Program != "" {
+		return f.Program
+	}
+	return f.Name
 }
 
 // openProfile resolves the profile the flags name and builds the broker,

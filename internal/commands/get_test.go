@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -34,11 +35,17 @@ func TestRunGet(t *testing.T) {
 			"export SYSDIG_MONITOR_URL='{URL}'\nexport SYSDIG_MONITOR_API_TOKEN='{TOKEN}'\nexport SDC_URL='{URL}'\nexport SDC_TOKEN='{TOKEN}'\n", "", ""},
 		{"json", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "json"},
 			"{\n  \"token\": \"{TOKEN}\",\n  \"endpoint\": \"{URL}\",\n  \"instance_id\": \"{INSTANCE}\",\n  \"team_id\": \"\",\n  \"profile\": \"p\",\n  \"cached\": true,\n  \"auth\": \"token\"\n}\n", "", ""},
-		{"refresh", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Refresh: true}, "{TOKEN}\n", "", ""},
-		{"verify", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Verify: true}, "{TOKEN}\n", "", ""},
+		{"refresh after a reset", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Refresh: true}, "{TOKEN}\n", "", ""},
+		{"verify after a reset", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Verify: true}, "{TOKEN}\n",
+			"The cached token was refused (reset in the UI?); a new one was fetched and cached.\n", ""},
 		{"no such profile", GetOptions{Flags: FlagValues{"profile": "nope"}, Format: "token"}, "", "",
 			"no profile \"nope\" yet: run `monitor-token login --profile nope --region REGION --instance GUID` (the API key is read from stdin or a prompt)"},
 	} {
+		if strings.HasSuffix(tt.name, "after a reset") {
+			// The cached token is now refused: only a fetch prints the
+			// current one ({TOKEN}).
+			r.emu.ResetMonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
+		}
 		err := runGet(t.Context(), r.factory(), tt.opts)
 		r.check(tt.name, err, tt.wantStdout, tt.wantStderr, tt.wantErr)
 	}

@@ -49,7 +49,7 @@ func newGitCredentialCmd(f *Factory, run func(context.Context, GitCredentialOpti
 // runs it as `git-credential-monitor-token [--profile P] ACTION`, with no
 // command word, so urfave/cli does not parse it.
 func GitCredentialMain(ctx context.Context, f *Factory, args []string) error {
-	o, err := gitCredentialArgs(f.Name, args)
+	o, err := gitCredentialArgs(f.Name, f.program(), args)
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func GitCredentialMain(ctx context.Context, f *Factory, args []string) error {
 }
 
 // gitCredentialArgs parses the personality's arguments.
-func gitCredentialArgs(name string, args []string) (GitCredentialOptions, error) {
+func gitCredentialArgs(name, program string, args []string) (GitCredentialOptions, error) {
 	var o GitCredentialOptions
 	usage := name + " [--profile P] " + strings.Join(helper.Actions, "|")
 	for i := 0; i < len(args); i++ {
@@ -77,7 +77,7 @@ func gitCredentialArgs(name string, args []string) (GitCredentialOptions, error)
 		}
 	}
 	if o.Action == "" {
-		return o, cmdutil.Usagef("usage: %s (git runs this; see `monitor-token setup-git`)", usage)
+		return o, cmdutil.Usagef("usage: %s (git runs this; see `%s setup-git`)", usage, program)
 	}
 	return o, nil
 }
@@ -96,7 +96,7 @@ func runGitCredential(ctx context.Context, f *Factory, o GitCredentialOptions) e
 		return err
 	}
 	return helper.Run(ctx, o.Action, ctxio.Reader(ctx, f.Stdin), f.Stdout,
-		&gitSource{resolver: f.Resolver(nil), b: b, pinned: o.Pinned, warn: f.Warn, program: f.Name})
+		&gitSource{resolver: f.Resolver(nil), b: b, pinned: o.Pinned, warn: f.Warn, program: f.program()})
 }
 
 // gitSource serves the hosts of the profiles, and only those: the request's

@@ -33,7 +33,7 @@ func TestGitCredentialArgs(t *testing.T) {
 		{nil, GitCredentialOptions{}, "usage: git-credential-monitor-token [--profile P] get|store|erase|capability (git runs this; see `monitor-token setup-git`)"},
 		{[]string{"get", "more"}, GitCredentialOptions{}, `unexpected argument "more"; usage: git-credential-monitor-token [--profile P] get|store|erase|capability`},
 	} {
-		got, err := gitCredentialArgs(name, tt.args)
+		got, err := gitCredentialArgs(name, "monitor-token", tt.args)
 		if errText(err) != tt.wantErr {
 			t.Errorf("%q: error %q, want %q", tt.args, errText(err), tt.wantErr)
 			continue

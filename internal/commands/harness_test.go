@@ -3,6 +3,7 @@ package commands
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/cmdutil"
 	"github.com/monitor-token/monitor-token/internal/emulator"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/sdkgrant"
@@ -54,6 +56,11 @@ func checkParse[O any](t *testing.T, newCmd func(*Factory, func(context.Context,
 		if errText(err) != tt.wantErr {
 			t.Errorf("%q: error %q, want %q", tt.args, errText(err), tt.wantErr)
 			continue
+		}
+		// Every refusal of the command line is a usage mistake: exit 2.
+		var usage *cmdutil.UsageError
+		if err != nil && !errors.As(err, &usage) {
+			t.Errorf("%q: error %q is %T, not a usage error (exit 2)", tt.args, err, err)
 		}
 		if err == nil && !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%q: options %#v, want %#v", tt.args, got, tt.want)

@@ -110,7 +110,7 @@ func runProfiles(ctx context.Context, f *Factory, o ProfilesOptions) error {
 // tokenCached reads whether prof has a cached token: one read of its
 // cache. Once the keyring could not be reached (down), the other profiles
 // that cache there are not read again: each read would wait out its own
-// deadline to fail the same way.
+// deadline to fail the same way, or a refusal would be asked again.
 func tokenCached(ctx context.Context, b *broker.Broker, prof profile.Profile, down error) (cached bool, why string, stillDown error) {
 	if down != nil && prof.Cache == config.CacheKeyring {
 		return false, "keyring unavailable", down
@@ -121,6 +121,10 @@ func tokenCached(ctx context.Context, b *broker.Broker, prof profile.Profile, do
 		return cached, "", down
 	case store.IsUnavailable(err):
 		return false, "keyring unavailable", err
+	case stopsKeyringReads(err):
+		// Refused: this row says so, and the other rows are not read, or
+		// each would ask the person again.
+		return false, err.Error(), err
 	}
 	return false, err.Error(), down
 }

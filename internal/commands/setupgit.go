@@ -14,11 +14,6 @@ import (
 	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
-// runSetupGit writes, or with --unset removes, the per-host git configuration
-// that sends git to this binary for the profile's endpoint: an empty helper
-// line first, so no other helper (a store or cache) also answers and saves
-// the token, then this binary by absolute path (docs/integrations.md, "Git
-// helper setup"; GitHub's CLI does the same in helper_config.go).
 // SetupGitOptions is what `setup-git` was asked.
 type SetupGitOptions struct {
 	Flags FlagValues // --profile
@@ -43,7 +38,12 @@ func newSetupGitCmd(f *Factory, run func(context.Context, SetupGitOptions) error
 	}
 }
 
-func runSetupGit(ctx context.Context, f *Factory, o SetupGitOptions) error {
+// runSetupGit writes, or with --unset removes, the per-host git configuration
+// that sends git to this binary for the profile's endpoint: an empty helper
+// line first, so no other helper (a store or cache) also answers and saves
+// the token, then this binary by absolute path (docs/integrations.md, "Git
+// helper setup"; GitHub's CLI does the same in helper_config.go).
+func runSetupGit(_ context.Context, f *Factory, o SetupGitOptions) error {
 	prof, err := f.Resolver(o.Flags).Profile()
 	if err != nil {
 		return err
@@ -56,7 +56,7 @@ func runSetupGit(ctx context.Context, f *Factory, o SetupGitOptions) error {
 	// a configured username makes git send Basic <username>:<token>.
 	userKey := "credential." + prof.Endpoint + ".username"
 	for _, k := range []string{key, userKey} {
-		if err := git(ctx, f.Environ, "config", "--global", "--unset-all", k); err != nil && !isGitExit(err, 5) {
+		if err := git(f.Environ, "config", "--global", "--unset-all", k); err != nil && !isGitExit(err, 5) {
 			return fmt.Errorf("setup-git: %w", err)
 		}
 	}
@@ -75,7 +75,7 @@ func runSetupGit(ctx context.Context, f *Factory, o SetupGitOptions) error {
 		helperCmd = "!" + helperCmd
 	}
 	for _, kv := range [][2]string{{key, ""}, {key, helperCmd}, {userKey, gitUsername}} {
-		if err := git(ctx, f.Environ, "config", "--global", "--add", kv[0], kv[1]); err != nil {
+		if err := git(f.Environ, "config", "--global", "--add", kv[0], kv[1]); err != nil {
 			return fmt.Errorf("setup-git: %w", err)
 		}
 	}
@@ -88,9 +88,11 @@ func runSetupGit(ctx context.Context, f *Factory, o SetupGitOptions) error {
 // the Monitor token needs none, git needs one to send the token at all.
 const gitUsername = "monitor-token"
 
-// git runs git with the run's environment; ctx ending kills it.
-func git(ctx context.Context, environ []string, args ...string) error {
-	cmd := exec.CommandContext(ctx, "git", args...)
+// git runs git with the run's environment. It is not killed when the run
+// is interrupted: setup-git's calls are short, and one cut off between the
+// empty helper line and ours would leave the host with no helper at all.
+func git(environ []string, args ...string) error {
+	cmd := exec.Command("git", args...)
 	cmd.Env = environ
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

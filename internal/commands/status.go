@@ -199,10 +199,11 @@ func writeStatusText(w io.Writer, program string, r statusReport) error {
 	return tw.Flush()
 }
 
-// stopsKeyringReads says whether, after err, status reads nothing more from
-// the keyring: it cannot be used at all (store.IsUnavailable), or the person
-// refused access, and asking again for the cache item would show macOS's
-// access prompt a second time (docs/keyring.md, "macOS Keychain").
+// stopsKeyringReads says whether, after err, status and profiles read
+// nothing more from the keyring: it cannot be used at all
+// (store.IsUnavailable), or the person refused access, and asking again for
+// another item would show macOS's access prompt once more
+// (docs/keyring.md, "macOS Keychain").
 func stopsKeyringReads(err error) bool {
 	return store.IsUnavailable(err) || errors.Is(err, store.ErrDenied)
 }

@@ -15,9 +15,6 @@ func newVersionCmd(f *Factory) *cli.Command {
 		Usage:     "Prints the version",
 		UsageText: f.Name + " version",
 		Action: func(c *cli.Context) error {
-			if err := noArgs(c); err != nil {
-				return err
-			}
 			_, err := fmt.Fprintln(f.Stdout, cmdutil.Version())
 			return err
 		},

@@ -11,8 +11,8 @@ import (
 )
 
 // testCompletions stand in for the real scripts, which live above this
-// package. Their first lines are the real scripts' (internal/app's
-// completion.go), which is what tells an older version of ours.
+// package. Their first lines are the real scripts' (internal/complete's
+// shells.go), which is what tells an older version of ours.
 var testCompletions = []Completion{
 	{Shell: "bash", Path: "bash-completion/completions/monitor-token", Script: "# bash completion for monitor-token; load with:\nbash body\n"},
 	{Shell: "zsh", Path: "zsh/site-functions/_monitor-token", Script: "#compdef monitor-token\nzsh body\n"},
