@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
+	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 )
@@ -22,9 +24,10 @@ type Source interface {
 
 // The headers a caller may not set: the proxy's credentials replace them,
 // so no caller can pick another instance or team, or smuggle a token of
-// its own. Cookie goes too: cookies a browser holds for localhost are not
-// the service's.
-var callerHeaders = []string{"Authorization", "IBMInstanceID", "SysdigTeamID", "Cookie"}
+// its own. TeamID is SysdigTeamID's older name, which the service still
+// reads (docs/protocol.md, "Monitor API token"). Cookie goes too:
+// cookies a browser holds for localhost are not the service's.
+var callerHeaders = []string{"Authorization", "IBMInstanceID", "SysdigTeamID", "TeamID", "Cookie"}
 
 // setCredentials puts c into h (docs/protocol.md, "Using the Monitor token"
 // and "IAM_ONLY instances"): the bearer always; in IAM mode (InstanceID set)
@@ -52,6 +55,13 @@ type credentialError struct{ err error }
 func (e *credentialError) Error() string { return e.err.Error() }
 func (e *credentialError) Unwrap() error { return e.err }
 
+// noRenewFor is how long, after a renewal that gave back the very token
+// the service had refused, further 401s are passed to the caller without
+// another renewal: the token was not reset, so fetching again would only
+// cost an IAM exchange, a /api/token call and a cache write per request,
+// which any caller (a web page, a loop) could make the proxy spend.
+const noRenewFor = 30 * time.Second
+
 // authTransport adds the credentials and, on a 401, renews them and sends
 // the request once more: a token reset in the UI, or an IAM token the
 // service stopped taking, then costs the caller nothing.
@@ -59,6 +69,19 @@ type authTransport struct {
 	base http.RoundTripper
 	src  Source
 	log  func(format string, args ...any)
+	now  func() time.Time
+
+	mu sync.Mutex
+	// sameUntil: a renewal gave back the refused token; until then a 401
+	// is not renewed.
+	sameUntil time.Time
+}
+
+// mayRenew says whether a 401 is worth a renewal now.
+func (t *authTransport) mayRenew() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return !t.now().Before(t.sameUntil)
 }
 
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -78,13 +101,22 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	out.Body = body
 	setCredentials(out.Header, creds)
 	resp, err := t.base.RoundTrip(out)
-	if err != nil || resp.StatusCode != http.StatusUnauthorized || replay == nil {
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || replay == nil || !t.mayRenew() {
 		return resp, err
 	}
 	fresh, err := t.src.Renew(ctx, creds)
 	if err != nil {
 		// The caller gets the service's own answer, and the log why.
 		t.log("%s %s: the service refused the token, and no new one could be fetched: %v", req.Method, req.URL.Path, err)
+		return resp, nil
+	}
+	if fresh == creds {
+		// Not a reset: the service refuses this request with a token it
+		// still issues (a permission, not the credential).
+		t.mu.Lock()
+		t.sameUntil = t.now().Add(noRenewFor)
+		t.mu.Unlock()
+		t.log("%s %s: the service refused the token, and a new fetch gave the same one; 401s go to the caller for %s without another fetch", req.Method, req.URL.Path, noRenewFor)
 		return resp, nil
 	}
 	discard(resp.Body)

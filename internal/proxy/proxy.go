@@ -20,7 +20,7 @@ package proxy
 import (
 	"context"
 	"errors"
-	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -47,13 +47,24 @@ type Options struct {
 	Log func(format string, args ...any)
 	// Now is the clock of the request log; nil is time.Now.
 	Now func() time.Time
+	// BodyTimeout is how long a request's body may take to arrive, from
+	// the end of its headers; 0 is DefaultBodyTimeout. A body trickled
+	// in a byte at a time would otherwise hold a connection forever.
+	BodyTimeout time.Duration
 }
+
+// DefaultBodyTimeout is Options.BodyTimeout's default: a query or a write
+// of a few megabytes arrives well within it, even over a slow link.
+const DefaultBodyTimeout = time.Minute
 
 // A Proxy is the HTTP handler of `monitor-token proxy`.
 type Proxy struct {
 	o     Options
 	hosts map[string]bool
-	rp    *httputil.ReverseProxy
+	// origins are the proxy's own origins, "http://" and an accepted
+	// host, lower-case (admit.go).
+	origins map[string]bool
+	rp      *httputil.ReverseProxy
 }
 
 // New returns the handler. Each request is checked (Host, form, method),
@@ -66,9 +77,13 @@ func New(o Options) *Proxy {
 	if o.Transport == nil {
 		o.Transport = http.DefaultTransport
 	}
-	p := &Proxy{o: o, hosts: map[string]bool{}}
+	if o.BodyTimeout == 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
+	p := &Proxy{o: o, hosts: map[string]bool{}, origins: map[string]bool{}}
 	for _, h := range o.Hosts {
 		p.hosts[strings.ToLower(h)] = true
+		p.origins["http://"+strings.ToLower(h)] = true
 	}
 	p.rp = &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
@@ -80,47 +95,139 @@ func New(o Options) *Proxy {
 				pr.Out.Header.Del(h)
 			}
 		},
-		Transport:    &authTransport{base: o.Transport, src: o.Source, log: o.Log},
-		ErrorHandler: p.upstreamError,
+		Transport:      &authTransport{base: o.Transport, src: o.Source, log: o.Log, now: o.Now},
+		ModifyResponse: p.answered,
+		ErrorHandler:   p.upstreamError,
 	}
 	return p
 }
 
 // AcceptedHosts are the Host values of a proxy listening on addr: addr
-// itself, and localhost, 127.0.0.1 and [::1] with its port.
+// itself, and localhost, 127.0.0.1 and [::1] with its port; on port 80
+// also without it, as clients write the default port (RFC 9110, section
+// 7.2).
 func AcceptedHosts(addr net.Addr) []string {
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
 		return nil
 	}
-	return []string{net.JoinHostPort(host, port), "localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port}
+	hosts := []string{net.JoinHostPort(host, port), "localhost:" + port, "127.0.0.1:" + port, "[::1]:" + port}
+	if port == "80" {
+		hosts = append(hosts, host, "localhost", "127.0.0.1", "[::1]")
+		if strings.Contains(host, ":") {
+			hosts = append(hosts, "["+host+"]")
+		}
+	}
+	return hosts
 }
+
+// securityHeaders go on every answer, the service's and the proxy's own:
+// the answer is what it says it is (nosniff), and whatever HTML the
+// service returns cannot run script, or be framed, on the proxy's origin,
+// where it could use the proxy (CSP sandbox, https://www.w3.org/TR/CSP3/).
+var securityHeaders = [][2]string{
+	{"X-Content-Type-Options", "nosniff"},
+	{"Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'"},
+}
+
+// requestOutcome is what became of one request, for its log line: the
+// status the upstream answered with (101 for an upgrade, which the proxy
+// writes on the hijacked connection, unseen by the ResponseWriter), and
+// whether the caller went away first.
+type requestOutcome struct {
+	status   int
+	wentAway bool
+}
+
+type outcomeKey struct{}
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := p.o.Now()
+	for _, h := range securityHeaders {
+		w.Header().Set(h[0], h[1])
+	}
 	sw := &statuswriter.Writer{ResponseWriter: w}
-	if why := p.refusal(r); why != "" {
+	if status, why := p.refusal(r); why != "" {
 		p.o.Log("refused %s %s from %s: %s", r.Method, describeTarget(r), r.RemoteAddr, why)
-		http.Error(sw, "monitor-token proxy: "+why, http.StatusForbidden)
+		http.Error(sw, "monitor-token proxy: "+why, status)
 		return
 	}
+	if r.Method == http.MethodOptions {
+		answerOptions(sw)
+		p.o.Log("%s %s %d %s (answered by the proxy)", r.Method, r.URL.Path, sw.Code(), p.o.Now().Sub(start).Round(10*time.Microsecond))
+		return
+	}
+	p.limitBody(sw, r)
+	out := &requestOutcome{}
+	r = r.WithContext(context.WithValue(r.Context(), outcomeKey{}, out))
+	defer func() {
+		v := recover()
+		switch {
+		case v == http.ErrAbortHandler || out.wentAway:
+			// ReverseProxy aborts when the caller stops reading the
+			// answer: no status reached it whole.
+			p.o.Log("%s %s: the caller went away after %s", r.Method, r.URL.Path, p.o.Now().Sub(start).Round(10*time.Microsecond))
+		case v != nil:
+		default:
+			status := sw.Code()
+			if out.status == http.StatusSwitchingProtocols {
+				status = out.status
+			}
+			p.o.Log("%s %s %d %s", r.Method, r.URL.Path, status, p.o.Now().Sub(start).Round(10*time.Microsecond))
+		}
+		if v != nil {
+			panic(v)
+		}
+	}()
 	p.rp.ServeHTTP(sw, r)
-	p.o.Log("%s %s %d %s", r.Method, r.URL.Path, sw.Code(), p.o.Now().Sub(start).Round(10*time.Microsecond))
 }
 
-// refusal says why r is not forwarded, or "".
-func (p *Proxy) refusal(r *http.Request) string {
-	switch {
-	case r.Method == http.MethodConnect:
-		return "CONNECT is refused: this is not a forward proxy"
-	case r.URL.IsAbs() || !strings.HasPrefix(r.RequestURI, "/"):
-		return "a request for a full URL is refused: this is not a forward proxy; ask for a path of the Monitoring API"
-	case !p.hosts[strings.ToLower(r.Host)]:
-		// DNS rebinding: a page of another site whose name now resolves
-		// to 127.0.0.1 still says its own name in Host.
-		return fmt.Sprintf("the Host %q is not this proxy's address; use %s", r.Host, p.o.Hosts[0])
+// limitBody gives r's body BodyTimeout to arrive: the connection's read
+// deadline, lifted once the body has been read to its end, so that the
+// answer, however slow the query, is not cut off by it.
+func (p *Proxy) limitBody(w http.ResponseWriter, r *http.Request) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
 	}
-	return ""
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(p.o.Now().Add(p.o.BodyTimeout)) != nil {
+		return
+	}
+	r.Body = &deadlineBody{ReadCloser: r.Body, lift: func() { rc.SetReadDeadline(time.Time{}) }}
+}
+
+// deadlineBody lifts the read deadline when the body ends.
+type deadlineBody struct {
+	io.ReadCloser
+	lift   func()
+	lifted bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.lifted {
+		b.lifted = true
+		b.lift()
+	}
+	return n, err
+}
+
+// answered strips from the service's answer what a caller of the proxy
+// must not get: CORS grants (a web page of another origin could read the
+// answer) and cookies (they would be the browser's for localhost, for
+// every local port). It notes the status for the log.
+func (p *Proxy) answered(resp *http.Response) error {
+	for name := range resp.Header {
+		if strings.HasPrefix(strings.ToLower(name), "access-control-") {
+			resp.Header.Del(name)
+		}
+	}
+	resp.Header.Del("Set-Cookie")
+	resp.Header.Del("Set-Cookie2")
+	if out, ok := resp.Request.Context().Value(outcomeKey{}).(*requestOutcome); ok {
+		out.status = resp.StatusCode
+	}
+	return nil
 }
 
 // describeTarget is what a refused request asked for, for the log: its path,
@@ -139,8 +246,11 @@ func describeTarget(r *http.Request) string {
 // credentials, the network): 502, and a line on stderr.
 func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		// The caller went away; nobody is left to answer.
-		p.o.Log("%s %s: the caller went away", r.Method, r.URL.Path)
+		// The caller went away; nobody is left to answer, and ServeHTTP
+		// logs it.
+		if out, ok := r.Context().Value(outcomeKey{}).(*requestOutcome); ok {
+			out.wentAway = true
+		}
 		return
 	}
 	what := "the Monitoring API did not answer"

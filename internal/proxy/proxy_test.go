@@ -36,6 +36,10 @@ func (u *upstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u.seen = append(u.seen, seenRequest{r.Method, r.RequestURI, r.Host, string(body), r.Header.Clone()})
 	current := u.current
 	u.mu.Unlock()
+	// What a real service may add, and a caller of the proxy must not get.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	w.Header().Set("Access-Control-Allow-Credentials", "true")
+	w.Header().Set("Set-Cookie", "session=upstream; Path=/")
 	if r.Header.Get("Authorization") != "Bearer "+current {
 		http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
 		return
@@ -80,6 +84,7 @@ func (s *source) Renew(_ context.Context, stale monitorapi.Credentials) (monitor
 }
 
 type rig struct {
+	proxy *Proxy
 	up    *upstream
 	src   *source
 	addr  string // the proxy's host:port
@@ -104,6 +109,7 @@ func newRig(t *testing.T, creds monitorapi.Credentials) *rig {
 		r.logs = append(r.logs, fmt.Sprintf(f, a...))
 		r.logMu.Unlock()
 	}})
+	r.proxy = p
 	srv := &http.Server{Handler: p}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
@@ -113,6 +119,13 @@ func newRig(t *testing.T, creds monitorapi.Credentials) *rig {
 // raw sends a literal request (with {addr} replaced) and returns the
 // status line's code and the body.
 func (r *rig) raw(t *testing.T, request string) (int, string) {
+	t.Helper()
+	resp, body := r.rawResponse(t, request)
+	return resp.StatusCode, body
+}
+
+// rawResponse is raw with the whole response.
+func (r *rig) rawResponse(t *testing.T, request string) (*http.Response, string) {
 	t.Helper()
 	c, err := net.Dial("tcp", r.addr)
 	if err != nil {
@@ -126,7 +139,7 @@ func (r *rig) raw(t *testing.T, request string) (int, string) {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return resp, string(b)
 }
 
 func TestRequests(t *testing.T) {

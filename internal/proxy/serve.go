@@ -51,7 +51,17 @@ type ServeOptions struct {
 	Drain time.Duration
 	// Now is the clock of the request log; nil is time.Now.
 	Now func() time.Time
+	// BodyTimeout is Options.BodyTimeout.
+	BodyTimeout time.Duration
+	// MaxConns bounds the connections open at once; 0 is DefaultMaxConns.
+	// The next caller waits in the kernel's queue until one closes.
+	MaxConns int
 }
+
+// DefaultMaxConns is ServeOptions.MaxConns's default: far more than
+// Grafana's or Prometheus's connection pools use, far fewer than the
+// file descriptors a process gets.
+const DefaultMaxConns = 512
 
 // Serve runs the proxy until ctx ends, then stops taking connections and
 // lets the requests in flight finish for up to o.Drain; cutOff says that
@@ -77,14 +87,20 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	l = Listen(l, o.UID, func(peer, why string) {
 		o.Log("refused a connection from %s: %s", peer, why)
 	})
+	if o.MaxConns == 0 {
+		o.MaxConns = DefaultMaxConns
+	}
+	// Outside the peer check: a refused connection never holds a slot.
+	l = limitListener(l, o.MaxConns)
 	srv := &http.Server{
 		Handler: New(Options{
-			Upstream:  o.Upstream,
-			Source:    o.Source,
-			Transport: o.Transport,
-			Hosts:     append(AcceptedHosts(l.Addr()), o.ExtraHosts...),
-			Log:       o.Log,
-			Now:       o.Now,
+			Upstream:    o.Upstream,
+			Source:      o.Source,
+			Transport:   o.Transport,
+			Hosts:       append(AcceptedHosts(l.Addr()), o.ExtraHosts...),
+			Log:         o.Log,
+			Now:         o.Now,
+			BodyTimeout: o.BodyTimeout,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
