@@ -7,9 +7,11 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/cmdutil"
 	"github.com/monitor-token/monitor-token/internal/proxy"
@@ -22,6 +24,12 @@ type ProxyOptions struct {
 	// AcceptHosts are Host values answered besides the listening
 	// address's own (--accept-host).
 	AcceptHosts []string
+	// ClientTokenFile is --client-token-file: callers must send the
+	// token it holds. With AllowRemote and no file, the proxy keeps one
+	// beside the config file.
+	ClientTokenFile string
+	// AllowRemote is --allow-remote: Addr may be other than loopback.
+	AllowRemote bool
 }
 
 func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli.Command {
@@ -37,6 +45,7 @@ func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli
 			&cli.StringFlag{Name: "listen", Value: proxy.DefaultListen, Usage: "loopback address and port to listen on (port 0 picks a free one)"},
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who reaches it acts with your token)"},
 			&cli.StringSliceFlag{Name: "accept-host", Usage: "also answer requests whose Host header is this host:port (repeatable)"},
+			&cli.StringFlag{Name: "client-token-file", TakesFile: true, Usage: "require every request to carry Authorization: Bearer and the token in this file (created, 0600, when missing)"},
 		},
 		Before: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -49,7 +58,13 @@ func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli
 			if err != nil {
 				return &cmdutil.UsageError{Msg: err.Error()}
 			}
-			return run(c.Context, ProxyOptions{Flags: flagValues(c, "profile"), Addr: addr, AcceptHosts: c.StringSlice("accept-host")})
+			if c.IsSet("client-token-file") && c.String("client-token-file") == "" {
+				return cmdutil.Usagef("proxy: --client-token-file is empty; give the path of the client token file (it is created when missing)")
+			}
+			return run(c.Context, ProxyOptions{
+				Flags: flagValues(c, "profile"), Addr: addr, AcceptHosts: c.StringSlice("accept-host"),
+				ClientTokenFile: c.String("client-token-file"), AllowRemote: c.Bool("allow-remote"),
+			})
 		},
 	}
 }
@@ -71,15 +86,20 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 	if err != nil {
 		return err
 	}
+	clientToken, err := proxyClientToken(ctx, f, o, prof.ConfigFile, prof.Name)
+	if err != nil {
+		return err
+	}
 	cutOff, err := proxy.Serve(ctx, proxy.ServeOptions{
-		Addr:       o.Addr,
-		Upstream:   upstream,
-		Profile:    prof.Name,
-		Source:     broker.NewHolder(b, prof),
-		Transport:  transport,
-		ExtraHosts: o.AcceptHosts,
-		UID:        uint32(os.Getuid()),
-		Log:        f.Logf,
+		Addr:        o.Addr,
+		Upstream:    upstream,
+		Profile:     prof.Name,
+		Source:      broker.NewHolder(b, prof),
+		Transport:   transport,
+		ExtraHosts:  o.AcceptHosts,
+		ClientToken: clientToken,
+		UID:         uint32(os.Getuid()),
+		Log:         f.Logf,
 		Ready: func(addr net.Addr) {
 			fmt.Fprintf(f.Stderr, "Proxying %s for profile %q on http://%s\n", prof.Endpoint, prof.Name, addr)
 		},
@@ -95,4 +115,32 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 		fmt.Fprintln(f.Stderr, "Stopped.")
 	}
 	return nil
+}
+
+// proxyClientToken is the client token callers must send, or "" for none.
+// Past loopback the peer check cannot tell who connects, so --allow-remote
+// always has one: without --client-token-file, in a file beside the config
+// file. Its path is said on stderr; its value never is.
+func proxyClientToken(ctx context.Context, f *Factory, o ProxyOptions, configFile, profileName string) (string, error) {
+	path := o.ClientTokenFile
+	if path == "" && o.AllowRemote && !o.Addr.Addr().IsLoopback() {
+		if configFile == "" {
+			return "", cmdutil.Usagef("proxy: --allow-remote needs a client token, and there is no config directory to keep one in; give --client-token-file PATH")
+		}
+		path = filepath.Join(filepath.Dir(configFile), "proxy-"+profileName+".client-token")
+	}
+	if path == "" {
+		return "", nil
+	}
+	token, created, err := proxy.ClientTokenFile(ctx, path)
+	if err != nil {
+		return "", fmt.Errorf("proxy: %w", err)
+	}
+	f.Remember(token)
+	verb := "Callers must send"
+	if created {
+		verb = "Created a client token; callers must send"
+	}
+	fmt.Fprintf(f.Stderr, "%s Authorization: Bearer <the content of %s>\n", verb, atomicfile.ShowPath(path))
+	return token, nil
 }

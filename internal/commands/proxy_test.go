@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,7 +19,9 @@ func TestNewProxyCmd(t *testing.T) {
 		{nil, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001")}, ""},
 		{[]string{"--profile", "ci", "--listen", "localhost:0"}, ProxyOptions{Flags: FlagValues{"profile": "ci"}, Addr: netip.MustParseAddrPort("127.0.0.1:0")}, ""},
 		{[]string{"--listen", "0.0.0.0:9", "--allow-remote", "--accept-host", "mon.internal:9", "--accept-host", "x:9"},
-			ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("0.0.0.0:9"), AcceptHosts: []string{"mon.internal:9", "x:9"}}, ""},
+			ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("0.0.0.0:9"), AcceptHosts: []string{"mon.internal:9", "x:9"}, AllowRemote: true}, ""},
+		{[]string{"--client-token-file", "/run/proxy.token"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), ClientTokenFile: "/run/proxy.token"}, ""},
+		{[]string{"--client-token-file", ""}, ProxyOptions{}, "proxy: --client-token-file is empty; give the path of the client token file (it is created when missing)"},
 		{[]string{"--listen", "0.0.0.0:9"}, ProxyOptions{}, "--listen 0.0.0.0:9 is not a loopback address: whoever reaches it would act with your token; use 127.0.0.1:PORT, or add --allow-remote if that is what you mean"},
 		{[]string{"127.0.0.1:9"}, ProxyOptions{}, `proxy: unexpected argument "127.0.0.1:9"; the address goes in --listen`},
 	})
@@ -54,7 +58,7 @@ func TestRunProxy(t *testing.T) {
 	go func() {
 		done <- runProxy(ctx, f, ProxyOptions{Flags: FlagValues{"profile": "p"}, Addr: netip.MustParseAddrPort("127.0.0.1:0")})
 	}()
-	ready := regexp.MustCompile(`^Proxying (\S+) for profile "p" on (http://127\.0\.0\.1:\d+)\n`)
+	ready := regexp.MustCompile(`(?m)^Proxying (\S+) for profile "p" on (http://127\.0\.0\.1:\d+)\n`)
 	var m []string
 	for i := 0; i < 500 && m == nil; i++ {
 		time.Sleep(10 * time.Millisecond)
@@ -82,5 +86,56 @@ func TestRunProxy(t *testing.T) {
 	}
 	if !strings.HasSuffix(stderr.String(), "Stopped.\n") {
 		t.Errorf("stderr %q does not end in Stopped.", stderr.String())
+	}
+}
+
+// With --client-token-file the token is made, its path (never its value)
+// is said, and a request without it is refused.
+func TestRunProxyWithAClientToken(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	f := r.factory()
+	stderr := &lockedBuffer{}
+	f.Stderr = stderr
+	path := filepath.Join(r.home, "proxy.token")
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- runProxy(ctx, f, ProxyOptions{Flags: FlagValues{"profile": "p"}, Addr: netip.MustParseAddrPort("127.0.0.1:0"), ClientTokenFile: path})
+	}()
+	ready := regexp.MustCompile(`(?m)^Proxying \S+ for profile "p" on (http://127\.0\.0\.1:\d+)\n`)
+	var m []string
+	for i := 0; i < 500 && m == nil; i++ {
+		time.Sleep(10 * time.Millisecond)
+		m = ready.FindStringSubmatch(stderr.String())
+	}
+	defer func() { cancel(); <-done }()
+	if m == nil {
+		t.Fatalf("not ready: %q", stderr.String())
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(string(b))
+	if want := "Created a client token; callers must send Authorization: Bearer <the content of " + path + ">\n"; !strings.HasPrefix(stderr.String(), want) || strings.Contains(stderr.String(), token) {
+		t.Errorf("stderr %q, want it to start with %q and not show the token", stderr.String(), want)
+	}
+	for _, tt := range []struct {
+		auth   string
+		status int
+	}{{"", 401}, {"Bearer wrong-wrong-wrong-wrong", 401}, {"Bearer " + token, 200}} {
+		req, _ := http.NewRequest("GET", m[1]+"/api/users/me", nil)
+		if tt.auth != "" {
+			req.Header.Set("Authorization", tt.auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tt.status {
+			t.Errorf("Authorization %q: %d, want %d", tt.auth, resp.StatusCode, tt.status)
+		}
 	}
 }

@@ -28,6 +28,9 @@ func (p *Proxy) refusal(r *http.Request) (status int, why string) {
 	if why := p.browserRefusal(r); why != "" {
 		return http.StatusForbidden, why
 	}
+	if why := p.clientTokenRefusal(r); why != "" {
+		return http.StatusUnauthorized, why
+	}
 	switch {
 	case r.Method == http.MethodTrace || strings.EqualFold(r.Method, "TRACK"):
 		// TRACE echoes the request, headers and all, back to the caller:

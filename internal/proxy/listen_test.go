@@ -1,6 +1,9 @@
 package proxy
 
-import "testing"
+import (
+	"net/netip"
+	"testing"
+)
 
 func TestListenAddress(t *testing.T) {
 	tests := []struct {
@@ -38,6 +41,22 @@ func TestListenAddress(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("ListenAddress(%q, %v)\n got %s\nwant %s", tt.in, tt.allowRemote, got, tt.want)
+		}
+	}
+}
+
+// 0.0.0.0 listens on IPv4 alone and [::] on IPv6 alone: Go's "tcp" would
+// make either a dual-stack socket.
+func TestNetwork(t *testing.T) {
+	for in, want := range map[string]string{
+		"0.0.0.0:8001":            "tcp4",
+		"127.0.0.1:8001":          "tcp4",
+		"[::]:8001":               "tcp6",
+		"[::1]:8001":              "tcp6",
+		"[::ffff:127.0.0.1]:8001": "tcp6", // Serve unmaps it first
+	} {
+		if got := network(netip.MustParseAddrPort(in)); got != want {
+			t.Errorf("network(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

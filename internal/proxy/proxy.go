@@ -51,6 +51,9 @@ type Options struct {
 	// the end of its headers; 0 is DefaultBodyTimeout. A body trickled
 	// in a byte at a time would otherwise hold a connection forever.
 	BodyTimeout time.Duration
+	// ClientToken, when set, must come with every request as
+	// `Authorization: Bearer <ClientToken>` (clienttoken.go).
+	ClientToken string
 }
 
 // DefaultBodyTimeout is Options.BodyTimeout's default: a query or a write
@@ -149,6 +152,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statuswriter.Writer{ResponseWriter: w}
 	if status, why := p.refusal(r); why != "" {
 		p.o.Log("refused %s %s from %s: %s", r.Method, describeTarget(r), r.RemoteAddr, why)
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="monitor-token proxy"`)
+		}
 		http.Error(sw, "monitor-token proxy: "+why, status)
 		return
 	}

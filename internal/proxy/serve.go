@@ -53,6 +53,8 @@ type ServeOptions struct {
 	Now func() time.Time
 	// BodyTimeout is Options.BodyTimeout.
 	BodyTimeout time.Duration
+	// ClientToken is Options.ClientToken.
+	ClientToken string
 	// MaxConns bounds the connections open at once; 0 is DefaultMaxConns.
 	// The next caller waits in the kernel's queue until one closes.
 	MaxConns int
@@ -80,7 +82,8 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	if _, err := o.Source.Current(ctx); err != nil {
 		return false, err
 	}
-	l, err := net.Listen("tcp", o.Addr.String())
+	listenOn := netip.AddrPortFrom(o.Addr.Addr().Unmap(), o.Addr.Port())
+	l, err := net.Listen(network(listenOn), listenOn.String())
 	if err != nil {
 		return false, fmt.Errorf("proxy: cannot listen on %s: %w; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)", o.Addr, unwrapOpError(err))
 	}
@@ -101,6 +104,7 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 			Log:         o.Log,
 			Now:         o.Now,
 			BodyTimeout: o.BodyTimeout,
+			ClientToken: o.ClientToken,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
@@ -132,6 +136,16 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// network is the one family addr listens on: "0.0.0.0:P" means IPv4 only
+// and "[::]:P" IPv6 only, where Go's "tcp" would take both for either
+// (a dual-stack socket), and so admit callers the user did not name.
+func network(addr netip.AddrPort) string {
+	if addr.Addr().Is4() {
+		return "tcp4"
+	}
+	return "tcp6"
 }
 
 // logWriter gives net/http's own log lines to log, one line a call.
