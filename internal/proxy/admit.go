@@ -9,8 +9,8 @@ import (
 
 // This file says which requests are forwarded at all. Every refusal is
 // decided before anything is sent, so a refused request never reaches the
-// service and never carries the token (docs/integrations.md, "Local proxy:
-// what is refused").
+// service and never carries the token (docs/integrations.md, "Local
+// proxy": Admission, Web pages, What is never forwarded, Client token).
 
 // refusal is why r is not forwarded, with the status to answer; "" when it
 // may go.
