@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/monitor-token/monitor-token/internal/commands"
 	"github.com/monitor-token/monitor-token/internal/complete"
@@ -39,14 +38,9 @@ func (p *program) factory() *commands.Factory {
 		Executable:  p.Executable,
 		Broker:      p.broker,
 		Warn:        p.warn,
-		Logf:        p.logf,
+		Scrub:       p.scrub,
 		Debugf:      p.debugf,
 		Remember:    p.remember,
 		EnableDebug: func() { p.debug = true },
 	}
-}
-
-// logf writes one line on stderr, prefixed and scrubbed like an error.
-func (p *program) logf(format string, a ...any) {
-	fmt.Fprintf(p.Stderr, "%s: %s\n", p.name, p.scrub(fmt.Sprintf(format, a...)))
 }

@@ -54,9 +54,10 @@ type Factory struct {
 	Broker func(interactive bool) (*broker.Broker, error)
 	// Warn writes "NAME: warning: ..." on stderr, scrubbed of secrets.
 	Warn func(error)
-	// Logf writes one "NAME: ..." line on stderr, scrubbed of secrets:
-	// a running proxy's log.
-	Logf func(format string, a ...any)
+	// Scrub makes text one line, with every secret the run has handled
+	// replaced and control characters escaped, as every message is: for
+	// lines a command writes itself (a running proxy's log).
+	Scrub func(string) string
 	// Debugf writes a --debug line, scrubbed; nothing without --debug.
 	Debugf func(format string, a ...any)
 	// Remember marks a value as secret for the rest of the run: no

@@ -137,7 +137,7 @@ func (r *testRun) factory() *Factory {
 			}, nil
 		},
 		Warn:     warn,
-		Logf:     func(format string, a ...any) {},
+		Scrub:    func(s string) string { return s },
 		Debugf:   func(format string, a ...any) {},
 		Remember: func(string) {},
 	}

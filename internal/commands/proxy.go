@@ -90,6 +90,11 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 	if err != nil {
 		return err
 	}
+	// The request log: one line a request, batched into few writes.
+	requestLog := proxy.NewLogWriter(f.Stderr)
+	logf := func(format string, a ...any) {
+		requestLog.WriteLine(f.Name + ": " + f.Scrub(fmt.Sprintf(format, a...)))
+	}
 	cutOff, err := proxy.Serve(ctx, proxy.ServeOptions{
 		Addr:        o.Addr,
 		Upstream:    upstream,
@@ -99,13 +104,14 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 		ExtraHosts:  o.AcceptHosts,
 		ClientToken: clientToken,
 		UID:         uint32(os.Getuid()),
-		Log:         f.Logf,
+		Log:         logf,
 		Ready: func(addr net.Addr) {
 			fmt.Fprintf(f.Stderr, "Proxying %s for profile %q on http://%s\n", prof.Endpoint, prof.Name, addr)
 		},
 		Warn: f.Warn,
 		Now:  f.Now,
 	})
+	requestLog.Close()
 	switch {
 	case err != nil:
 		return err
