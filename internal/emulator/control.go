@@ -25,7 +25,9 @@ import (
 //	POST /_emulator/fault?route=GET%20/api/token     body {"status","retry_after","body","content_type","delay":"2s","times","empty"}  204
 //	POST /_emulator/iam-only?instance=GUID&on=true   204
 //	POST /_emulator/invalidate-refresh-tokens?as=revoked|expired  204
+//	POST /_emulator/response-headers                 body {"Name": ["value", ...], ...}  204
 //	GET  /_emulator/bulk?bytes=N                     N bytes, for a bearer the data route takes
+//	GET  /_emulator/upgrade                          101 to the Upgrade asked for (upgrade.go)
 //
 // Errors are {"message": ...}: 400 for bad parameters, 404 for an unknown instance or team.
 const controlPrefix = "/_emulator/"
@@ -63,6 +65,11 @@ var controlRoutes = map[string]controlHandler{
 	// memory while it streams): the only control route that wants credentials, the data
 	// route's, so that it goes through the same credential handling.
 	"bulk": {http.MethodGet, (*Emulator).controlBulk},
+	// response-headers replaces the headers added to every answer outside the control API
+	// (SetResponseHeaders); {} adds none.
+	"response-headers": {http.MethodPost, (*Emulator).controlResponseHeaders},
+	// upgrade answers a protocol upgrade with 101, with the data route's credentials.
+	"upgrade": {http.MethodGet, (*Emulator).controlUpgrade},
 }
 
 // maxBulk bounds a bulk answer: enough for any measurement, not a way to fill a disk.
@@ -240,17 +247,43 @@ func (e *Emulator) controlFault(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// decodeFault reads one JSON faultJSON object, refusing unknown fields and trailing data so
+func (e *Emulator) controlResponseHeaders(w http.ResponseWriter, r *http.Request) {
+	if _, err := controlParams(r); err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	var h http.Header
+	err := decodeOne(http.MaxBytesReader(w, r.Body, maxBodyBytes), &h)
+	if err == nil {
+		err = validateResponseHeaders(h)
+	}
+	if err != nil {
+		controlError(w, http.StatusBadRequest, fmt.Errorf("response headers: %w", err))
+		return
+	}
+	e.setResponseHeaders(h)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decodeOne reads exactly one JSON value into v, refusing unknown fields and trailing data so
 // that a typo in a script fails loudly.
-func decodeFault(body io.Reader) (Fault, error) {
+func decodeOne(body io.Reader, v any) error {
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
-	var fj faultJSON
-	if err := dec.Decode(&fj); err != nil {
-		return Fault{}, fmt.Errorf("fault body: %w", err)
+	if err := dec.Decode(v); err != nil {
+		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return Fault{}, errors.New("fault body: trailing data after the JSON object")
+		return errors.New("trailing data after the JSON object")
+	}
+	return nil
+}
+
+// decodeFault reads one JSON faultJSON object.
+func decodeFault(body io.Reader) (Fault, error) {
+	var fj faultJSON
+	if err := decodeOne(body, &fj); err != nil {
+		return Fault{}, fmt.Errorf("fault body: %w", err)
 	}
 	f := Fault{Status: fj.Status, RetryAfter: fj.RetryAfter, Body: fj.Body, ContentType: fj.ContentType,
 		Times: fj.Times, Empty: fj.Empty}

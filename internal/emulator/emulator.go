@@ -106,6 +106,8 @@ type Emulator struct {
 	counts   map[string]int
 	requests []*Request
 	faults   map[string][]*queuedFault
+	// respHeaders go on every answer outside the control API (respheaders.go).
+	respHeaders http.Header
 }
 
 type user struct {
@@ -337,7 +339,8 @@ func (e *Emulator) ResetCounts() {
 }
 
 // ServeHTTP routes a request. Every request outside /_emulator/ is counted and recorded first,
-// then a queued fault for its route is applied, then the normal handler runs.
+// then given the headers of SetResponseHeaders, then a queued fault for its route is applied,
+// then the normal handler runs.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, controlPrefix) {
 		e.serveControl(w, r)
@@ -346,6 +349,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + r.URL.Path
 	body, bodyErr := readBody(w, r)
 	rec, fault := e.arrive(route, r, body, bodyErr)
+	e.addResponseHeaders(w)
 	sw := &StatusWriter{ResponseWriter: w}
 	defer e.finish(rec, sw)
 	if fault != nil {
