@@ -93,12 +93,27 @@ func TestScripts(t *testing.T) {
 }
 
 // condition answers the scripts' own conditions: [root], for the steps
-// that play another local user (setpriv to nobody needs root), and [fish],
-// for the fish completion test.
+// that play another local user (setpriv to nobody needs root), [fish],
+// for the fish completion test, and [proxy-clients], for the proxy's
+// real-client scripts.
 func condition(cond string) (bool, error) {
 	switch cond {
 	case "root":
 		return os.Geteuid() == 0, nil
+	case "proxy-clients":
+		// scripts/deps/prometheus.sh sets MONITOR_TOKEN_REQUIRE_PROXY=1 when
+		// it installed them: a proxy script that cannot run is then a
+		// failure, not a skip.
+		var missing []string
+		for _, tool := range proxyClients {
+			if _, err := exec.LookPath(tool); err != nil {
+				missing = append(missing, tool)
+			}
+		}
+		if len(missing) > 0 && os.Getenv("MONITOR_TOKEN_REQUIRE_PROXY") == "1" {
+			return false, fmt.Errorf("MONITOR_TOKEN_REQUIRE_PROXY=1 but %s not on PATH", strings.Join(missing, ", "))
+		}
+		return len(missing) == 0, nil
 	case "fish":
 		// scripts/deps/fish.sh sets MONITOR_TOKEN_REQUIRE_FISH=1 when it
 		// installed fish: a fish test that cannot run is then a failure.
@@ -110,6 +125,11 @@ func condition(cond string) (bool, error) {
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }
+
+// proxyClients are the programs the proxy scripts drive the proxy with:
+// curl, promtool (Debian's prometheus package) and setpriv (util-linux),
+// which runs a client as another user.
+var proxyClients = []string{"curl", "promtool", "setpriv"}
 
 // world is what a script's custom commands reach: its emulator and keyring.
 type world struct {
