@@ -43,6 +43,7 @@ var routes = map[string]string{
 	"teams":        emulator.RouteTeams,
 	"me":           emulator.RouteUsersMe,
 	"query":        emulator.RouteQuery,
+	"query-post":   emulator.RouteQueryPost,
 	"vpc-identity": emulator.RouteVPCIdentityToken,
 	"vpc-iam":      emulator.RouteVPCIAMToken,
 }
@@ -50,7 +51,7 @@ var routes = map[string]string{
 func route(ts *testscript.TestScript, name string) string {
 	r, ok := routes[name]
 	if !ok {
-		ts.Fatalf("unknown route %q (iam, token, teams, me)", name)
+		ts.Fatalf("unknown route %q (iam, token, teams, me, query, query-post, vpc-identity, vpc-iam)", name)
 	}
 	return r
 }
@@ -58,6 +59,7 @@ func route(ts *testscript.TestScript, name string) string {
 // cmdEmu inspects and steers the script's emulator:
 //
 //	emu count ROUTE N               the route got exactly N requests
+//	emu requests N                  the request log holds exactly N requests, of any route
 //	emu await ROUTE N               wait until the route has had N requests
 //	emu reset-counts
 //	emu token VAR [TEAM]            sets $VAR to the current Monitor token (default team)
@@ -92,6 +94,18 @@ func cmdEmu(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Check(err)
 		if got := w.emu.Count(route(ts, args[1])); got != want {
 			ts.Fatalf("%s: %d requests, want %d", args[1], got, want)
+		}
+	case "requests":
+		// Any route, so that a request sent where no route name looks
+		// (a refused path, an odd method) is still seen.
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if got := w.emu.Requests(); len(got) != want {
+			var seen []string
+			for _, r := range got {
+				seen = append(seen, r.Method+" "+r.Path)
+			}
+			ts.Fatalf("%d requests (%s), want %d", len(got), strings.Join(seen, ", "), want)
 		}
 	case "await":
 		// Wait (up to 10s) until the route has had N requests: a
