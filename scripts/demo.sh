@@ -54,27 +54,35 @@ show "monitor-token get"
 step "Requests the emulator received so far: one login, one refresh (each IAM + /api/token)"
 show "curl -sS \$EMU/_emulator/counts; echo"
 
+# The proxy always runs (curl is required above); promtool, its other
+# client, only where Debian's prometheus package is installed (make test
+# installs it), and the demo says so when it is not.
+step "A tool that takes only a URL, through the local proxy, which adds the token"
+show "monitor-token proxy --listen 127.0.0.1:0 2>\$demo/proxy.log &   # port 0: a free one"
+proxy_pid=$!
+PROXY=
+for _ in $(seq 100); do
+  PROXY=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$demo/proxy.log" 2>/dev/null || true)
+  [ -n "$PROXY" ] && break
+  sleep 0.05
+done
+[ -n "$PROXY" ] || { echo "make demo: the proxy did not start; its log:" >&2; cat "$demo/proxy.log" >&2; exit 1; }
+show "curl -sS \"\$PROXY/prometheus/api/v1/query?query=up\"; echo"
 if command -v promtool >/dev/null; then
-  step "A tool that takes only a URL: promtool through the local proxy, which adds the token"
-  show "monitor-token proxy --listen 127.0.0.1:0 2>\$demo/proxy.log &   # port 0: a free one"
-  proxy_pid=$!
-  PROXY=
-  for _ in $(seq 100); do
-    PROXY=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$demo/proxy.log" 2>/dev/null || true)
-    [ -n "$PROXY" ] && break
-    sleep 0.05
-  done
-  [ -n "$PROXY" ] || { cat "$demo/proxy.log" >&2; exit 1; }
   show "promtool query instant \$PROXY/prometheus up"
-  step "Someone resets the token in the UI; the same query still works (the proxy refetches once)"
-  control "reset-token?instance=$MONITOR_EMULATOR_INSTANCE&team=$MONITOR_EMULATOR_TEAM"
-  show "promtool query instant \$PROXY/prometheus up"
-  kill -TERM "$proxy_pid"; wait "$proxy_pid" || true
-  step "The proxy's log: one line per request, never a token"
-  show "cat \$demo/proxy.log"
 else
-  step "(skipping the proxy: promtool is not installed; apt-get install prometheus)"
+  echo "make demo: promtool is not installed, so the proxy is shown with curl only (apt-get install prometheus, or run make test once as root, which installs it)" >&2
 fi
+step "Someone resets the token in the UI; the same query still works (the proxy refetches once)"
+control "reset-token?instance=$MONITOR_EMULATOR_INSTANCE&team=$MONITOR_EMULATOR_TEAM"
+show "curl -sS \"\$PROXY/prometheus/api/v1/query?query=up\"; echo"
+step "A web page of another site, in your browser, gets nothing; nor does a request for the token itself"
+show "curl -sS -H 'Origin: https://evil.example' --data-raw 'query=up' \"\$PROXY/prometheus/api/v1/query\""
+show "curl -sS \"\$PROXY/api/token\""
+kill -TERM "$proxy_pid"; wait "$proxy_pid" || true
+proxy_pid=
+step "The proxy's log: one line per request, never a token"
+show "cat \$demo/proxy.log"
 
 step "An IAM_ONLY instance is refused at login, and nothing changes"
 show "monitor-token login --profile strict --endpoint \$EMU --iam-endpoint \$EMU --instance \$MONITOR_EMULATOR_IAM_ONLY_INSTANCE < \$MONITOR_EMULATOR_APIKEY_FILE || true"
