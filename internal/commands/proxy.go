@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -30,6 +31,9 @@ type ProxyOptions struct {
 	ClientTokenFile string
 	// AllowRemote is --allow-remote: Addr may be other than loopback.
 	AllowRemote bool
+	// BodyTimeout is --body-timeout: how long a request body may take
+	// to arrive.
+	BodyTimeout time.Duration
 }
 
 func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli.Command {
@@ -46,6 +50,7 @@ func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who reaches it acts with your token)"},
 			&cli.StringSliceFlag{Name: "accept-host", Usage: "also answer requests whose Host header is this host:port (repeatable)"},
 			&cli.StringFlag{Name: "client-token-file", TakesFile: true, Usage: "require every request to carry Authorization: Bearer and the token in this file (created, 0600, when missing)"},
+			&cli.DurationFlag{Name: "body-timeout", Value: proxy.DefaultBodyTimeout, Usage: "how long a request body may take to arrive; a slower one is cut off with 408"},
 		},
 		Before: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -61,9 +66,13 @@ func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli
 			if c.IsSet("client-token-file") && c.String("client-token-file") == "" {
 				return cmdutil.Usagef("proxy: --client-token-file is empty; give the path of the client token file (it is created when missing)")
 			}
+			if c.Duration("body-timeout") <= 0 {
+				return cmdutil.Usagef("proxy: --body-timeout %s is not a positive duration; give one such as 30s or 2m", c.Duration("body-timeout"))
+			}
 			return run(c.Context, ProxyOptions{
 				Flags: flagValues(c, "profile"), Addr: addr, AcceptHosts: c.StringSlice("accept-host"),
 				ClientTokenFile: c.String("client-token-file"), AllowRemote: c.Bool("allow-remote"),
+				BodyTimeout: c.Duration("body-timeout"),
 			})
 		},
 	}
@@ -103,6 +112,7 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 		Transport:   transport,
 		ExtraHosts:  o.AcceptHosts,
 		ClientToken: clientToken,
+		BodyTimeout: o.BodyTimeout,
 		UID:         uint32(os.Getuid()),
 		Log:         logf,
 		Ready: func(addr net.Addr) {

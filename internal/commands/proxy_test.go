@@ -16,12 +16,14 @@ import (
 
 func TestNewProxyCmd(t *testing.T) {
 	checkParse(t, newProxyCmd, []parseCase[ProxyOptions]{
-		{nil, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001")}, ""},
-		{[]string{"--profile", "ci", "--listen", "localhost:0"}, ProxyOptions{Flags: FlagValues{"profile": "ci"}, Addr: netip.MustParseAddrPort("127.0.0.1:0")}, ""},
+		{nil, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), BodyTimeout: time.Minute}, ""},
+		{[]string{"--profile", "ci", "--listen", "localhost:0"}, ProxyOptions{Flags: FlagValues{"profile": "ci"}, Addr: netip.MustParseAddrPort("127.0.0.1:0"), BodyTimeout: time.Minute}, ""},
 		{[]string{"--listen", "0.0.0.0:9", "--allow-remote", "--accept-host", "mon.internal:9", "--accept-host", "x:9"},
-			ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("0.0.0.0:9"), AcceptHosts: []string{"mon.internal:9", "x:9"}, AllowRemote: true}, ""},
-		{[]string{"--client-token-file", "/run/proxy.token"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), ClientTokenFile: "/run/proxy.token"}, ""},
+			ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("0.0.0.0:9"), AcceptHosts: []string{"mon.internal:9", "x:9"}, AllowRemote: true, BodyTimeout: time.Minute}, ""},
+		{[]string{"--client-token-file", "/run/proxy.token"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), ClientTokenFile: "/run/proxy.token", BodyTimeout: time.Minute}, ""},
 		{[]string{"--client-token-file", ""}, ProxyOptions{}, "proxy: --client-token-file is empty; give the path of the client token file (it is created when missing)"},
+		{[]string{"--body-timeout", "2s"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), BodyTimeout: 2 * time.Second}, ""},
+		{[]string{"--body-timeout", "0s"}, ProxyOptions{}, "proxy: --body-timeout 0s is not a positive duration; give one such as 30s or 2m"},
 		{[]string{"--listen", "0.0.0.0:9"}, ProxyOptions{}, "--listen 0.0.0.0:9 is not a loopback address: whoever reaches it would act with your token; use 127.0.0.1:PORT, or add --allow-remote if that is what you mean"},
 		{[]string{"127.0.0.1:9"}, ProxyOptions{}, `proxy: unexpected argument "127.0.0.1:9"; the address goes in --listen`},
 	})

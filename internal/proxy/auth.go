@@ -141,7 +141,7 @@ func holdBody(req *http.Request) (body io.ReadCloser, replay func() io.ReadClose
 	buf, err := io.ReadAll(io.LimitReader(req.Body, maxReplay+1))
 	if err != nil {
 		req.Body.Close()
-		return nil, nil, err
+		return nil, nil, &bodyError{err}
 	}
 	if len(buf) > maxReplay {
 		return struct {
@@ -160,6 +160,13 @@ func discard(body io.ReadCloser) {
 	io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 	body.Close()
 }
+
+// bodyError is a failed read of the caller's body (it came too slowly, or
+// the caller hung up): the caller's fault, not the service's.
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "reading the request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
 
 // isCredentialError says whether err came from the Source.
 func isCredentialError(err error) bool {

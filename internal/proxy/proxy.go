@@ -20,6 +20,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -257,6 +258,14 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 		if out, ok := r.Context().Value(outcomeKey{}).(*requestOutcome); ok {
 			out.wentAway = true
 		}
+		return
+	}
+	var body *bodyError
+	if errors.As(err, &body) {
+		// The body came too slowly (limitBody's deadline), or broke off:
+		// nothing was sent.
+		p.o.Log("%s %s: the request body did not arrive within %s; nothing was sent", r.Method, r.URL.Path, p.o.BodyTimeout)
+		http.Error(w, fmt.Sprintf("monitor-token proxy: the request body did not arrive within %s", p.o.BodyTimeout), http.StatusRequestTimeout)
 		return
 	}
 	what := "the Monitoring API did not answer"
