@@ -34,6 +34,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"free-port":        cmdFreePort,
 	"await-listen":     cmdAwaitListen,
 	"peak-rss":         cmdPeakRSS,
+	"netns":            cmdNetns,
 }
 
 // routes are the short names scripts use for the emulator's routes.

@@ -127,9 +127,10 @@ func condition(cond string) (bool, error) {
 }
 
 // proxyClients are the programs the proxy scripts drive the proxy with:
-// curl, promtool (Debian's prometheus package) and setpriv (util-linux),
-// which runs a client as another user.
-var proxyClients = []string{"curl", "promtool", "setpriv"}
+// curl, promtool (Debian's prometheus package), setpriv (util-linux),
+// which runs a client as another user, and ip (iproute2), which makes the
+// network namespace of a remote caller.
+var proxyClients = []string{"curl", "promtool", "setpriv", "ip"}
 
 // world is what a script's custom commands reach: its emulator and keyring.
 type world struct {

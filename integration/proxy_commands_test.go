@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -90,4 +91,43 @@ func cmdPeakRSS(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("no VmHWM in %s/status", found[0])
+}
+
+// cmdNetns makes a network namespace joined to this one by a veth pair,
+// for a caller on "another machine": it sets NSVAR to the namespace's name,
+// HOSTVAR to this side's address and PEERVAR to the namespace's. The
+// addresses come from 198.18.0.0/15, the range RFC 2544 sets aside for
+// benchmark tests, which no real network uses; the namespace, the pair and
+// the routes go away when the script ends. It needs root and ip(8):
+//
+//	netns NSVAR HOSTVAR PEERVAR
+func cmdNetns(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: netns NSVAR HOSTVAR PEERVAR")
+	}
+	// One /30 per process, so concurrent runs do not collide.
+	n := os.Getpid() % 16384
+	name := "mt" + strconv.Itoa(os.Getpid())
+	host := "198.18." + strconv.Itoa(n/64) + "." + strconv.Itoa(n%64*4+1)
+	peer := "198.18." + strconv.Itoa(n/64) + "." + strconv.Itoa(n%64*4+2)
+	hostIf, peerIf := "vh"+strconv.Itoa(os.Getpid()), "vp"+strconv.Itoa(os.Getpid())
+	ip := func(args ...string) {
+		out, err := exec.Command("ip", args...).CombinedOutput()
+		if err != nil {
+			ts.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	ip("netns", "add", name)
+	ts.Defer(func() { exec.Command("ip", "netns", "del", name).Run() })
+	ip("link", "add", hostIf, "type", "veth", "peer", "name", peerIf)
+	ts.Defer(func() { exec.Command("ip", "link", "del", hostIf).Run() })
+	ip("link", "set", peerIf, "netns", name)
+	ip("addr", "add", host+"/30", "dev", hostIf)
+	ip("link", "set", hostIf, "up")
+	ip("-n", name, "addr", "add", peer+"/30", "dev", peerIf)
+	ip("-n", name, "link", "set", peerIf, "up")
+	ip("-n", name, "link", "set", "lo", "up")
+	ts.Setenv(args[0], name)
+	ts.Setenv(args[1], host)
+	ts.Setenv(args[2], peer)
 }

@@ -116,7 +116,11 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	}
 	if o.Warn != nil {
 		if !o.Addr.Addr().IsLoopback() {
-			o.Warn(fmt.Errorf("listening on %s, which is not loopback (--allow-remote): whoever reaches it acts with the token of profile %q", l.Addr(), o.Profile))
+			who := "whoever reaches it acts"
+			if o.ClientToken != "" {
+				who = "callers that send the client token act"
+			}
+			o.Warn(fmt.Errorf("listening on %s, which is not loopback (--allow-remote): %s with the token of profile %q", l.Addr(), who, o.Profile))
 		}
 		if !PeerCheck {
 			o.Warn(errors.New("on this system every local user can reach a loopback port, and so this proxy"))

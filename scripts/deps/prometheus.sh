@@ -1,10 +1,12 @@
 # The proxy's real clients (integration/testdata/script/proxy*.txtar):
 # curl, and promtool, which Debian ships in its prometheus package;
-# setpriv (util-linux) plays another local user.
+# setpriv (util-linux) plays another local user; ip (iproute2) makes the
+# network namespace a remote caller comes from.
 need=()
 command -v curl >/dev/null || need+=(curl)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v setpriv >/dev/null || need+=(util-linux)
+command -v ip >/dev/null || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "the proxy's real-client tests" "${need[@]}" || true
   # The package brings the Prometheus server as a service too; on a
@@ -15,10 +17,10 @@ if [ ${#need[@]} -gt 0 ]; then
     systemctl disable --now prometheus >/dev/null 2>&1 || true
   fi
 fi
-if command -v curl >/dev/null && command -v promtool >/dev/null && command -v setpriv >/dev/null; then
+if command -v curl >/dev/null && command -v promtool >/dev/null && command -v setpriv >/dev/null && command -v ip >/dev/null; then
   # The clients are here: a proxy script that cannot run is a failure.
   export MONITOR_TOKEN_REQUIRE_PROXY=1
 else
-  echo "make test: SKIPPING the proxy's real-client tests (integration/): no curl, promtool or setpriv on this machine." >&2
+  echo "make test: SKIPPING the proxy's real-client tests (integration/): no curl, promtool, setpriv or ip on this machine." >&2
 fi
 unset need
