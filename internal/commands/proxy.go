@@ -72,14 +72,14 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 		return err
 	}
 	cutOff, err := proxy.Serve(ctx, proxy.ServeOptions{
-		Addr:       o.Addr,
-		Upstream:   upstream,
-		Profile:    prof.Name,
-		Source:     broker.NewHolder(b, prof),
-		Transport:  transport,
-		ExtraHosts: o.AcceptHosts,
-		UID:        uint32(os.Getuid()),
-		Log:        f.Logf,
+		Addr:        o.Addr,
+		Upstream:    upstream,
+		Profile:     prof.Name,
+		Source:      broker.NewHolder(b, prof),
+		Transport:   transport,
+		ExtraHosts:  o.AcceptHosts,
+		AllowedUIDs: []uint32{uint32(os.Getuid())},
+		Log:         f.Logf,
 		Ready: func(addr net.Addr) {
 			fmt.Fprintf(f.Stderr, "Proxying %s for profile %q on http://%s\n", prof.Endpoint, prof.Name, addr)
 		},

@@ -34,8 +34,9 @@ func TestPeerOwnerOfOwnConnection(t *testing.T) {
 	}
 }
 
-// The listener closes a connection of another user before handing it on,
-// and one whose owner cannot be read; it says why for each.
+// The listener closes a connection of a user not allowed before handing it
+// on, and one whose owner cannot be read, and says why for each; it hands
+// on those of every allowed user.
 func TestOwnerListenerRefuses(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -46,26 +47,28 @@ func TestOwnerListenerRefuses(t *testing.T) {
 		uid   uint32
 		known bool
 		err   error
-	}{{65534, true, nil}, {0, false, os.ErrPermission}, {1000, true, nil}}
+	}{{65534, true, nil}, {0, false, os.ErrPermission}, {1000, true, nil}, {1001, true, nil}}
 	var refusals []string
-	ol := &ownerListener{Listener: l, uid: 1000, owner: func(net.Conn) (uint32, bool, error) {
+	ol := &ownerListener{Listener: l, allowed: []uint32{1000, 1001}, owner: func(net.Conn) (uint32, bool, error) {
 		a := answers[0]
 		answers = answers[1:]
 		return a.uid, a.known, a.err
 	}, refused: func(peer, why string) { refusals = append(refusals, why) }}
-	for range 3 {
+	for range 4 {
 		c, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 	}
-	conn, err := ol.Accept()
-	if err != nil {
-		t.Fatal(err)
+	for range 2 {
+		conn, err := ol.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
 	}
-	conn.Close()
-	if len(refusals) != 2 || !strings.Contains(refusals[0], "another user (uid 65534)") || !strings.Contains(refusals[1], "could not be read") {
+	if len(answers) != 0 || len(refusals) != 2 || !strings.Contains(refusals[0], "another user (uid 65534)") || !strings.Contains(refusals[1], "could not be read") {
 		t.Fatalf("refusals %q", refusals)
 	}
 }
