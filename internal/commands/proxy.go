@@ -34,6 +34,9 @@ type ProxyOptions struct {
 	// BodyTimeout is --body-timeout: how long a request body may take
 	// to arrive.
 	BodyTimeout time.Duration
+	// AllowUsers are the uids of --allow-user: local users admitted
+	// besides the one running the proxy.
+	AllowUsers []uint32
 }
 
 func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli.Command {
@@ -50,6 +53,7 @@ func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli
 			&cli.BoolFlag{Name: "allow-remote", Usage: "allow a --listen address other than loopback (anyone who reaches it acts with your token)"},
 			&cli.StringSliceFlag{Name: "accept-host", Usage: "also answer requests whose Host header is this host:port (repeatable)"},
 			&cli.StringFlag{Name: "client-token-file", TakesFile: true, Usage: "require every request to carry Authorization: Bearer and the token in this file (created, 0600, when missing)"},
+			&cli.StringSliceFlag{Name: "allow-user", Usage: "also admit this local user's connections (a name or a uid; repeatable), such as the grafana user of a packaged Grafana"},
 			&cli.DurationFlag{Name: "body-timeout", Value: proxy.DefaultBodyTimeout, Usage: "how long a request body may take to arrive; a slower one is cut off with 408"},
 		},
 		Before: func(c *cli.Context) error {
@@ -69,10 +73,18 @@ func newProxyCmd(f *Factory, run func(context.Context, ProxyOptions) error) *cli
 			if c.Duration("body-timeout") <= 0 {
 				return cmdutil.Usagef("proxy: --body-timeout %s is not a positive duration; give one such as 30s or 2m", c.Duration("body-timeout"))
 			}
+			var allow []uint32
+			for _, u := range c.StringSlice("allow-user") {
+				uid, err := proxy.LookupUser(u)
+				if err != nil {
+					return &cmdutil.UsageError{Msg: "proxy: " + err.Error()}
+				}
+				allow = append(allow, uid)
+			}
 			return run(c.Context, ProxyOptions{
 				Flags: flagValues(c, "profile"), Addr: addr, AcceptHosts: c.StringSlice("accept-host"),
 				ClientTokenFile: c.String("client-token-file"), AllowRemote: c.Bool("allow-remote"),
-				BodyTimeout: c.Duration("body-timeout"),
+				BodyTimeout: c.Duration("body-timeout"), AllowUsers: allow,
 			})
 		},
 	}
@@ -113,7 +125,7 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 		ExtraHosts:  o.AcceptHosts,
 		ClientToken: clientToken,
 		BodyTimeout: o.BodyTimeout,
-		UID:         uint32(os.Getuid()),
+		AllowedUIDs: append([]uint32{uint32(os.Getuid())}, o.AllowUsers...),
 		Log:         logf,
 		Ready: func(addr net.Addr) {
 			fmt.Fprintf(f.Stderr, "Proxying %s for profile %q on http://%s\n", prof.Endpoint, prof.Name, addr)

@@ -22,6 +22,8 @@ func TestNewProxyCmd(t *testing.T) {
 			ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("0.0.0.0:9"), AcceptHosts: []string{"mon.internal:9", "x:9"}, AllowRemote: true, BodyTimeout: time.Minute}, ""},
 		{[]string{"--client-token-file", "/run/proxy.token"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), ClientTokenFile: "/run/proxy.token", BodyTimeout: time.Minute}, ""},
 		{[]string{"--client-token-file", ""}, ProxyOptions{}, "proxy: --client-token-file is empty; give the path of the client token file (it is created when missing)"},
+		{[]string{"--allow-user", "nobody", "--allow-user", "4242"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), BodyTimeout: time.Minute, AllowUsers: []uint32{65534, 4242}}, ""},
+		{[]string{"--allow-user", "no-such-user-here"}, ProxyOptions{}, "proxy: --allow-user no-such-user-here: no such user on this system; give a user name or a numeric uid"},
 		{[]string{"--body-timeout", "2s"}, ProxyOptions{Flags: FlagValues{}, Addr: netip.MustParseAddrPort("127.0.0.1:8001"), BodyTimeout: 2 * time.Second}, ""},
 		{[]string{"--body-timeout", "0s"}, ProxyOptions{}, "proxy: --body-timeout 0s is not a positive duration; give one such as 30s or 2m"},
 		{[]string{"--listen", "0.0.0.0:9"}, ProxyOptions{}, "--listen 0.0.0.0:9 is not a loopback address: whoever reaches it would act with your token; use 127.0.0.1:PORT, or add --allow-remote if that is what you mean"},

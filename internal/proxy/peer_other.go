@@ -4,9 +4,8 @@ package proxy
 
 import "net"
 
-// PeerCheck: only Linux lists the owners of sockets where any user can read
-// them; elsewhere every local user can reach a loopback listener, as the
-// README says.
+// PeerCheck: only Linux tells any user the owner of a socket; elsewhere
+// every local user can reach a loopback listener, as the README says.
 const PeerCheck = false
 
-func peerOwner(net.Conn) (uid uint32, known bool, err error) { return 0, false, nil }
+func peerOwner(net.Conn) (s peerSocket, local bool, err error) { return peerSocket{}, false, nil }

@@ -5,31 +5,63 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"strconv"
 )
 
-// The owner of a local TCP peer, from Linux's socket tables.
+// The owner of a local TCP peer from /proc/net/tcp (IPv4) and
+// /proc/net/tcp6 (IPv6): the fallback where sock_diag cannot answer (see
+// peer_linux.go). Every TCP socket of the network namespace is a line, with
+// its local and remote address, its state and the uid of its owner
+// (proc(5), "/proc/net/tcp"; the format is the kernel's tcp4_seq_show and
+// tcp6_seq_show in net/ipv4/tcp_ipv4.c and net/ipv6/tcp_ipv6.c). The
+// tables are world-readable, so this needs no privilege.
 //
-// On a shared host (a jump box, a build machine, a multi-user VM) every
-// local user can connect to a loopback port: loopback is not per user. A
-// proxy that adds the user's credentials to whatever reaches it would lend
-// them to every other account on the machine. Linux lists every TCP socket
-// in /proc/net/tcp (IPv4) and /proc/net/tcp6 (IPv6), with its local and
-// remote address and the uid of its owner (proc(5), "/proc/net/tcp";
-// the format is the kernel's tcp4_seq_show and tcp6_seq_show in
-// net/ipv4/tcp_ipv4.c and net/ipv6/tcp_ipv6.c). The client's end of a
-// connection to the proxy is the entry whose local address is the peer's
-// address and whose remote address is the proxy's: its uid column is the
-// user who opened it. The tables are world-readable, so this needs no
-// privilege. Other systems have no such table; there the README says that
-// loopback is shared by every local user.
+// The kernel writes the whole table however few lines are wanted; what
+// this code can save is the parsing. It writes the two addresses it looks
+// for as the kernel prints them, compares each line's address columns to
+// that text, and parses only the line that matches.
+
+// maxTable bounds the read of a socket table: 150 bytes a socket, so a
+// host with a few hundred thousand sockets still fits.
+const maxTable = 64 << 20
+
+// procLookup finds the socket whose local end is local and remote end is
+// remote in /proc/net/tcp and /proc/net/tcp6. An IPv4 connection is in
+// either: in tcp6, with IPv4-mapped addresses, when its socket is IPv6.
+func procLookup(local, remote netip.AddrPort) (peerSocket, bool, error) {
+	tables := []string{"/proc/net/tcp", "/proc/net/tcp6"}
+	if !bareAddr(local.Addr()).Is4() {
+		tables = tables[1:] // an IPv6 address is never in the IPv4 table
+	}
+	var readErr error
+	for _, name := range tables {
+		f, err := os.Open(name)
+		if err != nil {
+			// tcp6 is missing when IPv6 is off: the other table decides.
+			readErr = errors.Join(readErr, err)
+			continue
+		}
+		e, found, err := findSocket(io.LimitReader(f, maxTable), name == "/proc/net/tcp6", local, remote)
+		f.Close()
+		if err != nil {
+			readErr = errors.Join(readErr, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		if found {
+			return e.socket, true, nil
+		}
+	}
+	return peerSocket{}, false, readErr
+}
 
 // socketEntry is one line of /proc/net/tcp or /proc/net/tcp6.
 type socketEntry struct {
 	local, remote netip.AddrPort
-	uid           uint32
+	socket        peerSocket
 }
 
 // maxTableLine bounds one line of the table: the kernel pads lines to 150
@@ -39,28 +71,59 @@ const maxTableLine = 512
 // errTableFormat is a line that is not what the kernel writes.
 var errTableFormat = errors.New("not a /proc/net/tcp line")
 
-// findOwner reads a socket table and returns the uid of the socket whose
-// local address is local and remote address remote. ok is false when there
-// is none. Lines that do not parse are skipped: a line of a format this
-// code does not know cannot match, and must not hide the others.
-func findOwner(table io.Reader, local, remote netip.AddrPort) (uid uint32, ok bool, err error) {
+// findSocket reads a socket table (tcp6 says which: their address columns
+// differ) and returns the entry whose local address is local and remote
+// address remote. found is false when there is none. Only a line whose
+// address columns are the wanted text is parsed; the kernel writes each
+// four-tuple once.
+func findSocket(table io.Reader, tcp6 bool, local, remote netip.AddrPort) (e socketEntry, found bool, err error) {
+	want, ok := tableColumns(tcp6, local, remote)
+	if !ok {
+		return socketEntry{}, false, nil
+	}
 	sc := bufio.NewScanner(table)
 	sc.Buffer(make([]byte, 0, maxTableLine), maxTableLine)
-	first := true
 	for sc.Scan() {
-		if first { // the header: "  sl  local_address rem_address   st ..."
-			first = false
+		line := sc.Bytes()
+		// "%4d: " and the two addresses: the header has no ": ".
+		_, cols, ok := bytes.Cut(line, []byte(": "))
+		if !ok || !bytes.HasPrefix(cols, want) {
 			continue
 		}
-		e, perr := parseSocketLine(sc.Bytes())
-		if perr != nil {
+		e, err := parseSocketLine(line)
+		if err != nil || !sameAddrPort(e.local, local) || !sameAddrPort(e.remote, remote) {
 			continue
 		}
-		if sameAddrPort(e.local, local) && sameAddrPort(e.remote, remote) {
-			return e.uid, true, nil
-		}
+		return e, true, nil
 	}
-	return 0, false, sc.Err()
+	return socketEntry{}, false, sc.Err()
+}
+
+// tableColumns is how the kernel prints local and remote in the table's
+// address columns ("0100007F:8FD4 0100007F:845B " in tcp); ok is false
+// when the table cannot hold them (an IPv6 address in tcp).
+func tableColumns(tcp6 bool, local, remote netip.AddrPort) (cols []byte, ok bool) {
+	l, r := bareAddr(local.Addr()), bareAddr(remote.Addr())
+	if tcp6 {
+		l, r = netip.AddrFrom16(l.As16()), netip.AddrFrom16(r.As16())
+	} else if !l.Is4() || !r.Is4() {
+		return nil, false
+	}
+	cols = appendHexAddrPort(nil, l, local.Port())
+	cols = append(cols, ' ')
+	cols = appendHexAddrPort(cols, r, remote.Port())
+	return append(cols, ' '), true
+}
+
+// appendHexAddrPort writes a as the kernel does: each 32-bit word of the
+// network-order address read in the machine's byte order, %08X, then the
+// port, %04X.
+func appendHexAddrPort(b []byte, a netip.Addr, port uint16) []byte {
+	raw := a.AsSlice()
+	for i := 0; i < len(raw); i += 4 {
+		b = fmt.Appendf(b, "%08X", binary.NativeEndian.Uint32(raw[i:]))
+	}
+	return fmt.Appendf(b, ":%04X", port)
 }
 
 // parseSocketLine parses one entry line:
@@ -80,11 +143,18 @@ func parseSocketLine(line []byte) (socketEntry, error) {
 	if err != nil {
 		return socketEntry{}, err
 	}
+	if len(f[3]) != 2 {
+		return socketEntry{}, errTableFormat
+	}
+	state, err := strconv.ParseUint(string(f[3]), 16, 8)
+	if err != nil {
+		return socketEntry{}, errTableFormat
+	}
 	uid, err := strconv.ParseUint(string(f[7]), 10, 32)
 	if err != nil {
 		return socketEntry{}, errTableFormat
 	}
-	return socketEntry{local: local, remote: remote, uid: uint32(uid)}, nil
+	return socketEntry{local: local, remote: remote, socket: peerSocket{uid: uint32(uid), state: tcpState(state)}}, nil
 }
 
 // parseHexAddrPort parses "0100007F:1F41" (IPv4) or 32 hex digits and a
@@ -114,11 +184,4 @@ func parseHexAddrPort(b []byte) (netip.AddrPort, error) {
 		return netip.AddrPort{}, errTableFormat
 	}
 	return netip.AddrPortFrom(addr, uint16(port)), nil
-}
-
-// sameAddrPort compares two endpoints with IPv4-mapped IPv6 addresses taken
-// as the IPv4 ones: a dual-stack listener sees an IPv4 client as
-// ::ffff:127.0.0.1 in tcp6, while the client's own socket is in tcp.
-func sameAddrPort(a, b netip.AddrPort) bool {
-	return a.Port() == b.Port() && a.Addr().Unmap() == b.Addr().Unmap()
 }

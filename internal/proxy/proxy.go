@@ -275,13 +275,3 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	p.o.Log("%s %s: %s: %v", r.Method, r.URL.Path, what, err)
 	http.Error(w, "monitor-token proxy: "+what+"; see the proxy's log", http.StatusBadGateway)
 }
-
-// Listen wraps l so that, where the system can tell (PeerCheck),
-// connections from other users' processes are refused at accept; refused
-// is told of each.
-func Listen(l net.Listener, uid uint32, refused func(peer, why string)) net.Listener {
-	if !PeerCheck {
-		return l
-	}
-	return &ownerListener{Listener: l, uid: uid, owner: peerOwner, refused: refused}
-}

@@ -31,9 +31,11 @@ type ServeOptions struct {
 	// ExtraHosts are Host values accepted besides AcceptedHosts' (the
 	// command's --accept-host).
 	ExtraHosts []string
-	// UID is the user whose processes may connect, where PeerCheck: the
-	// user running the proxy (os.Getuid()).
-	UID uint32
+	// AllowedUIDs are the users whose local processes may connect, where
+	// PeerCheck: the user running the proxy (os.Getuid()) and those the
+	// command's --allow-user names (LookupUser). Any other user's are
+	// refused; so are all when it is empty.
+	AllowedUIDs []uint32
 	// Log writes one line of the running proxy: each request, each refusal,
 	// and net/http's own complaints (a bad TLS hello, a panic in a
 	// handler). Requests call it from many goroutines at once. It is never
@@ -87,7 +89,7 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("proxy: cannot listen on %s: %w; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)", o.Addr, unwrapOpError(err))
 	}
-	l = Listen(l, o.UID, func(peer, why string) {
+	l = Listen(l, o.AllowedUIDs, func(peer, why string) {
 		o.Log("refused a connection from %s: %s", peer, why)
 	})
 	if o.MaxConns == 0 {

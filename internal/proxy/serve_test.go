@@ -107,7 +107,7 @@ func get(t *testing.T, addr, path string) (int, string, error) {
 // the proxy, which returns without an error and listens no more.
 func TestServeServesUntilItsContextEnds(t *testing.T) {
 	up := &upstream{current: "mon-1"}
-	s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}, up: up}, ServeOptions{UID: uint32(os.Getuid())})
+	s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}, up: up}, ServeOptions{AllowedUIDs: []uint32{uint32(os.Getuid())}})
 	code, body, err := get(t, s.addr, "/api/x?q=1")
 	if err != nil || code != 200 || body != `{"path":"/api/x"}` {
 		t.Fatalf("GET = %d %q, %v; want 200 from the upstream", code, body, err)
@@ -164,7 +164,7 @@ func TestServeDrains(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			up := &slowUpstream{arrived: make(chan struct{}), release: make(chan struct{})}
 			defer close(up.release)
-			s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}}, ServeOptions{UID: uint32(os.Getuid()), Drain: tt.drain})
+			s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}}, ServeOptions{AllowedUIDs: []uint32{uint32(os.Getuid())}, Drain: tt.drain})
 			type answer struct {
 				code int
 				body string
@@ -223,7 +223,7 @@ func TestServeStartWarnings(t *testing.T) {
 					l.Close()
 				}
 			}
-			s := startServe(t, http.NotFoundHandler(), &source{}, ServeOptions{Addr: netip.MustParseAddrPort(tt.addr), Profile: "ops", UID: uint32(os.Getuid())})
+			s := startServe(t, http.NotFoundHandler(), &source{}, ServeOptions{Addr: netip.MustParseAddrPort(tt.addr), Profile: "ops", AllowedUIDs: []uint32{uint32(os.Getuid())}})
 			s.stop(t)
 			want := tt.want
 			if !PeerCheck {
@@ -240,7 +240,7 @@ func TestServeStartWarnings(t *testing.T) {
 // A profile that cannot get a token fails before anything listens.
 func TestServeFailsAtStartWithoutCredentials(t *testing.T) {
 	noKey := errors.New(`no API key for profile "default": run monitor-token login`)
-	s := startServe(t, http.NotFoundHandler(), &source{fail: noKey}, ServeOptions{UID: uint32(os.Getuid())})
+	s := startServe(t, http.NotFoundHandler(), &source{fail: noKey}, ServeOptions{AllowedUIDs: []uint32{uint32(os.Getuid())}})
 	<-s.done
 	if s.err != noKey || len(s.seen()) != 0 {
 		t.Fatalf("Serve = %v, events %q; want the source's error and no Ready", s.err, s.seen())
@@ -257,7 +257,7 @@ func TestServeCannotListen(t *testing.T) {
 	}
 	defer taken.Close()
 	addr := taken.Addr().String()
-	s := startServe(t, http.NotFoundHandler(), &source{}, ServeOptions{Addr: netip.MustParseAddrPort(addr), UID: uint32(os.Getuid())})
+	s := startServe(t, http.NotFoundHandler(), &source{}, ServeOptions{Addr: netip.MustParseAddrPort(addr), AllowedUIDs: []uint32{uint32(os.Getuid())}})
 	<-s.done
 	want := "proxy: cannot listen on " + addr + ": bind: address already in use; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)"
 	if s.err == nil || s.err.Error() != want {
@@ -265,15 +265,15 @@ func TestServeCannotListen(t *testing.T) {
 	}
 }
 
-// UID is whose processes may connect: this test's process, under another
-// uid, is refused at accept.
+// AllowedUIDs are whose processes may connect: this test's process, whose
+// uid is not among them, is refused at accept.
 func TestServeRefusesOtherUsers(t *testing.T) {
 	if !PeerCheck {
 		t.Skip("no peer check on this system")
 	}
 	other := uint32(os.Getuid()) + 1
 	up := &upstream{current: "mon-1"}
-	s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}, up: up}, ServeOptions{UID: other})
+	s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}, up: up}, ServeOptions{AllowedUIDs: []uint32{other, other + 1}})
 	if _, _, err := get(t, s.addr, "/api/x"); err == nil {
 		t.Fatal("a process of another uid got an answer")
 	}
