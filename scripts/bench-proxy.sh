@@ -23,11 +23,12 @@
 # to FILE and prints `go tool pprof -top` of it. Prints PASS or MISS per
 # budget; exits non-zero only when it cannot measure.
 set -euo pipefail
+PROFILE=${BENCH_PROXY_PROFILE:-}
+case $PROFILE in '' | /*) ;; *) PROFILE=$PWD/$PROFILE ;; esac
 cd "$(dirname "$0")/.."
 root=$PWD
 SECONDS_PER_RUN=${BENCH_WRK_SECONDS:-10}
 case $SECONDS_PER_RUN in '' | *[!0-9]*) echo "make bench: BENCH_WRK_SECONDS=$SECONDS_PER_RUN is not a number" >&2; exit 2 ;; esac
-PROFILE=${BENCH_PROXY_PROFILE:-}
 bins=(monitor-token monitor-emulator proxy-floor)
 [ -n "$PROFILE" ] && bins+=(proxy-profile)
 for bin in "${bins[@]}"; do
