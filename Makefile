@@ -49,11 +49,14 @@ demo: build
 # the emulator (scripts/bench.sh):
 # BENCH_RUNS (default 50) runs of each command. The floor is built as the
 # release binary is (-trimpath -s -w), so the two compare like for like.
+# proxy-profile keeps its symbols, for go tool pprof
+# (BENCH_PROXY_PROFILE=FILE, scripts/bench-proxy.sh).
 bench: build
 	$(GO) build -o bin/monitor-emulator ./cmd/monitor-emulator
 	$(GO) build -trimpath -ldflags '-s -w' -o bin/floor ./bench/floor
 	$(GO) build -o bin/keyring-session ./bench/keyring-session
 	$(GO) build -trimpath -ldflags '-s -w' -o bin/proxy-floor ./bench/proxy-floor
+	$(GO) build -trimpath -tags '$(TAGS)' -o bin/proxy-profile ./bench/proxy-profile
 	./scripts/bench.sh
 	./scripts/bench-providers.sh
 	./scripts/bench-proxy.sh

@@ -102,6 +102,7 @@ func New(o Options) *Proxy {
 		Transport:      &authTransport{base: o.Transport, src: o.Source, log: o.Log, now: o.Now},
 		ModifyResponse: p.answered,
 		ErrorHandler:   p.upstreamError,
+		BufferPool:     newBufferPool(),
 	}
 	return p
 }
