@@ -74,7 +74,11 @@ func (p *Proxy) browserRefusal(r *http.Request) string {
 // drop), and a suffix (".json", which Spring MVC's suffix matching used to
 // map to the same handler).
 func isTokenPath(p string) bool {
-	p = strings.ToLower(strings.ReplaceAll(p, `\`, "/"))
+	p = strings.ToLower(p) // no copy when p has no upper case
+	if !strings.Contains(p, "token") {
+		return false // the common case, without a copy
+	}
+	p = strings.ReplaceAll(p, `\`, "/")
 	segs := strings.Split(strings.TrimPrefix(path.Clean("/"+p), "/"), "/")
 	for i, s := range segs {
 		s, _, _ = strings.Cut(s, ";")

@@ -84,23 +84,24 @@ func (t *authTransport) mayRenew() bool {
 	return !t.now().Before(t.sameUntil)
 }
 
+// RoundTrip sends req, which carries the credentials Rewrite put in it
+// (outcome.creds), and on a 401 renews them and sends it once more.
 func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	creds, err := t.src.Current(ctx)
-	if err != nil {
-		if req.Body != nil {
-			req.Body.Close()
-		}
-		return nil, &credentialError{err}
+	out, _ := ctx.Value(outcomeKey{}).(*requestOutcome)
+	if out == nil {
+		return nil, errors.New("proxy: a request reached the transport without the proxy's credentials")
 	}
+	creds := out.creds
 	body, replay, err := holdBody(req)
 	if err != nil {
 		return nil, err
 	}
-	out := req.Clone(ctx)
-	out.Body = body
-	setCredentials(out.Header, creds)
-	resp, err := t.base.RoundTrip(out)
+	// req is ReverseProxy's own copy of the caller's request, made for this
+	// round trip; a shallow copy with the held body is all that is sent.
+	first := *req
+	first.Body = body
+	resp, err := t.base.RoundTrip(&first)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || replay == nil || !t.mayRenew() {
 		return resp, err
 	}

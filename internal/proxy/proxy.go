@@ -29,6 +29,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/statuswriter"
 )
 
@@ -98,6 +99,9 @@ func New(o Options) *Proxy {
 			for _, h := range callerHeaders {
 				pr.Out.Header.Del(h)
 			}
+			if out, ok := pr.Out.Context().Value(outcomeKey{}).(*requestOutcome); ok {
+				setCredentials(pr.Out.Header, out.creds)
+			}
 		},
 		Transport:      &authTransport{base: o.Transport, src: o.Source, log: o.Log, now: o.Now},
 		ModifyResponse: p.answered,
@@ -140,6 +144,9 @@ var securityHeaders = [][2]string{
 // writes on the hijacked connection, unseen by the ResponseWriter), and
 // whether the caller went away first.
 type requestOutcome struct {
+	// creds are the credentials the request is sent with, from the
+	// Source before anything is forwarded.
+	creds    monitorapi.Credentials
 	status   int
 	wentAway bool
 }
@@ -166,7 +173,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.limitBody(sw, r)
-	out := &requestOutcome{}
+	creds, err := p.o.Source.Current(r.Context())
+	if err != nil {
+		p.upstreamError(sw, r, &credentialError{err})
+		p.o.Log("%s %s %d %s", r.Method, r.URL.Path, sw.Code(), p.o.Now().Sub(start).Round(10*time.Microsecond))
+		return
+	}
+	out := &requestOutcome{creds: creds}
 	r = r.WithContext(context.WithValue(r.Context(), outcomeKey{}, out))
 	defer func() {
 		v := recover()
