@@ -124,6 +124,7 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 		Transport:   transport,
 		ExtraHosts:  o.AcceptHosts,
 		ClientToken: clientToken,
+		AllowRemote: o.AllowRemote,
 		BodyTimeout: o.BodyTimeout,
 		AllowedUIDs: append([]uint32{uint32(os.Getuid())}, o.AllowUsers...),
 		Log:         logf,
@@ -151,7 +152,7 @@ func runProxy(ctx context.Context, f *Factory, o ProxyOptions) error {
 // file. Its path is said on stderr; its value never is.
 func proxyClientToken(ctx context.Context, f *Factory, o ProxyOptions, configFile, profileName string) (string, error) {
 	path := o.ClientTokenFile
-	if path == "" && o.AllowRemote && !o.Addr.Addr().IsLoopback() {
+	if path == "" && o.AllowRemote {
 		if configFile == "" {
 			return "", cmdutil.Usagef("proxy: --allow-remote needs a client token, and there is no config directory to keep one in; give --client-token-file PATH")
 		}

@@ -11,12 +11,15 @@ import (
 // connection from a local process is handed on only when the process's
 // user is in allowed (the user running the proxy, and those the owner
 // named); every other one is closed at accept, and refused is told of it.
-// A connection whose owner cannot be told is refused as well.
-func Listen(l net.Listener, allowed []uint32, refused func(peer, why string)) net.Listener {
+// A connection whose owner cannot be told is refused as well. A peer on
+// another machine is admitted only with remote (--allow-remote): a
+// loopback listener can still be reached from outside where the kernel
+// routes packets to 127.0.0.1 (route_localnet, as kube-proxy sets it).
+func Listen(l net.Listener, allowed []uint32, remote bool, refused func(peer, why string)) net.Listener {
 	if !PeerCheck {
 		return l
 	}
-	return &ownerListener{Listener: l, allowed: slices.Clone(allowed), owner: peerOwner, refused: refused}
+	return &ownerListener{Listener: l, allowed: slices.Clone(allowed), remote: remote, owner: peerOwner, refused: refused}
 }
 
 // ownerListener refuses connections from local processes of users not in
@@ -26,6 +29,9 @@ func Listen(l net.Listener, allowed []uint32, refused func(peer, why string)) ne
 type ownerListener struct {
 	net.Listener
 	allowed []uint32
+	// remote: peers on other machines are admitted (the client token
+	// guards them).
+	remote bool
 	// owner tells what the kernel says of the client's socket at the
 	// other end of conn; local is false for a peer on another machine.
 	owner func(conn net.Conn) (s peerSocket, local bool, err error)
@@ -56,9 +62,10 @@ func (l *ownerListener) refusal(conn net.Conn) string {
 		// Fail closed: a connection whose owner cannot be told may be
 		// another user's.
 		return "its owner could not be read: " + err.Error()
+	case !local && !l.remote:
+		return "it comes from another machine; the proxy admits other machines only with --allow-remote (and then the client token)"
 	case !local:
-		// Another machine: no local user to tell (the client token, not
-		// this check, guards a listener that is not loopback).
+		// Another machine, admitted: the client token guards it.
 		return ""
 	case s.state != tcpEstablished:
 		// A client that sends and closes at once leaves a socket with no

@@ -261,7 +261,6 @@ func TestOwnerListenerRefuses(t *testing.T) {
 		{peerSocket{uid: 0, state: 6}, true, nil},    // TIME-WAIT: uid 0 whoever it was
 		{peerSocket{uid: 1000, state: 5}, true, nil}, // FIN-WAIT-2: closed already
 		{peerSocket{uid: 1001, state: tcpEstablished}, true, nil},
-		{peerSocket{}, false, nil}, // another machine
 	}
 	var refusals []string
 	ol := &ownerListener{Listener: l, allowed: []uint32{0, 1000, 1001}, owner: func(net.Conn) (peerSocket, bool, error) {
@@ -269,14 +268,14 @@ func TestOwnerListenerRefuses(t *testing.T) {
 		answers = answers[1:]
 		return a.s, a.local, a.err
 	}, refused: func(peer, why string) { refusals = append(refusals, why) }}
-	for range 7 {
+	for range 6 {
 		c, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
 	}
-	for range 3 {
+	for range 2 {
 		conn, err := ol.Accept()
 		if err != nil {
 			t.Fatal(err)
@@ -335,7 +334,7 @@ func listenFor(t *testing.T, addr string, allowed []uint32, owner func(net.Conn)
 		s.refusals = append(s.refusals, why)
 		s.mu.Unlock()
 	}
-	ol := Listen(l, allowed, refused)
+	ol := Listen(l, allowed, false, refused)
 	if owner != nil {
 		ol = &ownerListener{Listener: l, allowed: allowed, owner: owner, refused: refused}
 	}
@@ -412,5 +411,43 @@ func TestConnectSendCloseRace(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		})
+	}
+}
+
+// A peer on another machine is admitted with --allow-remote alone.
+func TestOwnerListenerAdmitsRemoteOnlyWhenAllowed(t *testing.T) {
+	for _, remote := range []bool{false, true} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var refusals []string
+		ol := &ownerListener{Listener: l, allowed: []uint32{0}, remote: remote,
+			owner:   func(net.Conn) (peerSocket, bool, error) { return peerSocket{}, false, nil },
+			refused: func(peer, why string) { refusals = append(refusals, why) }}
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		admitted := make(chan bool, 1)
+		go func() {
+			conn, err := ol.Accept()
+			if err == nil {
+				conn.Close()
+			}
+			admitted <- err == nil
+		}()
+		var ok bool
+		select {
+		case ok = <-admitted:
+		case <-time.After(300 * time.Millisecond):
+			l.Close() // ends the Accept that is still waiting
+			ok = <-admitted
+		}
+		c.Close()
+		l.Close()
+		if ok != remote || (!remote && len(refusals) != 1) {
+			t.Errorf("remote %v: admitted %v, refusals %q", remote, ok, refusals)
+		}
 	}
 }

@@ -57,6 +57,9 @@ type ServeOptions struct {
 	BodyTimeout time.Duration
 	// ClientToken is Options.ClientToken.
 	ClientToken string
+	// AllowRemote admits peers on other machines (--allow-remote); they
+	// must send ClientToken.
+	AllowRemote bool
 	// MaxConns bounds the connections open at once; 0 is DefaultMaxConns.
 	// The next caller waits in the kernel's queue until one closes.
 	MaxConns int
@@ -89,7 +92,7 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("proxy: cannot listen on %s: %w; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)", o.Addr, unwrapOpError(err))
 	}
-	l = Listen(l, o.AllowedUIDs, func(peer, why string) {
+	l = Listen(l, o.AllowedUIDs, o.AllowRemote, func(peer, why string) {
 		o.Log("refused a connection from %s: %s", peer, why)
 	})
 	if o.MaxConns == 0 {
