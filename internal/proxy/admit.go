@@ -20,6 +20,14 @@ func (p *Proxy) refusal(r *http.Request) (status int, why string) {
 		return http.StatusForbidden, "CONNECT is refused: this is not a forward proxy"
 	case r.URL.IsAbs() || !strings.HasPrefix(r.RequestURI, "/"):
 		return http.StatusForbidden, "a request for a full URL is refused: this is not a forward proxy; ask for a path of the Monitoring API"
+	case strings.ContainsRune(r.RequestURI, '#') || hasControlOrSpace(r.URL.Path):
+		// A fragment never belongs in a request (RFC 9112, section 3.2),
+		// and a server or cache in front of the service may cut the path
+		// there, or at a control character, and read what is left as
+		// /api/token.
+		return http.StatusBadRequest, "a request target with a fragment (#), a space or a control character is refused"
+	case strings.EqualFold(r.Header.Get("Upgrade"), "h2c"):
+		return http.StatusBadRequest, "an upgrade to h2c is refused: the proxy speaks HTTP/1.1 to the service"
 	case !p.hosts[strings.ToLower(r.Host)]:
 		// DNS rebinding: a page of another site whose name now resolves
 		// to 127.0.0.1 still says its own name in Host.
@@ -32,7 +40,7 @@ func (p *Proxy) refusal(r *http.Request) (status int, why string) {
 		return http.StatusUnauthorized, why
 	}
 	switch {
-	case r.Method == http.MethodTrace || strings.EqualFold(r.Method, "TRACK"):
+	case strings.EqualFold(r.Method, http.MethodTrace) || strings.EqualFold(r.Method, "TRACK"):
 		// TRACE echoes the request, headers and all, back to the caller:
 		// forwarded, it would echo the token the proxy added.
 		return http.StatusMethodNotAllowed, r.Method + " is refused: the service would echo the proxy's credentials back"
@@ -51,11 +59,13 @@ func (p *Proxy) refusal(r *http.Request) (status int, why string) {
 // Metadata, https://www.w3.org/TR/fetch-metadata/) and Origin (RFC 6454,
 // section 7), which a page cannot forge.
 func (p *Proxy) browserRefusal(r *http.Request) string {
-	switch site := strings.ToLower(r.Header.Get("Sec-Fetch-Site")); site {
-	case "", "none", "same-origin":
-		// none: the user typed the URL or opened a bookmark.
-	default:
-		return fmt.Sprintf("a request a web page of another site made (Sec-Fetch-Site: %s) is refused", site)
+	for _, site := range r.Header.Values("Sec-Fetch-Site") {
+		switch site = strings.ToLower(site); site {
+		case "", "none", "same-origin":
+			// none: the user typed the URL or opened a bookmark.
+		default:
+			return fmt.Sprintf("a request a web page of another site made (Sec-Fetch-Site: %s) is refused", site)
+		}
 	}
 	origin := r.Header.Values("Origin")
 	if len(origin) == 0 {
@@ -89,6 +99,17 @@ func isTokenPath(p string) bool {
 		return false
 	}
 	return segs[1] == "token" || strings.HasPrefix(segs[1], "token.")
+}
+
+// hasControlOrSpace says whether s holds a byte no path should: a control
+// character or a space (they arrive percent-encoded, and are decoded here).
+func hasControlOrSpace(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
 }
 
 // answerOptions answers an OPTIONS request itself: a preflight of the

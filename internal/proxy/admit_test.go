@@ -48,8 +48,15 @@ func TestAdmission(t *testing.T) {
 		{"/api\\token", "GET /api\\token HTTP/1.1\nHost: {addr}\n\n", 403, false},
 		{"/api/tokens is another route", "GET /api/tokens HTTP/1.1\nHost: {addr}\n\n", 200, true},
 		{"/api/v1/token is another route", "GET /api/v1/token HTTP/1.1\nHost: {addr}\n\n", 200, true},
+		{"/api/token#x (a fragment)", "GET /api/token#x HTTP/1.1\nHost: {addr}\n\n", 400, false},
+		{"/api/token%20 (a space)", "GET /api/token%20 HTTP/1.1\nHost: {addr}\n\n", 400, false},
+		{"/api/token%00 (a control character)", "GET /api/token%00 HTTP/1.1\nHost: {addr}\n\n", 400, false},
+		{"Sec-Fetch-Site twice, the second cross-site", "GET /api/x HTTP/1.1\nHost: {addr}\nSec-Fetch-Site: none\nSec-Fetch-Site: cross-site\n\n", 403, false},
+		{"an upgrade to h2c", "GET /api/x HTTP/1.1\nHost: {addr}\nConnection: Upgrade, HTTP2-Settings\nUpgrade: h2c\nHTTP2-Settings: AAMAAABkAAQAAP__\n\n", 400, false},
 		// Methods.
 		{"TRACE", "TRACE /api/x HTTP/1.1\nHost: {addr}\n\n", 405, false},
+		{"trace in lower case", "trace /api/x HTTP/1.1\nHost: {addr}\n\n", 405, false},
+		{"options in lower case: answered by the proxy", "options /api/x HTTP/1.1\nHost: {addr}\n\n", 204, false},
 		{"TRACK", "TRACK /api/x HTTP/1.1\nHost: {addr}\n\n", 405, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

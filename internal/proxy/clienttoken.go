@@ -70,6 +70,11 @@ func readClientToken(ctx context.Context, real string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	// Whoever can read it gets in: a group may share it (a service's
+	// group), every local user may not.
+	if fi, err := f.Stat(); err == nil && fi.Mode().Perm()&0o004 != 0 {
+		return "", fmt.Errorf("the client token file %s is readable by every user (mode %04o); run chmod o-r %s", real, fi.Mode().Perm(), real)
+	}
 	b, err := regularfile.ReadOpened(ctx, f, real, maxClientTokenFile)
 	if err != nil {
 		return "", fmt.Errorf("the client token file %s: %w", real, err)
@@ -119,9 +124,12 @@ func (p *Proxy) clientTokenRefusal(r *http.Request) string {
 		return ""
 	}
 	got := r.Header.Values("Authorization")
-	want := "Bearer " + p.o.ClientToken
-	if len(got) == 1 && subtle.ConstantTimeCompare([]byte(got[0]), []byte(want)) == 1 {
-		return ""
+	if len(got) == 1 {
+		// The scheme is case-insensitive (RFC 9110, section 11.1).
+		scheme, token, _ := strings.Cut(got[0], " ")
+		if strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(token), []byte(p.o.ClientToken)) == 1 {
+			return ""
+		}
 	}
 	if len(got) == 0 {
 		return "the request carries no client token: send Authorization: Bearer and the content of the proxy's client token file"

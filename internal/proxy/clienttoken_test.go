@@ -26,6 +26,9 @@ func TestClientTokenFile(t *testing.T) {
 		{"group-readable (shared with a service's group): read", func(t *testing.T, dir string) string {
 			return write(t, filepath.Join(dir, "tok"), "0123456789abcdefXYZ", 0o640)
 		}, false, "0123456789abcdefXYZ", ""},
+		{"readable by every user", func(t *testing.T, dir string) string {
+			return write(t, filepath.Join(dir, "tok"), "0123456789abcdefXYZ", 0o644)
+		}, false, "", "the client token file DIR/tok is readable by every user (mode 0644); run chmod o-r DIR/tok"},
 		{"too short", func(t *testing.T, dir string) string { return write(t, filepath.Join(dir, "tok"), "short\n", 0o600) }, false, "",
 			"the client token file DIR/tok holds 5 characters; a client token has at least 16: remove the file and the proxy makes one"},
 		{"a space inside", func(t *testing.T, dir string) string {
@@ -101,6 +104,7 @@ func TestClientToken(t *testing.T) {
 		{"wrong", "Authorization: Bearer c1ient-token-0123456780\n", 401},
 		{"a prefix of it", "Authorization: Bearer c1ient-token\n", 401},
 		{"not a bearer", "Authorization: Basic " + client + "\n", 401},
+		{"bearer in lower case (the scheme is case-insensitive)", "Authorization: bearer " + client + "\n", 200},
 		{"twice", "Authorization: Bearer " + client + "\nAuthorization: Bearer " + client + "\n", 401},
 		{"right", "Authorization: Bearer " + client + "\n", 200},
 	} {

@@ -167,7 +167,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(sw, "monitor-token proxy: "+why, status)
 		return
 	}
-	if r.Method == http.MethodOptions {
+	if strings.EqualFold(r.Method, http.MethodOptions) {
 		answerOptions(sw)
 		p.o.Log("%s %s %d %s (answered by the proxy)", r.Method, r.URL.Path, sw.Code(), p.o.Now().Sub(start).Round(10*time.Microsecond))
 		return
