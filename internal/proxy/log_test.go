@@ -121,3 +121,44 @@ func TestLogSaysTheCallerWentAway(t *testing.T) {
 		}
 	}
 }
+
+// An interim answer (103 Early Hints) passes without the service's cookie
+// and CORS grant, the final answer still carries the security headers, and
+// the log says the final status.
+func TestInterimAnswers(t *testing.T) {
+	r := newLogRig(t, http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Link", "</style.css>; rel=preload")
+		w.Header().Set("Set-Cookie", "s=1")
+		w.Header().Set("Access-Control-Allow-Origin", "https://evil.example")
+		w.WriteHeader(http.StatusEarlyHints)
+		w.Header().Del("Link")
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<script>fetch('/api/teams')</script>")
+	}))
+	c, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /page HTTP/1.1\r\nHost: %s\r\n\r\n", r.addr)
+	br := bufio.NewReader(c)
+	early, err := http.ReadResponse(br, nil)
+	if err != nil || early.StatusCode != http.StatusEarlyHints {
+		t.Fatalf("first answer: %v %v", early, err)
+	}
+	if early.Header.Get("Set-Cookie") != "" || early.Header.Get("Access-Control-Allow-Origin") != "" || early.Header.Get("Link") == "" {
+		t.Errorf("103 headers: %v", early.Header)
+	}
+	final, err := http.ReadResponse(br, nil)
+	if err != nil || final.StatusCode != 200 {
+		t.Fatalf("final answer: %v %v", final, err)
+	}
+	io.Copy(io.Discard, final.Body)
+	if !strings.HasPrefix(final.Header.Get("Content-Security-Policy"), "sandbox;") || final.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		final.Header.Get("Set-Cookie") != "" || final.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("final headers: %v", final.Header)
+	}
+	if line := r.waitLog(t, "GET /page "); !strings.HasPrefix(line, "GET /page 200 ") {
+		t.Errorf("log %q, want 200", line)
+	}
+}

@@ -158,7 +158,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for _, h := range securityHeaders {
 		w.Header().Set(h[0], h[1])
 	}
-	sw := &statuswriter.Writer{ResponseWriter: w}
+	sw := &statuswriter.Writer{ResponseWriter: interimFilter{w}}
 	if status, why := p.refusal(r); why != "" {
 		p.o.Log("refused %s %s from %s: %s", r.Method, describeTarget(r), r.RemoteAddr, why)
 		if status == http.StatusUnauthorized {
@@ -203,6 +203,41 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(sw, r)
 }
 
+// stripServiceHeaders removes what the service may send and a caller of
+// the proxy must not get: CORS grants and cookies.
+func stripServiceHeaders(h http.Header) {
+	for name := range h {
+		if strings.HasPrefix(strings.ToLower(name), "access-control-") {
+			delete(h, name)
+		}
+	}
+	h.Del("Set-Cookie")
+	h.Del("Set-Cookie2")
+}
+
+// interimFilter strips an interim (1xx) answer ReverseProxy passes on of
+// the headers stripServiceHeaders strips from the final one: a 103 Early
+// Hints could carry a cookie or a CORS grant.
+type interimFilter struct{ http.ResponseWriter }
+
+func (w interimFilter) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		stripServiceHeaders(w.Header())
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush,
+// Hijack, deadlines).
+func (w interimFilter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Flush passes a flush on.
+func (w interimFilter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
 // limitBody gives r's body BodyTimeout to arrive: the connection's read
 // deadline, lifted once the body has been read to its end, so that the
 // answer, however slow the query, is not cut off by it.
@@ -238,13 +273,13 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // answer) and cookies (they would be the browser's for localhost, for
 // every local port). It notes the status for the log.
 func (p *Proxy) answered(resp *http.Response) error {
-	for name := range resp.Header {
-		if strings.HasPrefix(strings.ToLower(name), "access-control-") {
-			resp.Header.Del(name)
-		}
+	stripServiceHeaders(resp.Header)
+	// ReverseProxy clears the caller's header map after each 1xx it
+	// passes on, and with it what ServeHTTP set: set again here, on the
+	// answer it copies.
+	for _, h := range securityHeaders {
+		resp.Header.Set(h[0], h[1])
 	}
-	resp.Header.Del("Set-Cookie")
-	resp.Header.Del("Set-Cookie2")
 	if out, ok := resp.Request.Context().Value(outcomeKey{}).(*requestOutcome); ok {
 		out.status = resp.StatusCode
 	}

@@ -13,7 +13,9 @@ type Writer struct {
 }
 
 func (s *Writer) WriteHeader(code int) {
-	if s.Status == 0 {
+	// An interim answer (100 Continue, 103 Early Hints) comes before the
+	// status that counts; 101 ends the exchange, and counts.
+	if s.Status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		s.Status = code
 	}
 	s.ResponseWriter.WriteHeader(code)
