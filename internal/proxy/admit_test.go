@@ -132,3 +132,30 @@ func TestAcceptedHostsOnPort80(t *testing.T) {
 		t.Errorf("port 8001: %s, want %s", got, want)
 	}
 }
+
+// In IAM mode every fetch gives a new token, so a 401 the new one gets too
+// is what stops the renewals: 20 such 401s cost one renewal.
+func TestRefusedAfterRenewalIsNotRenewedAgain(t *testing.T) {
+	r := newRig(t, monitorapi.Credentials{Bearer: "iam-1", InstanceID: "guid-1"})
+	r.up.mu.Lock()
+	r.up.current = "refused-whatever-the-token"
+	r.up.mu.Unlock()
+	n := 0
+	r.src.mu.Lock()
+	r.src.up = &upstream{current: "iam-2"} // each renewal: a new token
+	r.src.mu.Unlock()
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	r.proxy.rp.Transport.(*authTransport).now = func() time.Time { return now }
+	for i := 0; i < 20; i++ {
+		if code, _ := r.raw(t, "GET /api/a HTTP/1.1\nHost: {addr}\n\n"); code != http.StatusUnauthorized {
+			t.Fatalf("request %d: %d, want the service's 401", i, code)
+		}
+		n++
+	}
+	if r.src.renewals != 1 {
+		t.Fatalf("%d renewals for %d 401s, want 1", r.src.renewals, n)
+	}
+	if seen := len(r.up.requests()); seen != 21 {
+		t.Errorf("the service saw %d requests, want 21 (20, and one retry)", seen)
+	}
+}

@@ -114,9 +114,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if fresh == creds {
 		// Not a reset: the service refuses this request with a token it
 		// still issues (a permission, not the credential).
-		t.mu.Lock()
-		t.sameUntil = t.now().Add(noRenewFor)
-		t.mu.Unlock()
+		t.holdOff()
 		t.log("%s %s: the service refused the token, and a new fetch gave the same one; 401s go to the caller for %s without another fetch", req.Method, req.URL.Path, noRenewFor)
 		return resp, nil
 	}
@@ -125,7 +123,22 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	again := req.Clone(ctx)
 	again.Body = replay()
 	setCredentials(again.Header, fresh)
-	return t.base.RoundTrip(again)
+	resp, err = t.base.RoundTrip(again)
+	if err == nil && resp.StatusCode == http.StatusUnauthorized {
+		// Refused with fresh credentials too: not the credential's fault.
+		// An IAM token is new on every fetch, so equality alone would
+		// never tell.
+		t.holdOff()
+		t.log("%s %s: the service refused the new token too; 401s go to the caller for %s without another fetch", req.Method, req.URL.Path, noRenewFor)
+	}
+	return resp, err
+}
+
+// holdOff stops renewals on a 401 for noRenewFor.
+func (t *authTransport) holdOff() {
+	t.mu.Lock()
+	t.sameUntil = t.now().Add(noRenewFor)
+	t.mu.Unlock()
 }
 
 // holdBody reads up to maxReplay bytes of the request body so it can be sent

@@ -85,7 +85,7 @@ func TestConnectionsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll := limitListener(l, 2)
+	ll := limitListener(l, 2, 2)
 	defer ll.Close()
 	accepted := make(chan net.Conn, 3)
 	go func() {
@@ -119,4 +119,97 @@ func TestConnectionsAreBounded(t *testing.T) {
 		t.Fatal("the third connection was not accepted after one closed")
 	}
 	second.Close()
+}
+
+// fakeRemote makes every accepted connection look as if it came from
+// another machine's address.
+type fakeRemote struct{ net.Listener }
+
+type fakeRemoteConn struct{ net.Conn }
+
+func (c fakeRemoteConn) RemoteAddr() net.Addr {
+	return &net.TCPAddr{IP: net.IPv4(198, 18, 0, 2), Port: 40000}
+}
+
+func (l fakeRemote) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return fakeRemoteConn{c}, nil
+}
+
+// One remote address gets at most perRemote connections; more are closed
+// at once, and do not wait for a slot.
+func TestConnectionsPerRemoteAddressAreBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll := limitListener(fakeRemote{l}, 10, 2)
+	defer ll.Close()
+	accepted := make(chan net.Conn, 10)
+	go func() {
+		for {
+			c, err := ll.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	var clients []net.Conn
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		clients = append(clients, c)
+	}
+	first := <-accepted
+	<-accepted
+	// The third is closed by the listener: its client reads EOF.
+	clients[2].SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := clients[2].Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("the third connection from one address: %v, want it closed", err)
+	}
+	select {
+	case <-accepted:
+		t.Fatal("a third connection from one address was accepted")
+	default:
+	}
+	first.Close()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case c := <-accepted:
+		c.Close()
+	case <-time.After(5 * time.Second):
+		t.Fatal("no connection accepted after one of the two closed")
+	}
+}
+
+// A refused request closes its connection: refused callers hold no slot.
+func TestRefusedRequestClosesTheConnection(t *testing.T) {
+	r := newRig(t, monitorapi.Credentials{Bearer: "mon-1"})
+	c, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET /api/x HTTP/1.1\r\nHost: evil.example\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusForbidden || !resp.Close {
+		t.Fatalf("%v %v: want 403 with Connection: close", resp, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("after the refusal: %v, want the connection closed", err)
+	}
 }

@@ -161,6 +161,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sw := &statuswriter.Writer{ResponseWriter: interimFilter{w}}
 	if status, why := p.refusal(r); why != "" {
 		p.o.Log("refused %s %s from %s: %s", r.Method, describeTarget(r), r.RemoteAddr, why)
+		// A refused caller keeps no connection: held open, refused
+		// connections would fill the bound on open ones.
+		w.Header().Set("Connection", "close")
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="monitor-token proxy"`)
 		}

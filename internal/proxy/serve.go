@@ -70,6 +70,11 @@ type ServeOptions struct {
 // file descriptors a process gets.
 const DefaultMaxConns = 512
 
+// maxConnsPerRemote bounds the connections of one address of another
+// machine (--allow-remote): a Grafana keeps a few, and one address cannot
+// fill DefaultMaxConns.
+const maxConnsPerRemote = 32
+
 // Serve runs the proxy until ctx ends, then stops taking connections and
 // lets the requests in flight finish for up to o.Drain; cutOff says that
 // some were still running then, and were cut off. Before it listens it
@@ -99,7 +104,7 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 		o.MaxConns = DefaultMaxConns
 	}
 	// Outside the peer check: a refused connection never holds a slot.
-	l = limitListener(l, o.MaxConns)
+	l = limitListener(l, o.MaxConns, maxConnsPerRemote)
 	srv := &http.Server{
 		Handler: New(Options{
 			Upstream:    o.Upstream,
