@@ -12,16 +12,30 @@ import (
 // most perRemote of them, so that one remote address cannot hold them all;
 // its next connection is closed at once.
 func limitListener(l net.Listener, n, perRemote int) net.Listener {
-	return &limitedListener{Listener: l, slots: make(chan struct{}, n), perRemote: perRemote, open: map[netip.Addr]int{}}
+	return newConnLimiter(n, perRemote).listener(l)
 }
 
-type limitedListener struct {
-	net.Listener
+// connLimiter is the bound shared by the listeners of one proxy (its
+// loopback addresses of both families).
+type connLimiter struct {
 	slots     chan struct{}
 	perRemote int
 
 	mu   sync.Mutex
 	open map[netip.Addr]int // connections open, by remote address
+}
+
+func newConnLimiter(n, perRemote int) *connLimiter {
+	return &connLimiter{slots: make(chan struct{}, n), perRemote: perRemote, open: map[netip.Addr]int{}}
+}
+
+func (c *connLimiter) listener(l net.Listener) net.Listener {
+	return &limitedListener{Listener: l, connLimiter: c}
+}
+
+type limitedListener struct {
+	net.Listener
+	*connLimiter
 }
 
 func (l *limitedListener) Accept() (net.Conn, error) {

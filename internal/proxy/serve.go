@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -92,19 +93,23 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	if _, err := o.Source.Current(ctx); err != nil {
 		return false, err
 	}
-	listenOn := netip.AddrPortFrom(o.Addr.Addr().Unmap(), o.Addr.Port())
-	l, err := net.Listen(network(listenOn), listenOn.String())
+	raw, err := listenAll(netip.AddrPortFrom(o.Addr.Addr().Unmap(), o.Addr.Port()))
 	if err != nil {
-		return false, fmt.Errorf("proxy: cannot listen on %s: %w; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)", o.Addr, unwrapOpError(err))
+		return false, err
 	}
-	l = Listen(l, o.AllowedUIDs, o.AllowRemote, func(peer, why string) {
-		o.Log("refused a connection from %s: %s", peer, why)
-	})
 	if o.MaxConns == 0 {
 		o.MaxConns = DefaultMaxConns
 	}
-	// Outside the peer check: a refused connection never holds a slot.
-	l = limitListener(l, o.MaxConns, maxConnsPerRemote)
+	limit := newConnLimiter(o.MaxConns, maxConnsPerRemote)
+	listeners := make([]net.Listener, len(raw))
+	for i, l := range raw {
+		l = Listen(l, o.AllowedUIDs, o.AllowRemote, func(peer, why string) {
+			o.Log("refused a connection from %s: %s", peer, why)
+		})
+		// Outside the peer check: a refused connection never holds a slot.
+		listeners[i] = limit.listener(l)
+	}
+	l := listeners[0]
 	srv := &http.Server{
 		Handler: New(Options{
 			Upstream:    o.Upstream,
@@ -136,8 +141,10 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 			o.Warn(errors.New("on this system every local user can reach a loopback port, and so this proxy"))
 		}
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(l) }()
+	served := make(chan error, len(listeners))
+	for _, l := range listeners {
+		go func() { served <- srv.Serve(l) }()
+	}
 	select {
 	case err := <-served:
 		return false, fmt.Errorf("proxy: %w", err)
@@ -150,6 +157,47 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// listenAll listens on addr and, when addr is loopback, on the other
+// family's loopback address at the same port: a client asked for
+// http://localhost:PORT may try ::1 first (glibc orders it before
+// 127.0.0.1 for "localhost"), and another local user holding [::1]:PORT
+// would get its requests, client token and all. Where the other address
+// cannot be had because the system has none (no IPv6), there is nothing to
+// hold; where another program holds it, the proxy does not start.
+func listenAll(addr netip.AddrPort) ([]net.Listener, error) {
+	for try := 0; ; try++ {
+		first, err := net.Listen(network(addr), addr.String())
+		if err != nil {
+			return nil, fmt.Errorf("proxy: cannot listen on %s: %w; pick another port with --listen 127.0.0.1:PORT (port 0 picks a free one)", addr, unwrapOpError(err))
+		}
+		if !addr.Addr().IsLoopback() {
+			return []net.Listener{first}, nil
+		}
+		other := netip.IPv6Loopback()
+		if addr.Addr().Is6() {
+			other = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		}
+		port := first.Addr().(*net.TCPAddr).Port
+		twin := netip.AddrPortFrom(other, uint16(port))
+		second, err := net.Listen(network(twin), twin.String())
+		switch {
+		case err == nil:
+			return []net.Listener{first, second}, nil
+		case !errors.Is(err, syscall.EADDRINUSE):
+			// No such address here (EADDRNOTAVAIL, EAFNOSUPPORT): no one
+			// else can listen on it either.
+			return []net.Listener{first}, nil
+		case addr.Port() == 0 && try < 5:
+			// A free port for one family was taken in the other: pick
+			// again.
+			first.Close()
+			continue
+		}
+		first.Close()
+		return nil, fmt.Errorf("proxy: %s is taken by another program, and a client that resolves localhost to %s would reach it instead of the proxy; free it, or pick another port with --listen 127.0.0.1:PORT", twin, other)
+	}
 }
 
 // network is the one family addr listens on: "0.0.0.0:P" means IPv4 only

@@ -288,3 +288,39 @@ func TestServeRefusesOtherUsers(t *testing.T) {
 		t.Fatalf("events %q; want a refusal that names this process's uid", ev)
 	}
 }
+
+// A proxy on 127.0.0.1:P holds [::1]:P too, where the system has IPv6
+// loopback: a client that resolves localhost to ::1 reaches the proxy, not
+// whoever else could listen there.
+func TestServeHoldsBothLoopbacks(t *testing.T) {
+	probe, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback on this machine: nothing to hold")
+	}
+	probe.Close()
+	up := &upstream{current: "mon-1"}
+	s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}, up: up}, ServeOptions{AllowedUIDs: []uint32{uint32(os.Getuid())}})
+	_, port, _ := net.SplitHostPort(s.addr)
+	code, _, err := get(t, "[::1]:"+port, "/api/x")
+	if err != nil || code != 200 {
+		t.Fatalf("GET [::1]:%s = %d, %v; want the proxy's 200", port, code, err)
+	}
+}
+
+// Another program on [::1]:P stops a proxy asked for 127.0.0.1:P.
+func TestServeRefusesATakenTwin(t *testing.T) {
+	squatter, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skip("no IPv6 loopback on this machine: nothing to hold")
+	}
+	defer squatter.Close()
+	_, port, _ := net.SplitHostPort(squatter.Addr().String())
+	up := &upstream{current: "mon-1"}
+	s := startServe(t, up, &source{creds: monitorapi.Credentials{Bearer: "mon-1"}, up: up},
+		ServeOptions{Addr: netip.MustParseAddrPort("127.0.0.1:" + port), AllowedUIDs: []uint32{uint32(os.Getuid())}})
+	<-s.done
+	want := "proxy: [::1]:" + port + " is taken by another program, and a client that resolves localhost to ::1 would reach it instead of the proxy; free it, or pick another port with --listen 127.0.0.1:PORT"
+	if s.err == nil || s.err.Error() != want {
+		t.Fatalf("Serve = %v, want %q", s.err, want)
+	}
+}
