@@ -67,7 +67,7 @@ func (l *ownerListener) refusal(conn net.Conn) string {
 	case !local:
 		// Another machine, admitted: the client token guards it.
 		return ""
-	case s.state != tcpEstablished:
+	case s.state != tcpEstablished && !(halfClosed(s.state) && s.inode != 0):
 		// A client that sends and closes at once leaves a socket with no
 		// process behind it. Once it reaches FIN-WAIT-2 the kernel keeps
 		// only a minimal socket without an owner (tcp_time_wait in
@@ -83,7 +83,10 @@ func (l *ownerListener) refusal(conn net.Conn) string {
 
 // peerSocket is what the kernel says of the client's end of a connection.
 type peerSocket struct {
-	uid   uint32
+	uid uint32
+	// inode is the socket's inode, 0 when no process holds it any more
+	// (it was closed): only then may the kernel's uid be a placeholder.
+	inode uint32
 	state tcpState
 }
 
@@ -92,7 +95,19 @@ type peerSocket struct {
 // column of /proc/net/tcp give.
 type tcpState uint8
 
-const tcpEstablished tcpState = 1
+const (
+	tcpEstablished tcpState = 1
+	tcpFinWait1    tcpState = 4
+	tcpFinWait2    tcpState = 5
+	tcpCloseWait   tcpState = 8
+)
+
+// halfClosed says whether a socket in state s may still be held by the
+// process that opened it, after shutdown(SHUT_WR) (nc -N, socat): its own
+// end is closing, the connection still carries the answer.
+func halfClosed(s tcpState) bool {
+	return s == tcpFinWait1 || s == tcpFinWait2 || s == tcpCloseWait
+}
 
 var tcpStateNames = [...]string{
 	1:  "ESTABLISHED",

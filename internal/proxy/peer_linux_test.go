@@ -120,15 +120,15 @@ func TestPeerOwnerOfOwnConnection(t *testing.T) {
 			proxyEnd, _ := addrPort(accepted.LocalAddr())
 			for _, lk := range lookups {
 				s, found, err := lk.find(peer, proxyEnd)
-				if err != nil || !found || s != me {
+				if err != nil || !found || !sameOwner(s, me) {
 					t.Errorf("%s: %+v, %v, %v; want %+v", lk.name, s, found, err, me)
 				}
 			}
 			s, local, err := peerOwner(accepted)
-			if err != nil || !local || s != me {
+			if err != nil || !local || !sameOwner(s, me) {
 				t.Errorf("peerOwner = %+v, %v, %v; want %+v", s, local, err, me)
 			}
-			if s, local, err := procOwner(accepted); err != nil || !local || s != me {
+			if s, local, err := procOwner(accepted); err != nil || !local || !sameOwner(s, me) {
 				t.Errorf("peerOwner from /proc = %+v, %v, %v; want %+v", s, local, err, me)
 			}
 		})
@@ -176,15 +176,15 @@ func TestPeerOwnerLinkLocal(t *testing.T) {
 	me := peerSocket{uid: uint32(os.Getuid()), state: tcpEstablished}
 	for _, lk := range lookups {
 		s, found, err := lk.find(peer, proxyEnd)
-		if err != nil || !found || s != me {
+		if err != nil || !found || !sameOwner(s, me) {
 			t.Errorf("%s: %+v, %v, %v; want %+v", lk.name, s, found, err, me)
 		}
 	}
 	s, local, err := peerOwner(accepted)
-	if err != nil || !local || s != me {
+	if err != nil || !local || !sameOwner(s, me) {
 		t.Errorf("peerOwner = %+v, %v, %v; want %+v, local", s, local, err, me)
 	}
-	if s, local, err := procOwner(accepted); err != nil || !local || s != me {
+	if s, local, err := procOwner(accepted); err != nil || !local || !sameOwner(s, me) {
 		t.Errorf("peerOwner from /proc = %+v, %v, %v; want %+v, local", s, local, err, me)
 	}
 }
@@ -448,6 +448,34 @@ func TestOwnerListenerAdmitsRemoteOnlyWhenAllowed(t *testing.T) {
 		l.Close()
 		if ok != remote || (!remote && len(refusals) != 1) {
 			t.Errorf("remote %v: admitted %v, refusals %q", remote, ok, refusals)
+		}
+	}
+}
+
+// sameOwner compares a live socket with want by uid and state; its inode
+// is whatever the kernel gave it, and must be there (a process holds it).
+func sameOwner(got, want peerSocket) bool {
+	return got.uid == want.uid && got.state == want.state && got.inode != 0
+}
+
+// A half-closed client (shutdown(SHUT_WR), as nc -N does) is still held by
+// its process: admitted. A closed one (inode 0) is not, whatever its uid.
+func TestHalfClosedClients(t *testing.T) {
+	for _, tt := range []struct {
+		s    peerSocket
+		want string
+	}{
+		{peerSocket{uid: 1000, inode: 42, state: tcpFinWait1}, ""},
+		{peerSocket{uid: 1000, inode: 42, state: tcpFinWait2}, ""},
+		{peerSocket{uid: 1000, inode: 42, state: tcpCloseWait}, ""},
+		{peerSocket{uid: 0, inode: 0, state: tcpFinWait2}, "the client's socket is FIN-WAIT-2, not ESTABLISHED: a connection closed before it was accepted has no owner that can be told"},
+		{peerSocket{uid: 1000, inode: 0, state: tcpFinWait1}, "the client's socket is FIN-WAIT-1, not ESTABLISHED: a connection closed before it was accepted has no owner that can be told"},
+		{peerSocket{uid: 1000, inode: 42, state: 6}, "the client's socket is TIME-WAIT, not ESTABLISHED: a connection closed before it was accepted has no owner that can be told"},
+		{peerSocket{uid: 65534, inode: 42, state: tcpFinWait2}, "it comes from a process of another user (uid 65534)"},
+	} {
+		l := &ownerListener{allowed: []uint32{1000}, owner: func(net.Conn) (peerSocket, bool, error) { return tt.s, true, nil }}
+		if got := l.refusal(nil); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.s, got, tt.want)
 		}
 	}
 }

@@ -154,7 +154,15 @@ func parseSocketLine(line []byte) (socketEntry, error) {
 	if err != nil {
 		return socketEntry{}, errTableFormat
 	}
-	return socketEntry{local: local, remote: remote, socket: peerSocket{uid: uint32(uid), state: tcpState(state)}}, nil
+	// The inode column (the tenth) is 0 for a socket no process holds; a
+	// table without it reads as that, which refuses all but ESTABLISHED.
+	var inode uint64
+	if len(f) >= 10 {
+		if inode, err = strconv.ParseUint(string(f[9]), 10, 32); err != nil {
+			return socketEntry{}, errTableFormat
+		}
+	}
+	return socketEntry{local: local, remote: remote, socket: peerSocket{uid: uint32(uid), inode: uint32(inode), state: tcpState(state)}}, nil
 }
 
 // parseHexAddrPort parses "0100007F:1F41" (IPv4) or 32 hex digits and a

@@ -37,7 +37,7 @@ func TestFindSocket(t *testing.T) {
 		t.Skip("the sample tables are a little-endian kernel's")
 	}
 	ap := netip.MustParseAddrPort
-	est := func(uid uint32) peerSocket { return peerSocket{uid: uid, state: tcpEstablished} }
+	est := func(uid, inode uint32) peerSocket { return peerSocket{uid: uid, inode: inode, state: tcpEstablished} }
 	tests := []struct {
 		name          string
 		table         string
@@ -46,19 +46,19 @@ func TestFindSocket(t *testing.T) {
 		socket        peerSocket
 		found         bool
 	}{
-		{"IPv4 client of another user", sampleTCP, false, ap("127.0.0.1:36820"), ap("127.0.0.1:33883"), est(65534), true},
-		{"IPv4 accepted end", sampleTCP, false, ap("127.0.0.1:33883"), ap("127.0.0.1:36820"), est(1000), true},
+		{"IPv4 client of another user", sampleTCP, false, ap("127.0.0.1:36820"), ap("127.0.0.1:33883"), est(65534, 154051), true},
+		{"IPv4 accepted end", sampleTCP, false, ap("127.0.0.1:33883"), ap("127.0.0.1:36820"), est(1000, 154052), true},
 		{"IPv4 closed client: TIME-WAIT, uid 0", sampleTCP, false, ap("127.0.0.1:58266"), ap("127.0.0.1:37337"), peerSocket{uid: 0, state: 6}, true},
 		{"IPv4 no such connection", sampleTCP, false, ap("127.0.0.1:36821"), ap("127.0.0.1:33883"), peerSocket{}, false},
 		{"IPv4 right ports, other address", sampleTCP, false, ap("127.0.0.2:36820"), ap("127.0.0.1:33883"), peerSocket{}, false},
-		{"IPv6 client", sampleTCP6, true, ap("[::1]:40196"), ap("[::1]:56913"), est(1001), true},
-		{"IPv6 client with a zone", sampleTCP6, true, ap("[::1%lo]:40196"), ap("[::1]:56913"), est(1001), true},
+		{"IPv6 client", sampleTCP6, true, ap("[::1]:40196"), ap("[::1]:56913"), est(1001, 154054), true},
+		{"IPv6 client with a zone", sampleTCP6, true, ap("[::1%lo]:40196"), ap("[::1]:56913"), est(1001, 154054), true},
 		{"IPv6 address asked in the IPv4 table", sampleTCP, false, ap("[::1]:40196"), ap("[::1]:56913"), peerSocket{}, false},
-		{"IPv4-mapped in tcp6 matches the IPv4 address", sampleTCP6, true, ap("127.0.0.1:33883"), ap("127.0.0.1:36864"), est(1002), true},
-		{"IPv4 asked as mapped", sampleTCP, false, ap("[::ffff:127.0.0.1]:36820"), ap("[::ffff:127.0.0.1]:33883"), est(65534), true},
+		{"IPv4-mapped in tcp6 matches the IPv4 address", sampleTCP6, true, ap("127.0.0.1:33883"), ap("127.0.0.1:36864"), est(1002, 154056), true},
+		{"IPv4 asked as mapped", sampleTCP, false, ap("[::ffff:127.0.0.1]:36820"), ap("[::ffff:127.0.0.1]:33883"), est(65534, 154051), true},
 		{"header only", strings.SplitAfterN(sampleTCP, "\n", 2)[0], false, ap("127.0.0.1:36820"), ap("127.0.0.1:33883"), peerSocket{}, false},
 		{"empty", "", false, ap("127.0.0.1:36820"), ap("127.0.0.1:33883"), peerSocket{}, false},
-		{"broken lines are skipped, not fatal", "header\n   0: zz\n   1: 0100007F:8FD4 0100007F:845B 01 x x x uid\n" + strings.SplitN(sampleTCP, "\n", 2)[1], false, ap("127.0.0.1:36820"), ap("127.0.0.1:33883"), est(65534), true},
+		{"broken lines are skipped, not fatal", "header\n   0: zz\n   1: 0100007F:8FD4 0100007F:845B 01 x x x uid\n" + strings.SplitN(sampleTCP, "\n", 2)[1], false, ap("127.0.0.1:36820"), ap("127.0.0.1:33883"), est(65534, 154051), true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

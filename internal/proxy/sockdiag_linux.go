@@ -187,7 +187,7 @@ func parseSockDiagAnswer(b []byte, seq uint32) (sockDiagAnswer, error) {
 		return sockDiagAnswer{
 			src:    netip.AddrPortFrom(src, binary.BigEndian.Uint16(b[20:])),
 			dst:    netip.AddrPortFrom(dst, binary.BigEndian.Uint16(b[22:])),
-			socket: peerSocket{uid: ne.Uint32(b[80:]), state: tcpState(b[17])},
+			socket: peerSocket{uid: ne.Uint32(b[80:]), inode: ne.Uint32(b[84:]), state: tcpState(b[17])},
 		}, nil
 	}
 	return sockDiagAnswer{}, errSockDiagFormat

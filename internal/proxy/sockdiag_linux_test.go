@@ -129,10 +129,10 @@ func TestParseSockDiagAnswer(t *testing.T) {
 		src, dst netip.AddrPort
 		socket   peerSocket
 	}{
-		{"IPv4, uid 65534, ESTABLISHED", answerIPv4, 7, ap("127.0.0.1:42882"), ap("127.0.0.1:46595"), peerSocket{uid: 65534, state: tcpEstablished}},
-		{"IPv6, uid 1000, ESTABLISHED", answerIPv6, 7, ap("[::1]:57464"), ap("[::1]:33417"), peerSocket{uid: 1000, state: tcpEstablished}},
+		{"IPv4, uid 65534, ESTABLISHED", answerIPv4, 7, ap("127.0.0.1:42882"), ap("127.0.0.1:46595"), peerSocket{uid: 65534, inode: 322021, state: tcpEstablished}},
+		{"IPv6, uid 1000, ESTABLISHED", answerIPv6, 7, ap("[::1]:57464"), ap("[::1]:33417"), peerSocket{uid: 1000, inode: 322026, state: tcpEstablished}},
 		{"IPv4-mapped, uid 0, TIME-WAIT", answerMappedTimeWait, 7, ap("[::ffff:127.0.0.1]:42882"), ap("[::ffff:127.0.0.1]:46595"), peerSocket{uid: 0, state: 6}},
-		{"a buffer longer than the message", answerIPv4 + "deadbeef", 7, ap("127.0.0.1:42882"), ap("127.0.0.1:46595"), peerSocket{uid: 65534, state: tcpEstablished}},
+		{"a buffer longer than the message", answerIPv4 + "deadbeef", 7, ap("127.0.0.1:42882"), ap("127.0.0.1:46595"), peerSocket{uid: 65534, inode: 322021, state: tcpEstablished}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
