@@ -2,7 +2,9 @@ package proxy
 
 import (
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"path"
 	"strings"
 )
@@ -31,7 +33,7 @@ func (p *Proxy) refusal(r *http.Request) (status int, why string) {
 	case !p.hosts[strings.ToLower(r.Host)]:
 		// DNS rebinding: a page of another site whose name now resolves
 		// to 127.0.0.1 still says its own name in Host.
-		return http.StatusForbidden, fmt.Sprintf("the Host %q is not this proxy's address; use %s", r.Host, p.o.Hosts[0])
+		return http.StatusForbidden, fmt.Sprintf("the Host %q is not this proxy's address; %s", r.Host, p.hostHint())
 	}
 	if why := p.browserRefusal(r); why != "" {
 		return http.StatusForbidden, why
@@ -48,6 +50,20 @@ func (p *Proxy) refusal(r *http.Request) (status int, why string) {
 		return http.StatusForbidden, "/api/token is refused: the proxy lends the API, not the credential; run `monitor-token get` where you need the token itself"
 	}
 	return 0, ""
+}
+
+// hostHint says what Host to use: the listening address, or, for one that
+// names no host (0.0.0.0, [::]), how to add the name callers use.
+func (p *Proxy) hostHint() string {
+	if len(p.o.Hosts) == 0 {
+		return "start the proxy with --accept-host HOST:PORT"
+	}
+	if h, _, err := net.SplitHostPort(p.o.Hosts[0]); err == nil {
+		if a, err := netip.ParseAddr(h); err == nil && a.IsUnspecified() {
+			return "start the proxy with --accept-host and the HOST:PORT callers use"
+		}
+	}
+	return "use " + p.o.Hosts[0]
 }
 
 // browserRefusal is why r, sent by a web browser for a page of another

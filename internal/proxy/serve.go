@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -102,10 +103,9 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	}
 	limit := newConnLimiter(o.MaxConns, maxConnsPerRemote)
 	listeners := make([]net.Listener, len(raw))
+	refusals := &refusalLog{log: o.Log, now: time.Now}
 	for i, l := range raw {
-		l = Listen(l, o.AllowedUIDs, o.AllowRemote, func(peer, why string) {
-			o.Log("refused a connection from %s: %s", peer, why)
-		})
+		l = Listen(l, o.AllowedUIDs, o.AllowRemote, refusals.refused)
 		// Outside the peer check: a refused connection never holds a slot.
 		listeners[i] = limit.listener(l)
 	}
@@ -157,6 +157,41 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// refusalLog logs refused connections, at most refusalsPerSecond lines a
+// second: another user's connect loop must not flood the proxy's log. What
+// it leaves out is counted in the next line.
+type refusalLog struct {
+	log func(format string, a ...any)
+	now func() time.Time
+
+	mu      sync.Mutex
+	second  time.Time
+	lines   int
+	dropped int
+}
+
+const refusalsPerSecond = 10
+
+func (r *refusalLog) refused(peer, why string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := r.now().Truncate(time.Second)
+	if !now.Equal(r.second) {
+		r.second, r.lines = now, 0
+	}
+	if r.lines >= refusalsPerSecond {
+		r.dropped++
+		return
+	}
+	r.lines++
+	if r.dropped > 0 {
+		r.log("refused a connection from %s: %s (and %d more refused connections not logged)", peer, why, r.dropped)
+		r.dropped = 0
+		return
+	}
+	r.log("refused a connection from %s: %s", peer, why)
 }
 
 // listenAll listens on addr and, when addr is loopback, on the other

@@ -324,3 +324,36 @@ func TestServeRefusesATakenTwin(t *testing.T) {
 		t.Fatalf("Serve = %v, want %q", s.err, want)
 	}
 }
+
+// A flood of refused connections logs at most refusalsPerSecond lines a
+// second; the next line says how many it left out.
+func TestRefusalLogIsBounded(t *testing.T) {
+	var lines []string
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	r := &refusalLog{log: func(f string, a ...any) { lines = append(lines, fmt.Sprintf(f, a...)) }, now: func() time.Time { return now }}
+	for i := 0; i < 400; i++ {
+		r.refused("127.0.0.1:1", "it comes from a process of another user (uid 65534)")
+	}
+	if len(lines) != refusalsPerSecond {
+		t.Fatalf("%d lines for 400 refusals in one second, want %d", len(lines), refusalsPerSecond)
+	}
+	now = now.Add(time.Second)
+	r.refused("127.0.0.1:2", "x")
+	if want := "refused a connection from 127.0.0.1:2: x (and 390 more refused connections not logged)"; lines[len(lines)-1] != want {
+		t.Fatalf("next second: %q, want %q", lines[len(lines)-1], want)
+	}
+}
+
+// On 0.0.0.0 the refusal of a Host says how to add one, not to use
+// 0.0.0.0.
+func TestHostHint(t *testing.T) {
+	for hosts, want := range map[string]string{
+		"127.0.0.1:8001": "use 127.0.0.1:8001",
+		"0.0.0.0:8001":   "start the proxy with --accept-host and the HOST:PORT callers use",
+		"[::]:8001":      "start the proxy with --accept-host and the HOST:PORT callers use",
+	} {
+		if got := (&Proxy{o: Options{Hosts: []string{hosts}}}).hostHint(); got != want {
+			t.Errorf("%s: %q, want %q", hosts, got, want)
+		}
+	}
+}
