@@ -33,14 +33,16 @@ func (e *Emulator) controlUpgrade(w http.ResponseWriter, r *http.Request) {
 	if _, ok := e.dataScope(w, r); !ok {
 		return
 	}
-	hj, ok := w.(http.Hijacker)
-	if !ok {
+	if r.ProtoMajor != 1 {
 		// HTTP/2 has no upgrade (RFC 9113, section 8.6).
 		controlError(w, http.StatusHTTPVersionNotSupported, fmt.Errorf("an upgrade needs HTTP/1.1"))
 		return
 	}
-	conn, buf, err := hj.Hijack()
+	// Through a ResponseController, which unwraps a logging writer
+	// (cmd/monitor-emulator's) down to the connection.
+	conn, buf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
+		controlError(w, http.StatusHTTPVersionNotSupported, fmt.Errorf("an upgrade needs HTTP/1.1: %w", err))
 		return
 	}
 	defer conn.Close()
