@@ -29,6 +29,8 @@ func TestRunExec(t *testing.T) {
 	}{
 		{"the token in the variables", []string{"sh", "-c", `printf '%s %s %s\n' "$SYSDIG_MONITOR_URL" "$SYSDIG_MONITOR_API_TOKEN" "$SDC_TOKEN"`},
 			"{URL} {TOKEN} {TOKEN}\n", "", "", 0},
+		{"sdcclient's and sysdig-mcp-server's names", []string{"sh", "-c", `printf '%s %s %s %s\n' "$SDC_MONITOR_URL" "$SDC_MONITOR_TOKEN" "$SYSDIG_MCP_API_HOST" "$SYSDIG_MCP_API_TOKEN"`},
+			"{URL} {TOKEN} {URL} {TOKEN}\n", "", "", 0},
 		{"its exit status is ours", []string{"sh", "-c", "exit 7"}, "", "", "exit status 7", 7},
 		{"not found", []string{"no-such-command-here"}, "", "", "exec: no-such-command-here: command not found", 127},
 	} {

@@ -32,7 +32,8 @@ func TestRunGet(t *testing.T) {
 		{"token", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token"}, "{TOKEN}\n", "", ""},
 		{"header", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "header"}, "Authorization: Bearer {TOKEN}\n", "", ""},
 		{"env", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "env"},
-			"export SYSDIG_MONITOR_URL='{URL}'\nexport SYSDIG_MONITOR_API_TOKEN='{TOKEN}'\nexport SDC_URL='{URL}'\nexport SDC_TOKEN='{TOKEN}'\n", "", ""},
+			"export SYSDIG_MONITOR_URL='{URL}'\nexport SYSDIG_MONITOR_API_TOKEN='{TOKEN}'\nexport SDC_URL='{URL}'\nexport SDC_TOKEN='{TOKEN}'\n" +
+				"export SDC_MONITOR_URL='{URL}'\nexport SDC_MONITOR_TOKEN='{TOKEN}'\nexport SYSDIG_MCP_API_HOST='{URL}'\nexport SYSDIG_MCP_API_TOKEN='{TOKEN}'\n", "", ""},
 		{"json", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "json"},
 			"{\n  \"token\": \"{TOKEN}\",\n  \"endpoint\": \"{URL}\",\n  \"instance_id\": \"{INSTANCE}\",\n  \"team_id\": \"\",\n  \"profile\": \"p\",\n  \"cached\": true,\n  \"auth\": \"token\"\n}\n", "", ""},
 		{"refresh after a reset", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Refresh: true}, "{TOKEN}\n", "", ""},

@@ -106,14 +106,18 @@ func writeIndentedJSON(w io.Writer, v any) error {
 }
 
 // envVars are the variables existing tools read (docs/protocol.md,
-// "Environment variables of other tools"): Sysdig's Terraform provider and
-// the Sysdig Python client and scripts.
+// "Environment variables of other tools"): Sysdig's Terraform provider,
+// the Sysdig Python client and scripts, sdcclient (the Sysdig CLI) and
+// sysdig-mcp-server.
 func envVars(o tokenOutput) [][2]string {
 	if o.Auth == config.AuthWord(config.AuthIAM) {
 		// An IAM_ONLY instance has no Monitor API token: the variables of
 		// IBM mode, and the IAM token under a name of our own (no tool
 		// reads an IAM token from the environment under a common name;
 		// SYSDIG_MONITOR_API_TOKEN would be taken for a Monitor token).
+		// sdcclient and sysdig-mcp-server send no IBMInstanceID, so they
+		// get nothing here: only the proxy can serve them such an
+		// instance.
 		vars := [][2]string{
 			{"SYSDIG_MONITOR_URL", o.Endpoint},
 			{"SDC_URL", o.Endpoint},
@@ -131,6 +135,10 @@ func envVars(o tokenOutput) [][2]string {
 		{"SYSDIG_MONITOR_API_TOKEN", o.Token},
 		{"SDC_URL", o.Endpoint},
 		{"SDC_TOKEN", o.Token},
+		{"SDC_MONITOR_URL", o.Endpoint},
+		{"SDC_MONITOR_TOKEN", o.Token},
+		{"SYSDIG_MCP_API_HOST", o.Endpoint},
+		{"SYSDIG_MCP_API_TOKEN", o.Token},
 	}
 	if o.TeamID != "" {
 		vars = append(vars, [2]string{"SYSDIG_MONITOR_TEAM_ID", o.TeamID})
