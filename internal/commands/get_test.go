@@ -3,15 +3,25 @@ package commands
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestNewGetCmd(t *testing.T) {
 	checkParse(t, newGetCmd, []parseCase[GetOptions]{
-		{nil, GetOptions{Flags: FlagValues{}, Format: "token"}, ""},
-		{[]string{"--profile", "ci", "--format", "json"}, GetOptions{Flags: FlagValues{"profile": "ci"}, Format: "json"}, ""},
-		{[]string{"--format=header", "--refresh"}, GetOptions{Flags: FlagValues{}, Format: "header", Refresh: true}, ""},
-		{[]string{"--verify", "--format", "env"}, GetOptions{Flags: FlagValues{}, Format: "env", Verify: true}, ""},
-		{[]string{"--profile="}, GetOptions{Flags: FlagValues{"profile": ""}, Format: "token"}, ""},
+		{nil, GetOptions{Flags: FlagValues{}, Format: "token", FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
+		{[]string{"--profile", "ci", "--format", "json"}, GetOptions{Flags: FlagValues{"profile": "ci"}, Format: "json", FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
+		{[]string{"--format=header", "--refresh"}, GetOptions{Flags: FlagValues{}, Format: "header", Refresh: true, FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
+		{[]string{"--verify", "--format", "env"}, GetOptions{Flags: FlagValues{}, Format: "env", Verify: true, FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
+		{[]string{"--profile="}, GetOptions{Flags: FlagValues{"profile": ""}, Format: "token", FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
+		{[]string{"--output", "/run/t", "--file-mode", "0640", "--watch", "--check-every", "1s"},
+			GetOptions{Flags: FlagValues{}, Format: "token", Output: "/run/t", FileMode: 0o640, Watch: true, CheckEvery: time.Second}, ""},
+		{[]string{"--output", "/run/t", "--format", "header"}, GetOptions{Flags: FlagValues{}, Format: "header", Output: "/run/t", FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
+		{[]string{"--output", ""}, GetOptions{}, "get: --output is empty; give the file the token goes to"},
+		{[]string{"--watch"}, GetOptions{}, "get: --file-mode, --watch and --check-every go with --output FILE"},
+		{[]string{"--file-mode", "0640"}, GetOptions{}, "get: --file-mode, --watch and --check-every go with --output FILE"},
+		{[]string{"--output", "/run/t", "--check-every", "1m"}, GetOptions{}, "get: --check-every goes with --watch"},
+		{[]string{"--output", "/run/t", "--watch", "--check-every", "10ms"}, GetOptions{}, "get: --check-every 10ms is shorter than 1s; give 1s or more (default 5m)"},
+		{[]string{"--output", "/run/t", "--file-mode", "0644"}, GetOptions{}, `get: unknown --file-mode "0644"; use 0600 or 0640`},
 		{[]string{"--format", "yaml"}, GetOptions{}, `get: unknown --format "yaml"; use token, header, json or env`},
 		{[]string{"--refresh", "--verify"}, GetOptions{}, "get: give --refresh or --verify, not both"},
 		{[]string{"extra"}, GetOptions{}, `get: unexpected argument "extra" (flags go before arguments; this command takes none)`},

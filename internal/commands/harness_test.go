@@ -185,3 +185,8 @@ func (r *testRun) check(name string, err error, wantStdout, wantStderr, wantErr 
 		r.t.Errorf("%s: stderr %q, want %q", name, got, want)
 	}
 }
+
+// faultStatus is an emulator fault answering status, times times.
+func faultStatus(status, times int) emulator.Fault {
+	return emulator.Fault{Status: status, Times: times}
+}

@@ -1,0 +1,156 @@
+package commands
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// --output writes the format to the file, replaced whole (a new inode),
+// with its mode, and says so without the token.
+func TestRunGetOutput(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "token")
+	os.WriteFile(path, []byte("old\n"), 0o600)
+	for _, tt := range []struct {
+		name       string
+		opts       GetOptions
+		wantFile   string
+		wantMode   os.FileMode
+		wantStderr string
+		wantErr    string
+	}{
+		{"token, 0600", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600}, "{TOKEN}\n", 0o600,
+			"Wrote the token of profile \"p\" to " + path + " (mode 0600).\n", ""},
+		{"header, 0640", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "header", Output: path, FileMode: 0o640}, "Authorization: Bearer {TOKEN}\n", 0o640,
+			"Wrote the token of profile \"p\" to " + path + " (mode 0640).\n", ""},
+		{"a directory that is not there", GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: filepath.Join(dir, "no", "token"), FileMode: 0o600}, "", 0, "",
+			"get --output: the directory " + filepath.Join(dir, "no") + " does not exist; create it first"},
+	} {
+		before := inode(t, path)
+		err := runGet(t.Context(), r.factory(), tt.opts)
+		r.check(tt.name, err, "", tt.wantStderr, tt.wantErr)
+		if tt.wantErr != "" {
+			continue
+		}
+		b, _ := os.ReadFile(path)
+		if string(b) != r.expand(tt.wantFile) {
+			t.Errorf("%s: file %q, want %q", tt.name, b, r.expand(tt.wantFile))
+		}
+		if fi, _ := os.Stat(path); fi.Mode().Perm() != tt.wantMode {
+			t.Errorf("%s: mode %04o, want %04o", tt.name, fi.Mode().Perm(), tt.wantMode)
+		}
+		// The temporary file is made while the old one still exists, so
+		// a replaced file never has the old one's inode.
+		if inode(t, path) == before {
+			t.Errorf("%s: the file was rewritten in place, not replaced", tt.name)
+		}
+		if strings.Contains(r.stderr.String(), r.token()) {
+			t.Errorf("%s: stderr shows the token", tt.name)
+		}
+	}
+}
+
+// A directory others can write (and not sticky) is refused: whoever can
+// write there could swap the file.
+func TestRunGetOutputRefusesAnOpenDirectory(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	open := filepath.Join(t.TempDir(), "open")
+	os.Mkdir(open, 0o777)
+	os.Chmod(open, 0o777)
+	err := runGet(t.Context(), r.factory(), GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: filepath.Join(open, "token"), FileMode: 0o600})
+	want := "the directory " + open + " above the token file is writable by group or others (mode 0777) without the sticky bit; run chmod go-w " + open + ", or give --output a path in a directory of yours that only you and root can write"
+	if errText(err) != want {
+		t.Fatalf("error %q, want %q", errText(err), want)
+	}
+	if _, err := os.Stat(filepath.Join(open, "token")); err == nil {
+		t.Fatal("the token was written into a directory others can write")
+	}
+}
+
+// --watch: a reset in the service is in the file within a check, said on
+// one line without the token; the end of the context ends the watch, which
+// returns nil.
+func TestWatchSeesAReset(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	path := filepath.Join(t.TempDir(), "token")
+	f := r.factory()
+	stderr := &lockedBuffer{}
+	f.Stderr = stderr
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: 20 * time.Millisecond})
+	}()
+	waitFor(t, func() bool { b, _ := os.ReadFile(path); return string(b) == r.token()+"\n" })
+	old := r.token()
+	r.emu.ResetMonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
+	waitFor(t, func() bool { b, _ := os.ReadFile(path); return string(b) == r.token()+"\n" })
+	waitFor(t, func() bool { return strings.Contains(stderr.String(), "updated (reset detected)") })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("watch: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch did not end with its context")
+	}
+	out := stderr.String()
+	want := "monitor-token: watching the token of profile \"p\" in " + path + " (mode 0600); checks every 20ms\n" +
+		"monitor-token: token file " + path + " updated (reset detected)\n" +
+		"monitor-token: stopped watching " + path + "\n"
+	if out != want {
+		t.Errorf("stderr\n%s\nwant\n%s", out, want)
+	}
+	if strings.Contains(out, old) || strings.Contains(out, r.token()) {
+		t.Error("stderr shows a token")
+	}
+}
+
+// A failure keeps the last good file, says so, and backs off.
+func TestWatchKeepsTheFileOnAFailure(t *testing.T) {
+	r := newTestRun(t)
+	r.login("p", nil)
+	path := filepath.Join(t.TempDir(), "token")
+	f := r.factory()
+	stderr := &lockedBuffer{}
+	f.Stderr = stderr
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: 20 * time.Millisecond})
+	}()
+	waitFor(t, func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
+	good, _ := os.ReadFile(path)
+	r.emu.InjectFault("GET /api/token", faultStatus(503, 100))
+	r.emu.ResetMonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
+	waitFor(t, func() bool { return strings.Contains(stderr.String(), "kept as it was") })
+	if b, _ := os.ReadFile(path); string(b) != string(good) {
+		t.Errorf("the file changed after a failure: %q", b)
+	}
+	cancel()
+	<-done
+	if line := stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the cached token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; trying again in ") {
+		t.Errorf("stderr %q", line)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 5s")
+}
