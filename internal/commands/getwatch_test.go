@@ -154,3 +154,44 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 	t.Fatal("condition not met in 5s")
 }
+
+// When the next check comes: every checkEvery for a Monitor token; for an
+// IAM token, half of what is left, at least a second, at most checkEvery.
+func TestNextCheck(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	token := profileWithAuth("")
+	iam := profileWithAuth("iam")
+	for _, tt := range []struct {
+		name  string
+		iam   bool
+		until time.Duration // ExpiresAt - now; 0 for none
+		want  time.Duration
+	}{
+		{"Monitor token", false, 0, 5 * time.Minute},
+		{"IAM, 50 minutes left", true, 50 * time.Minute, 5 * time.Minute},
+		{"IAM, 4 minutes left", true, 4 * time.Minute, 2 * time.Minute},
+		{"IAM, 1 second left", true, time.Second, time.Second},
+		{"IAM, past its end", true, -time.Minute, time.Second},
+	} {
+		p := token
+		if tt.iam {
+			p = iam
+		}
+		tok := brokerToken(now, tt.until)
+		if got := nextCheck(p, tok, 5*time.Minute, now); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+// The back-off doubles from a second, stays within checkEvery, and keeps
+// at least half of its step (the jitter takes up to half off).
+func TestBackoff(t *testing.T) {
+	for n, step := range map[int]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 5: 32 * time.Second, 9: time.Minute, 40: time.Minute} {
+		for range 50 {
+			if got := backoff(n, time.Minute); got > step || got < step/2 || got < time.Second {
+				t.Fatalf("backoff(%d) = %s, want within [%s, %s]", n, got, step/2, step)
+			}
+		}
+	}
+}
