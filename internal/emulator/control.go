@@ -19,6 +19,7 @@ import (
 // and reset-token answers 204 without the new token.
 //
 //	GET  /_emulator/counts                           {"GET /api/token": 2, ...}
+//	GET  /_emulator/remote-write                     {"<BearerKey>": {"requests": 3, "samples": 1500}, ...}
 //	GET  /_emulator/requests                         [{"method","path","header","form","status","auth"}, ...]
 //	POST /_emulator/reset-counts                     204
 //	POST /_emulator/reset-token?instance=GUID&team=ID  204
@@ -70,6 +71,9 @@ var controlRoutes = map[string]controlHandler{
 	"response-headers": {http.MethodPost, (*Emulator).controlResponseHeaders},
 	// upgrade answers a protocol upgrade with 101, with the data route's credentials.
 	"upgrade": {http.MethodGet, (*Emulator).controlUpgrade},
+	// remote-write lists what the remote-write receiver accepted, by BearerKey: the hash
+	// stands for the token, which the control API never returns.
+	"remote-write": {http.MethodGet, (*Emulator).controlRemoteWrite},
 }
 
 // maxBulk bounds a bulk answer: enough for any measurement, not a way to fill a disk.
@@ -127,6 +131,14 @@ func (e *Emulator) controlCounts(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Unlock()
 	writeJSON(w, http.StatusOK, counts)
+}
+
+func (e *Emulator) controlRemoteWrite(w http.ResponseWriter, r *http.Request) {
+	if _, err := controlParams(r); err != nil {
+		controlError(w, http.StatusBadRequest, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e.RemoteWriteCounts())
 }
 
 func (e *Emulator) controlRequests(w http.ResponseWriter, r *http.Request) {

@@ -38,6 +38,7 @@ const (
 	// VpcInstanceAuthenticator calls (see vpc.go). They answer only after EnableVPC.
 	RouteVPCIdentityToken = "PUT /instance_identity/v1/token"
 	RouteVPCIAMToken      = "POST /instance_identity/v1/iam_token"
+	// RouteRemoteWrite, the Prometheus remote-write receiver, is in remotewrite.go.
 )
 
 // maxBodyBytes bounds every request body the emulator reads. An IAM token request is well
@@ -105,7 +106,9 @@ type Emulator struct {
 
 	counts   map[string]int
 	requests []*Request
-	faults   map[string][]*queuedFault
+	// remoteWrites counts accepted remote writes by BearerKey (remotewrite.go).
+	remoteWrites map[string]RemoteWriteCount
+	faults       map[string][]*queuedFault
 	// respHeaders go on every answer outside the control API (respheaders.go).
 	respHeaders http.Header
 }
@@ -144,6 +147,7 @@ func New() *Emulator {
 		profiles:       map[string]*TrustedProfile{},
 		identityTokens: map[string]time.Time{},
 		counts:         map[string]int{},
+		remoteWrites:   map[string]RemoteWriteCount{},
 		faults:         map[string][]*queuedFault{},
 	}
 }
@@ -330,11 +334,13 @@ func copyRequest(r *Request) Request {
 	return c
 }
 
-// ResetCounts clears the counts and the recorded requests. Injected faults stay queued.
+// ResetCounts clears the counts, the remote-write counts and the recorded requests. Injected
+// faults stay queued.
 func (e *Emulator) ResetCounts() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.counts = map[string]int{}
+	e.remoteWrites = map[string]RemoteWriteCount{}
 	e.requests = nil
 }
 
@@ -360,12 +366,17 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.route(sw, r, route, body, bodyErr)
 }
 
-// readBody reads at most maxBodyBytes of a request body; GET requests are not read.
+// readBody reads at most maxBodyBytes of a request body (maxRemoteWriteBytes on the
+// remote-write route, whose batches are larger); GET requests are not read.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return nil, nil
 	}
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	limit := int64(maxBodyBytes)
+	if r.URL.Path == pathRemoteWrite {
+		limit = maxRemoteWriteBytes
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 }
 
 // arrive counts and records a request and dequeues the fault it gets, all under one lock so
@@ -419,6 +430,8 @@ func (e *Emulator) route(w http.ResponseWriter, r *http.Request, route string, b
 		e.serveVPCIdentityToken(w, r, body, bodyErr)
 	case vpcPathIAMToken:
 		e.serveVPCIAMToken(w, r, body, bodyErr)
+	case pathRemoteWrite:
+		e.serveRemoteWrite(w, r, body, bodyErr)
 	default:
 		writeJSON(w, http.StatusNotFound, messageBody("not found"))
 	}
