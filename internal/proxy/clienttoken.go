@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
 	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
@@ -80,15 +81,14 @@ func readClientToken(ctx context.Context, real string) (string, error) {
 		return "", fmt.Errorf("the client token file %s: %w", real, err)
 	}
 	token := strings.TrimSpace(string(b))
-	// It goes in a header: printable ASCII without spaces, and long
-	// enough not to be guessed.
+	// Long enough not to be guessed, and what a bearer token may look
+	// like (monitorapi.ValidToken, the one rule for tokens from any
+	// source): it goes in a header.
 	if len(token) < 16 {
 		return "", fmt.Errorf("the client token file %s holds %d characters; a client token has at least 16: remove the file and the proxy makes one", real, len(token))
 	}
-	for i := 0; i < len(token); i++ {
-		if token[i] < '!' || token[i] > '~' {
-			return "", fmt.Errorf("the client token file %s holds a character a header cannot carry (a space or a control character); remove the file and the proxy makes one", real)
-		}
+	if !monitorapi.ValidToken(token) {
+		return "", fmt.Errorf("the client token file %s holds a character a header cannot carry (a space or a control character); remove the file and the proxy makes one", real)
 	}
 	return token, nil
 }

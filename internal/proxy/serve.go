@@ -103,7 +103,11 @@ func Serve(ctx context.Context, o ServeOptions) (cutOff bool, err error) {
 	}
 	limit := newConnLimiter(o.MaxConns, maxConnsPerRemote)
 	listeners := make([]net.Listener, len(raw))
-	refusals := &refusalLog{log: o.Log, now: time.Now}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	refusals := &refusalLog{log: o.Log, now: now}
 	for i, l := range raw {
 		l = Listen(l, o.AllowedUIDs, o.AllowRemote, refusals.refused)
 		// Outside the peer check: a refused connection never holds a slot.
