@@ -81,29 +81,16 @@ func TestWatchSeesAReset(t *testing.T) {
 	r := newTestRun(t)
 	r.login("p", nil)
 	path := filepath.Join(t.TempDir(), "token")
-	f := r.factory()
-	stderr := &lockedBuffer{}
-	f.Stderr = stderr
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: 20 * time.Millisecond})
-	}()
+	w := startWatch(t, r, path)
 	waitFor(t, func() bool { b, _ := os.ReadFile(path); return string(b) == r.token()+"\n" })
 	old := r.token()
 	r.emu.ResetMonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
 	waitFor(t, func() bool { b, _ := os.ReadFile(path); return string(b) == r.token()+"\n" })
-	waitFor(t, func() bool { return strings.Contains(stderr.String(), "updated (reset detected)") })
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("watch: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("the watch did not end with its context")
+	waitFor(t, func() bool { return strings.Contains(w.stderr.String(), "updated (reset detected)") })
+	if err := w.stop(t); err != nil {
+		t.Fatalf("watch: %v", err)
 	}
-	out := stderr.String()
+	out := w.stderr.String()
 	want := "monitor-token: watching the token of profile \"p\" in " + path + " (mode 0600); checks every 20ms\n" +
 		"monitor-token: token file " + path + " updated (reset detected)\n" +
 		"monitor-token: stopped watching " + path + "\n"
@@ -120,78 +107,26 @@ func TestWatchKeepsTheFileOnAFailure(t *testing.T) {
 	r := newTestRun(t)
 	r.login("p", nil)
 	path := filepath.Join(t.TempDir(), "token")
-	f := r.factory()
-	stderr := &lockedBuffer{}
-	f.Stderr = stderr
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: 20 * time.Millisecond})
-	}()
+	w := startWatch(t, r, path)
 	waitFor(t, func() bool { b, _ := os.ReadFile(path); return len(b) > 0 })
 	good, _ := os.ReadFile(path)
 	r.emu.InjectFault("GET /api/token", faultStatus(503, 100))
 	r.emu.ResetMonitorToken(r.facts.InstanceGUID, r.facts.DefaultTeamID)
-	waitFor(t, func() bool { return strings.Contains(stderr.String(), "kept as it was") })
+	waitFor(t, func() bool { return strings.Contains(w.stderr.String(), "kept as it was") })
 	if b, _ := os.ReadFile(path); string(b) != string(good) {
 		t.Errorf("the file changed after a failure: %q", b)
 	}
-	cancel()
-	<-done
-	if line := stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the cached token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; trying again in ") {
+	w.stop(t)
+	if line := w.stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the cached token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; trying again in ") {
 		t.Errorf("stderr %q", line)
 	}
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+// startWatch runs `get --output path --watch --check-every 20ms` for
+// profile p in the background.
+func startWatch(t *testing.T, r *testRun, path string) *background {
 	t.Helper()
-	for i := 0; i < 500; i++ {
-		if cond() {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatal("condition not met in 5s")
-}
-
-// When the next check comes: every checkEvery for a Monitor token; for an
-// IAM token, half of what is left, at least a second, at most checkEvery.
-func TestNextCheck(t *testing.T) {
-	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	token := profileWithAuth("")
-	iam := profileWithAuth("iam")
-	for _, tt := range []struct {
-		name  string
-		iam   bool
-		until time.Duration // ExpiresAt - now; 0 for none
-		want  time.Duration
-	}{
-		{"Monitor token", false, 0, 5 * time.Minute},
-		{"IAM, 50 minutes left", true, 50 * time.Minute, 5 * time.Minute},
-		{"IAM, 4 minutes left", true, 4 * time.Minute, 2 * time.Minute},
-		{"IAM, 1 second left", true, time.Second, time.Second},
-		{"IAM, past its end", true, -time.Minute, time.Second},
-	} {
-		p := token
-		if tt.iam {
-			p = iam
-		}
-		tok := brokerToken(now, tt.until)
-		if got := nextCheck(p, tok, 5*time.Minute, now); got != tt.want {
-			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
-		}
-	}
-}
-
-// The back-off doubles from a second, stays within checkEvery, and keeps
-// at least half of its step (the jitter takes up to half off).
-func TestBackoff(t *testing.T) {
-	for n, step := range map[int]time.Duration{1: 2 * time.Second, 2: 4 * time.Second, 5: 32 * time.Second, 9: time.Minute, 40: time.Minute} {
-		for range 50 {
-			if got := backoff(n, time.Minute); got > step || got < step/2 || got < time.Second {
-				t.Fatalf("backoff(%d) = %s, want within [%s, %s]", n, got, step/2, step)
-			}
-		}
-	}
+	return inBackground(t, r, func(ctx context.Context, f *Factory) error {
+		return runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: 20 * time.Millisecond})
+	})
 }

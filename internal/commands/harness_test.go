@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -206,4 +207,61 @@ func brokerToken(now time.Time, until time.Duration) broker.Token {
 		t.ExpiresAt = now.Add(until)
 	}
 	return t
+}
+
+// background is a run function running on its own goroutine, as a long
+// command (proxy, get --watch) runs until SIGINT or SIGTERM.
+type background struct {
+	stderr *lockedBuffer // the run's stderr, read while it writes
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// inBackground starts run with a Factory of r whose stderr can be read
+// while it runs; the test's end stops it.
+func inBackground(t *testing.T, r *testRun, run func(context.Context, *Factory) error) *background {
+	t.Helper()
+	f := r.factory()
+	b := &background{stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	f.Stderr = b.stderr
+	var ctx context.Context
+	ctx, b.cancel = context.WithCancel(t.Context())
+	go func() { b.done <- run(ctx, f) }()
+	t.Cleanup(func() { b.cancel(); <-b.done })
+	return b
+}
+
+// stop ends the run as SIGINT would and returns what it returned; it
+// fails the test when the run does not end within 5 s.
+func (b *background) stop(t *testing.T) error {
+	t.Helper()
+	b.cancel()
+	select {
+	case err := <-b.done:
+		b.done <- err // for the cleanup
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("the run did not end with its context")
+		return nil
+	}
+}
+
+// waitFor waits up to 5 s for cond.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not met in 5s")
+}
+
+// waitForMatch waits up to 5 s for re to match the stderr of b.
+func (b *background) waitForMatch(t *testing.T, re *regexp.Regexp) []string {
+	t.Helper()
+	var m []string
+	waitFor(t, func() bool { m = re.FindStringSubmatch(b.stderr.String()); return m != nil })
+	return m
 }

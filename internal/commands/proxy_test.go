@@ -54,24 +54,8 @@ func (l *lockedBuffer) String() string {
 func TestRunProxy(t *testing.T) {
 	r := newTestRun(t)
 	r.login("p", nil)
-	f := r.factory()
-	stderr := &lockedBuffer{}
-	f.Stderr = stderr
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- runProxy(ctx, f, ProxyOptions{Flags: FlagValues{"profile": "p"}, Addr: netip.MustParseAddrPort("127.0.0.1:0")})
-	}()
-	ready := regexp.MustCompile(`(?m)^Proxying (\S+) for profile "p" on (http://127\.0\.0\.1:\d+)\n`)
-	var m []string
-	for i := 0; i < 500 && m == nil; i++ {
-		time.Sleep(10 * time.Millisecond)
-		m = ready.FindStringSubmatch(stderr.String())
-	}
-	if m == nil {
-		cancel()
-		t.Fatalf("the proxy never said where it listens: %q (%v)", stderr.String(), <-done)
-	}
+	p := startProxy(t, r, ProxyOptions{})
+	m := p.waitForMatch(t, regexp.MustCompile(`(?m)^Proxying (\S+) for profile "p" on (http://127\.0\.0\.1:\d+)\n`))
 	if m[1] != r.url {
 		t.Errorf("proxying %s, want %s", m[1], r.url)
 	}
@@ -84,13 +68,20 @@ func TestRunProxy(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"username"`) {
 		t.Errorf("through the proxy: %d %s", resp.StatusCode, body)
 	}
-	cancel()
-	if err := <-done; err != nil {
+	if err := p.stop(t); err != nil {
 		t.Fatalf("proxy: %v", err)
 	}
-	if !strings.HasSuffix(stderr.String(), "Stopped.\n") {
-		t.Errorf("stderr %q does not end in Stopped.", stderr.String())
+	if !strings.HasSuffix(p.stderr.String(), "Stopped.\n") {
+		t.Errorf("stderr %q does not end in Stopped.", p.stderr.String())
 	}
+}
+
+// startProxy runs the proxy for profile p on a free loopback port, with o's
+// other options, in the background.
+func startProxy(t *testing.T, r *testRun, o ProxyOptions) *background {
+	t.Helper()
+	o.Flags, o.Addr = FlagValues{"profile": "p"}, netip.MustParseAddrPort("127.0.0.1:0")
+	return inBackground(t, r, func(ctx context.Context, f *Factory) error { return runProxy(ctx, f, o) })
 }
 
 // With --client-token-file the token is made, its path (never its value)
@@ -98,32 +89,16 @@ func TestRunProxy(t *testing.T) {
 func TestRunProxyWithAClientToken(t *testing.T) {
 	r := newTestRun(t)
 	r.login("p", nil)
-	f := r.factory()
-	stderr := &lockedBuffer{}
-	f.Stderr = stderr
 	path := filepath.Join(r.home, "proxy.token")
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() {
-		done <- runProxy(ctx, f, ProxyOptions{Flags: FlagValues{"profile": "p"}, Addr: netip.MustParseAddrPort("127.0.0.1:0"), ClientTokenFile: path})
-	}()
-	ready := regexp.MustCompile(`(?m)^Proxying \S+ for profile "p" on (http://127\.0\.0\.1:\d+)\n`)
-	var m []string
-	for i := 0; i < 500 && m == nil; i++ {
-		time.Sleep(10 * time.Millisecond)
-		m = ready.FindStringSubmatch(stderr.String())
-	}
-	defer func() { cancel(); <-done }()
-	if m == nil {
-		t.Fatalf("not ready: %q", stderr.String())
-	}
+	p := startProxy(t, r, ProxyOptions{ClientTokenFile: path})
+	m := p.waitForMatch(t, regexp.MustCompile(`(?m)^Proxying \S+ for profile "p" on (http://127\.0\.0\.1:\d+)\n`))
 	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	token := strings.TrimSpace(string(b))
-	if want := "Created a client token; callers must send Authorization: Bearer <the content of " + path + ">\n"; !strings.HasPrefix(stderr.String(), want) || strings.Contains(stderr.String(), token) {
-		t.Errorf("stderr %q, want it to start with %q and not show the token", stderr.String(), want)
+	if want := "Created a client token; callers must send Authorization: Bearer <the content of " + path + ">\n"; !strings.HasPrefix(p.stderr.String(), want) || strings.Contains(p.stderr.String(), token) {
+		t.Errorf("stderr %q, want it to start with %q and not show the token", p.stderr.String(), want)
 	}
 	for _, tt := range []struct {
 		auth   string

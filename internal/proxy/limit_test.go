@@ -87,16 +87,7 @@ func TestConnectionsAreBounded(t *testing.T) {
 	}
 	ll := limitListener(l, 2, 2)
 	defer ll.Close()
-	accepted := make(chan net.Conn, 3)
-	go func() {
-		for {
-			c, err := ll.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- c
-		}
-	}()
+	accepted := acceptAll(ll)
 	for i := 0; i < 3; i++ {
 		c, err := net.Dial("tcp", l.Addr().String())
 		if err != nil {
@@ -148,16 +139,7 @@ func TestConnectionsPerRemoteAddressAreBounded(t *testing.T) {
 	}
 	ll := limitListener(fakeRemote{l}, 10, 2)
 	defer ll.Close()
-	accepted := make(chan net.Conn, 10)
-	go func() {
-		for {
-			c, err := ll.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- c
-		}
-	}()
+	accepted := acceptAll(ll)
 	var clients []net.Conn
 	for i := 0; i < 3; i++ {
 		c, err := net.Dial("tcp", l.Addr().String())
@@ -212,4 +194,19 @@ func TestRefusedRequestClosesTheConnection(t *testing.T) {
 	if _, err := br.ReadByte(); err != io.EOF {
 		t.Fatalf("after the refusal: %v, want the connection closed", err)
 	}
+}
+
+// acceptAll accepts from l until it is closed, handing each connection on.
+func acceptAll(l net.Listener) <-chan net.Conn {
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	return accepted
 }

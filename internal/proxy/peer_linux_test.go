@@ -116,21 +116,7 @@ func TestPeerOwnerOfOwnConnection(t *testing.T) {
 	for _, c := range conns {
 		t.Run(c.name, func(t *testing.T) {
 			_, accepted := c.make(t)
-			peer, _ := addrPort(accepted.RemoteAddr())
-			proxyEnd, _ := addrPort(accepted.LocalAddr())
-			for _, lk := range lookups {
-				s, found, err := lk.find(peer, proxyEnd)
-				if err != nil || !found || !sameOwner(s, me) {
-					t.Errorf("%s: %+v, %v, %v; want %+v", lk.name, s, found, err, me)
-				}
-			}
-			s, local, err := peerOwner(accepted)
-			if err != nil || !local || !sameOwner(s, me) {
-				t.Errorf("peerOwner = %+v, %v, %v; want %+v", s, local, err, me)
-			}
-			if s, local, err := procOwner(accepted); err != nil || !local || !sameOwner(s, me) {
-				t.Errorf("peerOwner from /proc = %+v, %v, %v; want %+v", s, local, err, me)
-			}
+			checkOwnConnection(t, accepted, me)
 		})
 	}
 }
@@ -169,11 +155,18 @@ func TestPeerOwnerLinkLocal(t *testing.T) {
 	ifi, addr := linkLocalAddress(t)
 	_, accepted := pair(t, "[::]:0", "tcp6", addr.WithZone(ifi.Name).String())
 	peer, _ := addrPort(accepted.RemoteAddr())
-	proxyEnd, _ := addrPort(accepted.LocalAddr())
 	if peer.Addr().Zone() == "" {
 		t.Fatalf("the peer %s has no zone: the test does not test zones", peer)
 	}
-	me := peerSocket{uid: uint32(os.Getuid()), state: tcpEstablished}
+	checkOwnConnection(t, accepted, peerSocket{uid: uint32(os.Getuid()), state: tcpEstablished})
+}
+
+// checkOwnConnection checks that every lookup, and peerOwner through each,
+// finds accepted's client as this process's socket (me), and local.
+func checkOwnConnection(t *testing.T, accepted net.Conn, me peerSocket) {
+	t.Helper()
+	peer, _ := addrPort(accepted.RemoteAddr())
+	proxyEnd, _ := addrPort(accepted.LocalAddr())
 	for _, lk := range lookups {
 		s, found, err := lk.find(peer, proxyEnd)
 		if err != nil || !found || !sameOwner(s, me) {
