@@ -205,7 +205,7 @@ func krewEnv(root string, p distPlatform) []string {
 }
 
 // profileUsage is --profile's description, as completion shows it.
-const profileUsage = "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")"
+const profileUsage = "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one the use command set, else \"default\")"
 
 // completeScript is the program kubectl runs for `kubectl monitor-token <TAB>`.
 const completeScript = "kubectl_complete-monitor_token"

@@ -17,7 +17,7 @@ func (w *world) requests() int {
 	return n
 }
 
-const profileFlagLine = "--profile\tthe profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")\n"
+const profileFlagLine = "--profile\tthe profile to use (default: $MONITOR_TOKEN_PROFILE, else the one the use command set, else \"default\")\n"
 
 // Completion requests, as literal words and answers (cobra's format:
 // candidates, then ":DIRECTIVE"), over what the machine holds: nothing, two

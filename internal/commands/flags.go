@@ -46,7 +46,7 @@ func flagValues(c *cli.Context, names ...string) FlagValues {
 func profileFlag() cli.Flag {
 	return &cli.StringFlag{
 		Name:  "profile",
-		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one `use` chose, else \"default\")",
+		Usage: "the profile to use (default: $MONITOR_TOKEN_PROFILE, else the one the use command set, else \"default\")",
 	}
 }
 
