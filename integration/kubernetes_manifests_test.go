@@ -2,7 +2,6 @@ package integration
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"net/http"
@@ -371,18 +370,6 @@ func resourceList(groupVersion string, resources ...string) string {
 // openAPISchema is Kubernetes v1.32's OpenAPI v2 schema, as protobuf
 // (testdata/kubernetes/README.md says how it was made).
 func openAPISchema(t *testing.T) []byte {
-	f, err := os.Open("testdata/kubernetes/openapi-v2-v1.32.4.pb.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	t.Helper()
+	return gunzip(t, "testdata/kubernetes/openapi-v2-v1.32.4.pb.gz")
 }
