@@ -35,6 +35,8 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"await-listen":     cmdAwaitListen,
 	"peak-rss":         cmdPeakRSS,
 	"netns":            cmdNetns,
+	"await-file":       cmdAwaitFile,
+	"remote-write":     cmdRemoteWrite,
 }
 
 // routes are the short names scripts use for the emulator's routes.
@@ -47,12 +49,13 @@ var routes = map[string]string{
 	"query-post":   emulator.RouteQueryPost,
 	"vpc-identity": emulator.RouteVPCIdentityToken,
 	"vpc-iam":      emulator.RouteVPCIAMToken,
+	"remote-write": emulator.RouteRemoteWrite,
 }
 
 func route(ts *testscript.TestScript, name string) string {
 	r, ok := routes[name]
 	if !ok {
-		ts.Fatalf("unknown route %q (iam, token, teams, me, query, query-post, vpc-identity, vpc-iam)", name)
+		ts.Fatalf("unknown route %q (iam, token, teams, me, query, query-post, vpc-identity, vpc-iam, remote-write)", name)
 	}
 	return r
 }

@@ -94,8 +94,9 @@ func TestScripts(t *testing.T) {
 
 // condition answers the scripts' own conditions: [root], for the steps
 // that play another local user (setpriv to nobody needs root), [fish],
-// for the fish completion test, and [proxy-clients], for the proxy's
-// real-client scripts.
+// for the fish completion test, [proxy-clients], for the proxy's
+// real-client scripts, and [prometheus], for the Prometheus server that
+// remote-writes through a watched token file.
 func condition(cond string) (bool, error) {
 	switch cond {
 	case "root":
@@ -114,6 +115,14 @@ func condition(cond string) (bool, error) {
 			return false, fmt.Errorf("MONITOR_TOKEN_REQUIRE_PROXY=1 but %s not on PATH", strings.Join(missing, ", "))
 		}
 		return len(missing) == 0, nil
+	case "prometheus":
+		// The same package as promtool (scripts/deps/prometheus.sh), so the
+		// same switch makes its absence a failure.
+		_, err := exec.LookPath("prometheus")
+		if err != nil && os.Getenv("MONITOR_TOKEN_REQUIRE_PROXY") == "1" {
+			return false, fmt.Errorf("MONITOR_TOKEN_REQUIRE_PROXY=1 but no prometheus on PATH: %v", err)
+		}
+		return err == nil, nil
 	case "fish":
 		// scripts/deps/fish.sh sets MONITOR_TOKEN_REQUIRE_FISH=1 when it
 		// installed fish: a fish test that cannot run is then a failure.

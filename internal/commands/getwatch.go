@@ -31,11 +31,8 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 	}
 	logf("watching the token of profile %q in %s (mode %04o); checks every %s", prof.Name, show, o.FileMode, o.CheckEvery)
 	failures := 0
+	wait := nextCheck(prof, tok, o.CheckEvery, f.Now())
 	for {
-		wait := nextCheck(prof, tok, o.CheckEvery, f.Now())
-		if failures > 0 {
-			wait = backoff(failures, o.CheckEvery)
-		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -53,13 +50,17 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 			logf("stopped watching %s", show)
 			return nil
 		case err != nil:
+			// The wait the line announces is the one taken: backoff's
+			// jitter is drawn once.
 			failures++
-			logf("token file %s kept as it was: %v; trying again in %s", show, err, backoff(failures, o.CheckEvery).Round(time.Second))
+			wait = backoff(failures, o.CheckEvery)
+			logf("token file %s kept as it was: %v; next try in %s", show, err, wait.Round(100*time.Millisecond))
 			continue
 		case next.Value != tok.Value:
 			logf("token file %s updated (%s)", show, why)
 		}
 		failures, tok = 0, next
+		wait = nextCheck(prof, tok, o.CheckEvery, f.Now())
 	}
 }
 

@@ -117,7 +117,7 @@ func TestWatchKeepsTheFileOnAFailure(t *testing.T) {
 		t.Errorf("the file changed after a failure: %q", b)
 	}
 	w.stop(t)
-	if line := w.stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the cached token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; trying again in ") {
+	if line := w.stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the cached token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; next try in ") {
 		t.Errorf("stderr %q", line)
 	}
 }
