@@ -12,6 +12,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/broker"
 	"github.com/monitor-token/monitor-token/internal/config"
+	"github.com/monitor-token/monitor-token/internal/endpoint"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/store"
@@ -30,11 +31,15 @@ type statusReport struct {
 	ConfigFile   string `json:"config_file"`
 	Endpoint     string `json:"endpoint"`
 	IAMEndpoint  string `json:"iam_endpoint"`
-	InstanceID   string `json:"instance_id"`
-	TeamID       string `json:"team_id"`
-	APIKeySource string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "ibmcloud login session", "" = none
-	TokenCached  bool   `json:"token_cached"`
-	CachedIn     string `json:"cached_in,omitempty"` // "the keyring", "plain text at PATH"
+	// RemoteWriteURL is where Prometheus remote write goes with the
+	// token, "" when the endpoint's ingestion host is unknown
+	// (endpoint.RemoteWriteURL).
+	RemoteWriteURL string `json:"remote_write_url,omitempty"`
+	InstanceID     string `json:"instance_id"`
+	TeamID         string `json:"team_id"`
+	APIKeySource   string `json:"api_key_source"` // "IBMCLOUD_API_KEY", "keyring", "ibmcloud login session", "" = none
+	TokenCached    bool   `json:"token_cached"`
+	CachedIn       string `json:"cached_in,omitempty"` // "the keyring", "plain text at PATH"
 	// TokenCheck is set by --verify: "valid", or "replaced" when the
 	// service refused the cached token and a new one was fetched.
 	TokenCheck   string `json:"token_check,omitempty"`
@@ -112,7 +117,8 @@ func inspect(ctx context.Context, prof profile.Profile, b *broker.Broker) (statu
 	r := statusReport{
 		Profile: prof.Name, ProfileFrom: prof.NameFrom, SettingsFrom: prof.From, ConfigFile: prof.ConfigFile,
 		Endpoint: prof.Endpoint, IAMEndpoint: prof.IAMEndpoint, InstanceID: prof.InstanceID, TeamID: prof.TeamID,
-		Auth: config.AuthWord(prof.Auth), Cache: config.CacheWord(prof.Cache),
+		RemoteWriteURL: endpoint.RemoteWriteURL(prof.Endpoint),
+		Auth:           config.AuthWord(prof.Auth), Cache: config.CacheWord(prof.Cache),
 	}
 	// Each failure is reported on the row it belongs to: an unreachable
 	// keyring makes both rows unknown, a credential that cannot be used
@@ -188,11 +194,14 @@ func writeStatusText(w io.Writer, program string, r statusReport) error {
 	if r.SettingsFrom == profile.FromFile {
 		settings += " " + r.ConfigFile
 	}
-	rows := [][2]string{
-		{"profile", profileName}, {"settings", settings}, {"endpoint", r.Endpoint},
-		{"IAM endpoint", r.IAMEndpoint}, {"instance", r.InstanceID}, {"team", team},
-		{"credential", key}, {"hands out", auth}, {"cache", r.Cache}, {"token", token},
+	rows := [][2]string{{"profile", profileName}, {"settings", settings}, {"endpoint", r.Endpoint}, {"IAM endpoint", r.IAMEndpoint}}
+	if r.RemoteWriteURL != "" {
+		rows = append(rows, [2]string{"remote write", r.RemoteWriteURL})
 	}
+	rows = append(rows, [][2]string{
+		{"instance", r.InstanceID}, {"team", team},
+		{"credential", key}, {"hands out", auth}, {"cache", r.Cache}, {"token", token},
+	}...)
 	for _, row := range rows {
 		fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
 	}

@@ -29,7 +29,7 @@ func TestRunStatus(t *testing.T) {
 			"{\n" +
 				"  \"profile\": \"n\",\n  \"profile_from\": \"--profile\",\n  \"settings_from\": \"config file\",\n" +
 				"  \"config_file\": \"{HOME}/.config/monitor-token/config.json\",\n" +
-				"  \"endpoint\": \"{URL}\",\n  \"iam_endpoint\": \"{URL}\",\n  \"instance_id\": \"{INSTANCE}\",\n  \"team_id\": \"\",\n" +
+				"  \"endpoint\": \"{URL}\",\n  \"iam_endpoint\": \"{URL}\",\n  \"remote_write_url\": \"{URL}/prometheus/remote/write\",\n  \"instance_id\": \"{INSTANCE}\",\n  \"team_id\": \"\",\n" +
 				"  \"api_key_source\": \"keyring\",\n  \"token_cached\": false,\n  \"auth\": \"token\",\n  \"cache\": \"none\"\n}\n", "", ""},
 	} {
 		err := runStatus(t.Context(), r.factory(), tt.opts)
@@ -43,7 +43,7 @@ func statusText(name, cache, token string) string {
 	return "profile:       " + name + " (from --profile)\n" +
 		"settings:      config file {HOME}/.config/monitor-token/config.json\n" +
 		"endpoint:      {URL}\n" +
-		"IAM endpoint:  {URL}\n" +
+		"IAM endpoint:  {URL}\nremote write:  {URL}/prometheus/remote/write\n" +
 		"instance:      {INSTANCE}\n" +
 		"team:          (the user's default team)\n" +
 		"credential:    keyring\n" +
