@@ -305,14 +305,44 @@ func (b *Broker) Verify(ctx context.Context, p profile.Profile) (Token, error) {
 		// Nothing to check (IAM tokens are served only while unexpired).
 		return b.Token(ctx, p)
 	}
-	_, err = b.API.MonitorToken(ctx, p.Endpoint, monitorapi.Credentials{Bearer: cached})
+	return b.check(ctx, p, c, fromCache(p, c, cached, time.Time{}), "the cached token")
+}
+
+// Check is Verify for a token the caller holds: a watch keeps the token it
+// wrote, and where nothing is cached (cache=none, as in a pod) Verify would
+// fetch on every check, an IAM exchange included. One request asks the
+// service whether held still works: GET /api/token with it as bearer for a
+// Monitor token; for an IAM token GET /api/users/me with IBMInstanceID,
+// the request login checks one with (docs/protocol.md, "IAM_ONLY
+// instances"), which tells a token IAM ended early. A refused token is
+// replaced as Verify replaces it. With nothing held it is Verify.
+func (b *Broker) Check(ctx context.Context, p profile.Profile, held Token) (Token, error) {
+	if held.Value == "" {
+		return b.Verify(ctx, p)
+	}
+	c, err := b.cacheOf(p)
+	if err != nil {
+		return Token{}, err
+	}
+	return b.check(ctx, p, c, held, "the token")
+}
+
+// check asks the service whether held still works, and replaces it when
+// refused: by what another process cached meanwhile, or by a fetch. what
+// names held in errors.
+func (b *Broker) check(ctx context.Context, p profile.Profile, c tokenCache, held Token, what string) (Token, error) {
+	var err error
+	if p.IAMMode() {
+		_, err = b.API.CurrentUser(ctx, p.Endpoint, monitorapi.Credentials{Bearer: held.Value, InstanceID: p.InstanceID, TeamID: p.TeamID})
+	} else {
+		_, err = b.API.MonitorToken(ctx, p.Endpoint, monitorapi.Credentials{Bearer: held.Value})
+	}
 	switch {
 	case err == nil:
-		t := fromCache(p, c, cached, time.Time{})
-		t.Verified = true
-		return t, nil
+		held.Verified = true
+		return held, nil
 	case !errors.Is(err, monitorapi.ErrRefused):
-		return Token{}, fmt.Errorf("could not check the cached token: %w", err)
+		return Token{}, fmt.Errorf("could not check %s: %w", what, err)
 	}
 	unlock, err := b.lock(ctx, p.Name)
 	if err != nil {
@@ -320,14 +350,14 @@ func (b *Broker) Verify(ctx context.Context, p profile.Profile) (Token, error) {
 	}
 	defer unlock()
 	// Another process may have replaced it while we checked.
-	if now, ok, _, err := b.cached(ctx, p, c); err == nil && ok && now != cached {
-		t := fromCache(p, c, now, time.Time{})
+	if now, ok, exp, err := b.cached(ctx, p, c); err == nil && ok && now != held.Value {
+		t := fromCache(p, c, now, exp)
 		t.Replaced = true // refused, and replaced: by the other process
 		return t, nil
 	}
 	tok, err := b.fetchAndCache(ctx, p, c, nil)
 	if err != nil {
-		return Token{}, fmt.Errorf("the cached token was refused (reset?) and fetching a new one failed; the cache is unchanged: %w", err)
+		return Token{}, fmt.Errorf("%s was refused (reset?) and fetching a new one failed; the cache is unchanged: %w", what, err)
 	}
 	if tok.NotCached != nil {
 		b.warn(tok.NotCached)

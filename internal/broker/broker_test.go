@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,9 +71,23 @@ func (r *recordingSecrets) DeleteAll(ctx context.Context) error {
 // fakeAPI hands out tokens derived from its inputs, so a test can tell which
 // key, instance and team a token was fetched with.
 type fakeAPI struct {
-	exchanges, fetches, teams int
-	err                       error
-	now                       time.Time
+	exchanges, fetches, teams, users int
+	err                              error
+	now                              time.Time
+	// refused are the bearers the service refuses (a reset token, an
+	// IAM token ended early); checkErr fails every check of a bearer.
+	refused  map[string]bool
+	checkErr error
+}
+
+func (f *fakeAPI) refuses(bearer string) error {
+	switch {
+	case f.checkErr != nil:
+		return f.checkErr
+	case f.refused[bearer]:
+		return fmt.Errorf("HTTP 401: %w", monitorapi.ErrRefused)
+	}
+	return nil
 }
 
 func (f *fakeAPI) ExchangeAPIKey(ctx context.Context, iamURL, apiKey string) (monitorapi.IAMToken, error) {
@@ -89,6 +104,10 @@ func (f *fakeAPI) Teams(ctx context.Context, endpoint string, c monitorapi.Crede
 }
 
 func (f *fakeAPI) CurrentUser(ctx context.Context, endpoint string, c monitorapi.Credentials) (monitorapi.User, error) {
+	f.users++
+	if err := f.refuses(c.Bearer); err != nil {
+		return monitorapi.User{}, err
+	}
 	return monitorapi.User{ID: 1, CurrentTeam: 1}, nil
 }
 
@@ -104,6 +123,9 @@ func (f *fakeAPI) ExchangeVPCIdentity(ctx context.Context, url string, p monitor
 
 func (f *fakeAPI) MonitorToken(ctx context.Context, endpoint string, c monitorapi.Credentials) (string, error) {
 	f.fetches++
+	if err := f.refuses(c.Bearer); err != nil {
+		return "", err
+	}
 	return "mon(" + c.Bearer + "," + c.InstanceID + "," + c.TeamID + ")", nil
 }
 

@@ -45,6 +45,10 @@ type Factory struct {
 	Getenv  func(string) string
 	Environ []string
 	Now     func() time.Time
+	// After is the timer long-running commands wait on (time.After); a
+	// test gives it a clock of its own, to run a watch's hour at once.
+	// nil: time.After.
+	After func(time.Duration) <-chan time.Time
 	// Executable is the running program's path (os.Executable).
 	Executable func() (string, error)
 
@@ -98,4 +102,12 @@ func (f *Factory) openProfile(flags profile.Flags) (profile.Profile, *broker.Bro
 // notef writes "NAME: note: ..." on stderr.
 func (f *Factory) notef(format string, a ...any) {
 	fmt.Fprintf(f.Stderr, "%s: note: %s\n", f.Name, fmt.Sprintf(format, a...))
+}
+
+// after is f.After, or time.After when it is not set.
+func (f *Factory) after(d time.Duration) <-chan time.Time {
+	if f.After == nil {
+		return time.After(d)
+	}
+	return f.After(d)
 }

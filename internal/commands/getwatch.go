@@ -15,11 +15,11 @@ import (
 // then returns nil: a long-running writer (Prometheus remote write) reads
 // the file on every request, and must not go on sending a token that was
 // reset (docs/integrations.md, "Token file").
-//   - Monitor token: every CheckEvery the token is checked with the
-//     service, as `get --verify` does (one request); a reset is fetched and
-//     written at once.
-//   - IAM token: it is renewed and written when half of what is left of
-//     its life has passed, so the file never holds an expired one.
+//   - Every CheckEvery the token in the file is checked with the service,
+//     one request (Broker.Check); a token refused (reset in the UI, an IAM
+//     token ended early) is fetched and written at once.
+//   - An IAM token is also renewed and written when half of the time it is
+//     served for has passed, so the file never holds an expired one.
 //   - A failure keeps the last good file, says on one line what failed and
 //     when the next try is, and backs off (with jitter, up to CheckEvery).
 //
@@ -31,17 +31,16 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 	}
 	logf("watching the token of profile %q in %s (mode %04o); checks every %s", prof.Name, show, o.FileMode, o.CheckEvery)
 	failures := 0
-	wait := nextCheck(prof, tok, o.CheckEvery, f.Now())
+	renewAt := renewalTime(tok, f.Now())
+	wait := nextWake(renewAt, o.CheckEvery, f.Now())
 	for {
-		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			logf("stopped watching %s", show)
 			return nil
-		case <-timer.C:
+		case <-f.after(wait):
 		}
-		next, why, err := checkToken(ctx, b, prof)
+		next, why, err := nextToken(ctx, b, prof, tok, renewAt, f.Now())
 		if err == nil && next.Value != tok.Value {
 			err = writeTokenFile(o, prof, next)
 		}
@@ -58,34 +57,44 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 			continue
 		case next.Value != tok.Value:
 			logf("token file %s updated (%s)", show, why)
+			renewAt = renewalTime(next, f.Now())
 		}
 		failures, tok = 0, next
-		wait = nextCheck(prof, tok, o.CheckEvery, f.Now())
+		wait = nextWake(renewAt, o.CheckEvery, f.Now())
 	}
 }
 
-// checkToken is the token the file should hold now, and why it changed if
-// it did.
-func checkToken(ctx context.Context, b *broker.Broker, prof profile.Profile) (broker.Token, string, error) {
-	if prof.IAMMode() {
+// nextToken is the token the file should hold now, and why it changed if
+// it did: an IAM token due for renewal is renewed; any other is checked.
+func nextToken(ctx context.Context, b *broker.Broker, prof profile.Profile, held broker.Token, renewAt, now time.Time) (broker.Token, string, error) {
+	if !renewAt.IsZero() && !now.Before(renewAt) {
 		tok, err := b.Refresh(ctx, prof)
 		return tok, "IAM token renewed", err
 	}
-	// Verify asks the service whether the cached token still works, and
-	// fetches a new one when it was reset; with cache=none it fetches, and
-	// a changed value is the reset.
-	tok, err := b.Verify(ctx, prof)
+	tok, err := b.Check(ctx, prof, held)
+	if prof.IAMMode() {
+		return tok, "IAM token refused, renewed", err
+	}
 	return tok, "reset detected", err
 }
 
-// nextCheck is how long to wait before the next check: every checkEvery
-// for a Monitor token; for an IAM token, half of what is left until it
-// stops being served, and no longer than checkEvery.
-func nextCheck(prof profile.Profile, tok broker.Token, checkEvery time.Duration, now time.Time) time.Duration {
-	if !prof.IAMMode() || tok.ExpiresAt.IsZero() {
+// renewalTime is when a token served until a known time is renewed: when
+// half of what was left of it at now has passed. Zero for a token without
+// an end (a Monitor token).
+func renewalTime(tok broker.Token, now time.Time) time.Time {
+	if tok.ExpiresAt.IsZero() {
+		return time.Time{}
+	}
+	return now.Add(max(tok.ExpiresAt.Sub(now)/2, 0))
+}
+
+// nextWake is how long to wait before the next check: checkEvery, or less
+// when an IAM token is due for renewal sooner.
+func nextWake(renewAt time.Time, checkEvery time.Duration, now time.Time) time.Duration {
+	if renewAt.IsZero() {
 		return checkEvery
 	}
-	return min(max(tok.ExpiresAt.Sub(now)/2, time.Second), checkEvery)
+	return min(max(renewAt.Sub(now), 0), checkEvery)
 }
 
 // backoff is the wait after the n-th failure in a row: doubling from a

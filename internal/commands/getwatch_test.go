@@ -4,9 +4,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/monitor-token/monitor-token/internal/broker"
+	"github.com/monitor-token/monitor-token/internal/emulator"
 )
 
 // --output writes the format to the file, replaced whole (a new inode),
@@ -117,7 +121,7 @@ func TestWatchKeepsTheFileOnAFailure(t *testing.T) {
 		t.Errorf("the file changed after a failure: %q", b)
 	}
 	w.stop(t)
-	if line := w.stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the cached token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; next try in ") {
+	if line := w.stderr.String(); !strings.Contains(line, "token file "+path+" kept as it was: could not check the token: could not fetch the Monitor API token at ") || !strings.Contains(line, "; next try in ") {
 		t.Errorf("stderr %q", line)
 	}
 }
@@ -129,4 +133,116 @@ func startWatch(t *testing.T, r *testRun, path string) *background {
 	return inBackground(t, r, func(ctx context.Context, f *Factory) error {
 		return runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: 20 * time.Millisecond})
 	})
+}
+
+// What a watch costs the service: the requests it makes in one hour at the
+// default --check-every, against the emulator, on a simulated clock (the
+// figures of docs/remote-write.md, "What a watch costs"). A check is one
+// request, whatever the cache; an IAM token is renewed at half of the
+// 54 minutes it is served for (3600 s less a tenth), so twice an hour.
+func TestWatchRequestsPerHour(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		login FlagValues
+		want  map[string]int // route: requests in the hour after the first write
+	}{
+		{"Monitor token, cached in the keyring", nil,
+			map[string]int{emulator.RouteMonitorToken: 12}},
+		{"Monitor token, cache=none (a pod)", FlagValues{"cache": "none"},
+			map[string]int{emulator.RouteMonitorToken: 12}},
+		{"IAM token", FlagValues{"auth": "iam"},
+			map[string]int{emulator.RouteUsersMe: 11, emulator.RouteIAMToken: 2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newTestRun(t)
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			// One clock from the login on, so that the IAM token's end
+			// is on it too; it runs out an hour after the first wait.
+			r.clock = &fakeClock{now: time.Now(), end: time.Now().AddDate(1, 0, 0), atEnd: cancel}
+			r.login("p", tt.login)
+			path := filepath.Join(t.TempDir(), "token")
+			f := r.factory()
+			first := make(chan struct{})
+			after := f.After
+			f.After = func(d time.Duration) <-chan time.Time {
+				select {
+				case <-first:
+				default:
+					// The hour starts once the file is first written:
+					// the first get is not the watch's cost.
+					r.emu.ResetCounts()
+					r.clock.mu.Lock()
+					r.clock.end = r.clock.now.Add(time.Hour)
+					r.clock.mu.Unlock()
+					close(first)
+				}
+				return after(d)
+			}
+			err := runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: defaultCheckEvery})
+			if err != nil {
+				t.Fatalf("watch: %v\nstderr: %s", err, r.stderr.String())
+			}
+			got := map[string]int{}
+			for _, req := range r.emu.Requests() {
+				got[req.Method+" "+req.Path]++
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("requests in an hour: %v, want %v\nstderr: %s", got, tt.want, r.stderr.String())
+			}
+		})
+	}
+}
+
+func TestRenewalTimeAndNextWake(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name       string
+		expiresIn  time.Duration // 0: a Monitor token, no end
+		checkEvery time.Duration
+		renewIn    time.Duration // renewalTime - now; -1: none
+		wake       time.Duration
+	}{
+		{"Monitor token: every check", 0, 5 * time.Minute, -1, 5 * time.Minute},
+		{"IAM, 54 min served: renewed at 27 min, checked every 5 min before", 54 * time.Minute, 5 * time.Minute, 27 * time.Minute, 5 * time.Minute},
+		{"IAM, 4 min served: renewed at 2 min, sooner than the check", 4 * time.Minute, 5 * time.Minute, 2 * time.Minute, 2 * time.Minute},
+		{"IAM, already past its end: renewed now", -time.Minute, 5 * time.Minute, 0, 0},
+	} {
+		tok := broker.Token{Value: "t"}
+		if tt.expiresIn != 0 {
+			tok.ExpiresAt = now.Add(tt.expiresIn)
+		}
+		renewAt := renewalTime(tok, now)
+		switch {
+		case tt.renewIn < 0 && !renewAt.IsZero():
+			t.Errorf("%s: renewal at %v, want none", tt.name, renewAt)
+		case tt.renewIn >= 0 && !renewAt.Equal(now.Add(tt.renewIn)):
+			t.Errorf("%s: renewal in %v, want %v", tt.name, renewAt.Sub(now), tt.renewIn)
+		}
+		if got := nextWake(renewAt, tt.checkEvery, now); got != tt.wake {
+			t.Errorf("%s: next wake in %v, want %v", tt.name, got, tt.wake)
+		}
+	}
+}
+
+// backoff doubles from a second up to --check-every, takes up to half off
+// at random, and never goes under a second.
+func TestBackoff(t *testing.T) {
+	for _, tt := range []struct {
+		failures   int
+		checkEvery time.Duration
+		lo, hi     time.Duration
+	}{
+		{1, 5 * time.Minute, time.Second, 2 * time.Second},
+		{3, 5 * time.Minute, 4 * time.Second, 8 * time.Second},
+		{20, 5 * time.Minute, 150 * time.Second, 5 * time.Minute},
+		{1000, 5 * time.Minute, 150 * time.Second, 5 * time.Minute},
+		{5, time.Second, time.Second, time.Second},
+	} {
+		for range 200 {
+			if got := backoff(tt.failures, tt.checkEvery); got < tt.lo || got > tt.hi {
+				t.Fatalf("backoff(%d, %v) = %v, want within [%v, %v]", tt.failures, tt.checkEvery, got, tt.lo, tt.hi)
+			}
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,6 +94,10 @@ type testRun struct {
 	stdout  bytes.Buffer
 	stderr  bytes.Buffer
 	now     time.Time
+	// clock, when set, is the one clock of the run (the factory's, the
+	// broker's and the API client's) and after its timer: a watch then
+	// runs through a simulated hour at once.
+	clock *fakeClock
 }
 
 func newTestRun(t *testing.T) *testRun {
@@ -119,7 +124,7 @@ func (r *testRun) factory() *Factory {
 	for k, v := range r.env {
 		environ = append(environ, k+"="+v)
 	}
-	return &Factory{
+	f := &Factory{
 		Name:        "monitor-token",
 		Stdin:       strings.NewReader(r.stdin),
 		Stdout:      &r.stdout,
@@ -133,8 +138,12 @@ func (r *testRun) factory() *Factory {
 			api := monitorapi.New("monitor-token/test")
 			api.Grants = sdkgrant.Grants{}
 			api.Retry = monitorapi.RetryPolicy{Attempts: 1}
+			now := time.Now
+			if r.clock != nil {
+				now, api.Now = r.clock.Now, r.clock.Now
+			}
 			return &broker.Broker{
-				Keyring: r.keyring, API: api, Warn: warn, Now: time.Now,
+				Keyring: r.keyring, API: api, Warn: warn, Now: now,
 				CacheDir: filepath.Join(r.home, ".cache", "monitor-token"),
 			}, nil
 		},
@@ -143,6 +152,10 @@ func (r *testRun) factory() *Factory {
 		Debugf:   func(format string, a ...any) {},
 		Remember: func(string) {},
 	}
+	if r.clock != nil {
+		f.Now, f.After = r.clock.Now, r.clock.After
+	}
+	return f
 }
 
 // login makes profile name, logged in to the demo instance with the demo
@@ -264,4 +277,34 @@ func (b *background) waitForMatch(t *testing.T, re *regexp.Regexp) []string {
 	var m []string
 	waitFor(t, func() bool { m = re.FindStringSubmatch(b.stderr.String()); return m != nil })
 	return m
+}
+
+// fakeClock is a clock whose timers fire at once, moving it forward by
+// their duration; at end it stops firing and calls atEnd (which ends the
+// run), so a loop on it runs through [start, end] and stops.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	end   time.Time
+	atEnd func()
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fire := make(chan time.Time, 1)
+	if c.now.Add(d).After(c.end) {
+		c.now = c.end
+		c.atEnd()
+		return fire // never fires: the run ends
+	}
+	c.now = c.now.Add(d)
+	fire <- c.now
+	return fire
 }
