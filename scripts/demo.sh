@@ -16,6 +16,7 @@ done
 demo=$(mktemp -d)
 cleanup() {
   [ -n "${proxy_pid:-}" ] && kill "$proxy_pid" 2>/dev/null || true
+  [ -n "${watch_pid:-}" ] && kill "$watch_pid" 2>/dev/null || true
   [ -n "${emu_pid:-}" ] && kill "$emu_pid" 2>/dev/null || true
   [ -n "${bus_pid:-}" ] && kill "$bus_pid" 2>/dev/null || true
   rm -rf "$demo"
@@ -90,3 +91,26 @@ show "monitor-token login --profile strict --endpoint \$EMU --iam-endpoint \$EMU
 step "Log out: the key and the cached token leave the keyring"
 show "monitor-token logout"
 show "monitor-token status"
+
+# The last part runs as a sidecar beside Prometheus would: no keyring, the
+# profile and the key from the environment, nothing cached.
+step "A sidecar keeps a token file current for Prometheus remote write: its profile from the environment, no keyring"
+show "export IBMCLOUD_API_KEY=@\$MONITOR_EMULATOR_APIKEY_FILE MONITOR_TOKEN_ENDPOINT=\$EMU MONITOR_TOKEN_IAM_ENDPOINT=\$EMU MONITOR_TOKEN_INSTANCE=\$MONITOR_EMULATOR_INSTANCE MONITOR_TOKEN_CACHE=none"
+show "monitor-token status | grep -E '^(credential|remote write):'"
+mkdir -m 0700 "$demo/run"
+show "monitor-token get --output \$demo/run/token --watch --check-every 1s 2>\$demo/watch.log &"
+watch_pid=$!
+for _ in $(seq 200); do [ -s "$demo/run/token" ] && break; sleep 0.05; done
+[ -s "$demo/run/token" ] || { echo "make demo: the watch wrote no file; its log:" >&2; cat "$demo/watch.log" >&2; exit 1; }
+fingerprint() { printf 'inode %s, sha256 %.16s...\n' "$(stat -c %i "$demo/run/token")" "$(sha256sum < "$demo/run/token")"; }
+show "fingerprint   # of \$demo/run/token: Prometheus reads it as credentials_file; the token is not shown"
+before=$(sha256sum < "$demo/run/token")
+
+step "Someone resets the token in the UI; within a check the file is replaced (a new inode) with the new token"
+control "reset-token?instance=$MONITOR_EMULATOR_INSTANCE&team=$MONITOR_EMULATOR_TEAM"
+for _ in $(seq 200); do [ "$(sha256sum < "$demo/run/token")" != "$before" ] && break; sleep 0.05; done
+[ "$(sha256sum < "$demo/run/token")" != "$before" ] || { echo "make demo: the watched file did not change after the reset; its log:" >&2; cat "$demo/watch.log" >&2; exit 1; }
+show "fingerprint"
+kill -TERM "$watch_pid"; wait "$watch_pid"
+watch_pid=
+show "cat \$demo/watch.log"
