@@ -12,6 +12,7 @@ import (
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 	"github.com/monitor-token/monitor-token/store"
 )
 
@@ -167,13 +168,27 @@ func envAPIKey(ctx context.Context, v string) (key, source string, err error) {
 	return key, SourceEnvFile, err
 }
 
+// keyFile is how internal/trustedpath names an @file API key in its
+// refusals. Whoever can change the file, or a directory or link on its way,
+// picks the account its user acts as, so it is held to the config file's
+// rule, OpenSSH's for ~/.ssh (docs/integrations.md, "Key files"): it and
+// every directory above it belong to the user or root and no one else can
+// write them (a sticky directory excepted). A read-only file of root's, as
+// a Kubernetes Secret volume holds, passes.
+var keyFile = trustedpath.SettingsFile{
+	Name: "the key file",
+	Move: "keep the key in a file of yours, on a path only you and root control",
+}
+
 // readKeyFile reads an @file API key. Only a regular file is read: a named
 // pipe would hold the open forever and a device would never end.
 func readKeyFile(ctx context.Context, path string) (string, error) {
-	b, err := regularfile.Read(ctx, path, apikey.MaxInput)
+	b, err := readTrustedKeyFile(ctx, path)
 	var notRegular *regularfile.NotRegularError
 	var pathErr *fs.PathError
 	switch {
+	case trustedpath.Refused(err):
+		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: %w", path, err)
 	case errors.As(err, &notRegular):
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: the key file is %s, not a regular file; point it at a file that holds the key", path, notRegular.Kind)
 	case errors.Is(err, regularfile.ErrTooLarge):
@@ -191,6 +206,22 @@ func readKeyFile(ctx context.Context, path string) (string, error) {
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: %w", path, err)
 	}
 	return key, nil
+}
+
+// readTrustedKeyFile checks the way to path and the file, then reads it,
+// bounded, without following a link that appeared since or waiting on a
+// named pipe.
+func readTrustedKeyFile(ctx context.Context, path string) ([]byte, error) {
+	real, _, err := keyFile.Resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := keyFile.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return regularfile.ReadOpened(ctx, f, real, apikey.MaxInput)
 }
 
 // maxCRTokenFile bounds the compute-resource token read: a projected

@@ -309,3 +309,64 @@ func TestKeyFileCanceled(t *testing.T) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
+
+// TestKeyFileTrust: whoever can change a key file picks the account its user acts as, so
+// IBMCLOUD_API_KEY=@FILE holds the file and its way to OpenSSH's rule for ~/.ssh, as the config
+// file is held (internal/trustedpath): the file and every directory above it belong to the user or
+// root, and no one else can write them, unless a directory is sticky. A read-only file of root's
+// (a Kubernetes Secret volume) passes.
+func TestKeyFileTrust(t *testing.T) {
+	const move = "keep the key in a file of yours, on a path only you and root control"
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, dir, path string)
+		root  bool // needs root (chown)
+		want  string
+	}{
+		{"writable by others", func(t *testing.T, dir, path string) { os.Chmod(path, 0o666) }, false,
+			"IBMCLOUD_API_KEY=@PATH: the key file PATH is writable by group or others (mode 0666); run chmod go-w PATH"},
+		{"writable by the group", func(t *testing.T, dir, path string) { os.Chmod(path, 0o620) }, false,
+			"IBMCLOUD_API_KEY=@PATH: the key file PATH is writable by group or others (mode 0620); run chmod go-w PATH"},
+		{"in a directory others can write", func(t *testing.T, dir, path string) { os.Chmod(dir, 0o777) }, false,
+			"IBMCLOUD_API_KEY=@PATH: the directory DIR above the key file is writable by group or others (mode 0777) without the sticky bit; run chmod go-w DIR, or " + move},
+		{"another user's", func(t *testing.T, dir, path string) { os.Chown(path, 65534, 65534) }, true,
+			"IBMCLOUD_API_KEY=@PATH: the key file PATH belongs to another user (uid 65534); remove it, or " + move},
+		{"through another user's link", func(t *testing.T, dir, path string) {
+			os.Rename(path, path+".real")
+			os.Symlink(path+".real", path)
+			os.Lchown(path, 65534, 65534)
+		}, true,
+			"IBMCLOUD_API_KEY=@PATH: the link PATH on the key file's path belongs to another user (uid 65534); " + move},
+		{"read-only, in a sticky directory others can write", func(t *testing.T, dir, path string) {
+			os.Chmod(path, 0o444)
+			os.Chmod(dir, 0o777|os.ModeSticky)
+		}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.root && os.Geteuid() != 0 {
+				t.Skip("skipped: chown to another user needs root")
+			}
+			dir := filepath.Join(t.TempDir(), "keys")
+			os.Mkdir(dir, 0o700)
+			path := filepath.Join(dir, "key")
+			writeFile(t, path, []byte("key-9\n"))
+			tt.setup(t, dir, path)
+			t.Cleanup(func() { os.Chmod(dir, 0o700) })
+			b, api := newCRBroker(t)
+			tok, err := tokenPromptly(t, b, withEnvKey(target, "@"+path))
+			if tt.want == "" {
+				if err != nil || tok.Value != "mon(iam(key-9),guid,7)" {
+					t.Fatalf("Token = %+v, %v", tok, err)
+				}
+				return
+			}
+			if want := strings.NewReplacer("PATH", path, "DIR", dir).Replace(tt.want); err == nil || err.Error() != want {
+				t.Fatalf("err\n got %v\nwant %s", err, want)
+			}
+			if api.exchanges != 0 {
+				t.Errorf("%d exchanges; want none", api.exchanges)
+			}
+		})
+	}
+}
