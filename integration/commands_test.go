@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io/fs"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gofrs/flock"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/monitor-token/monitor-token/internal/emulator"
@@ -37,6 +39,7 @@ var commands = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 	"netns":            cmdNetns,
 	"await-file":       cmdAwaitFile,
 	"remote-write":     cmdRemoteWrite,
+	"ibmcloud-cli":     cmdIBMCloudCLI,
 }
 
 // routes are the short names scripts use for the emulator's routes.
@@ -512,4 +515,90 @@ func cmdSharedTmp(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(func() { os.RemoveAll(dir) })
 	ts.Check(os.Chmod(dir, 0o777|fs.ModeSticky))
 	ts.Setenv(args[0], dir)
+}
+
+// cmdIBMCloudCLI plays an ibmcloud command that changes the CLI's config
+// while monitor-token may be refreshing it, writing as the CLI's plugin SDK
+// does (bluemix/configuration/persistor.go): gofrs/flock's lock on
+// config.json itself, then os.WriteFile in place, of the document the
+// command loaded when it started:
+//
+//	ibmcloud-cli start               load the config, as the command's start does
+//	ibmcloud-cli set NAME JSON       set a member of what was loaded, and save it
+//	ibmcloud-cli login-other         save a login to another account (new account and tokens)
+//	ibmcloud-cli has NAME JSON       the file's member NAME is JSON now
+//	ibmcloud-cli tokens refreshed|cli|kept  the file's tokens are new ones, the CLI's login's, or the session's
+func cmdIBMCloudCLI(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 1 {
+		ts.Fatalf("usage: ibmcloud-cli start|set|login-other|has|tokens ...")
+	}
+	w := worldOf(ts)
+	file := filepath.Join(w.home, ".bluemix", "config.json")
+	read := func() map[string]json.RawMessage {
+		var doc map[string]json.RawMessage
+		ts.Check(json.Unmarshal([]byte(ts.ReadFile(file)), &doc))
+		return doc
+	}
+	save := func(edit map[string]string) {
+		lock := flock.New(file)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := lock.TryLockContext(ctx, 100*time.Millisecond)
+		ts.Check(err)
+		defer lock.Unlock()
+		for k, v := range edit {
+			w.cliDoc[k] = json.RawMessage(v)
+		}
+		out, err := json.MarshalIndent(w.cliDoc, "", "  ")
+		ts.Check(err)
+		ts.Check(os.WriteFile(file, out, 0o600))
+	}
+	str := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	switch {
+	case args[0] == "start" && len(args) == 1:
+		w.cliDoc = read()
+	case args[0] == "set" && len(args) == 3:
+		save(map[string]string{args[1]: args[2]})
+	case args[0] == "login-other" && len(args) == 1:
+		access, refresh, ok := w.emu.LoginCLI(w.facts.APIKey)
+		if !ok {
+			ts.Fatalf("the emulator refused the CLI login")
+		}
+		w.cliLogin = [2]string{"Bearer " + access, refresh}
+		save(map[string]string{
+			"Account":  `{"GUID":"0a1b2c3d4e5f60718293a4b5c6d7e8f9","Name":"Other","Owner":"other@example.com"}`,
+			"IAMToken": str(w.cliLogin[0]), "IAMRefreshToken": str(w.cliLogin[1]),
+		})
+	case args[0] == "has" && len(args) == 3:
+		var want bytes.Buffer
+		ts.Check(json.Compact(&want, []byte(args[2])))
+		var got bytes.Buffer
+		ts.Check(json.Compact(&got, read()[args[1]]))
+		if got.String() != want.String() {
+			ts.Fatalf("%s is %s, want %s", args[1], got.String(), want.String())
+		}
+	case args[0] == "tokens" && len(args) == 2:
+		doc := read()
+		var got [2]string
+		ts.Check(json.Unmarshal(doc["IAMToken"], &got[0]))
+		ts.Check(json.Unmarshal(doc["IAMRefreshToken"], &got[1]))
+		switch args[1] {
+		case "kept":
+			if got != w.sessionTokens {
+				ts.Fatalf("the session's tokens were replaced")
+			}
+		case "cli":
+			if got != w.cliLogin {
+				ts.Fatalf("the CLI's login was overwritten")
+			}
+		case "refreshed":
+			if got[0] == w.sessionTokens[0] || got[1] == w.sessionTokens[1] || got == w.cliLogin || !strings.HasPrefix(got[0], "Bearer eyJ") {
+				ts.Fatalf("the tokens were not both refreshed")
+			}
+		default:
+			ts.Fatalf("usage: ibmcloud-cli tokens refreshed|cli|kept")
+		}
+	default:
+		ts.Fatalf("usage: ibmcloud-cli start|set NAME JSON|login-other|has NAME JSON|tokens refreshed|cli|kept")
+	}
 }

@@ -5,6 +5,7 @@
 package integration
 
 import (
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net/http"
@@ -152,6 +153,10 @@ type world struct {
 	// sessionTokens are the IAMToken and IAMRefreshToken ibmcloud-session
 	// refreshable wrote last.
 	sessionTokens [2]string
+	// cliDoc is the config the ibmcloud-cli command loaded at its start;
+	// cliLogin the tokens of its login-other.
+	cliDoc   map[string]json.RawMessage
+	cliLogin [2]string
 }
 
 type worldKey struct{}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -79,7 +80,7 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 	}
 	b.CacheDir, b.CacheDirErr = config.CacheDir(p.getenv)
 	if p.underIBMCloud {
-		b.Session = func() (broker.SessionToken, error) { return p.ibmcloudSession(api) }
+		b.Session = func(ctx context.Context) (broker.SessionToken, error) { return p.ibmcloudSession(ctx, api) }
 	}
 	return b, nil
 }
@@ -91,12 +92,11 @@ func (p *program) broker(interactive bool) (*broker.Broker, error) {
 // refresh grant, written back to the CLI's config as the CLI's SDK does
 // (docs/integrations.md, "ibmcloud session refresh"). Its lifetime is what
 // is left until its exp claim (0, not cached, when it has none).
-func (p *program) ibmcloudSession(api *monitorapi.Lazy) (broker.SessionToken, error) {
+func (p *program) ibmcloudSession(ctx context.Context, api *monitorapi.Lazy) (broker.SessionToken, error) {
 	file := ibmcloud.ConfigFile(p.getenv)
-	// broker.Broker.Session passes no context. The read cannot wait on
-	// anything: ReadSession opens without blocking and reads only a small
-	// regular file.
-	s, err := ibmcloud.ReadSession(context.Background(), file, p.Now())
+	// The read waits only for the CLI's lock on its config, while an
+	// ibmcloud command writes it, and no longer than ctx allows.
+	s, err := ibmcloud.ReadSession(ctx, file, p.Now())
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +117,9 @@ func (p *program) ibmcloudSession(api *monitorapi.Lazy) (broker.SessionToken, er
 		s, err := ibmcloud.Refresh(ctx, file, now, p.getenv("IAM_ENDPOINT"), grant)
 		if err != nil {
 			return monitorapi.IAMToken{}, err
+		}
+		if s.NotWritten != "" {
+			p.warn(errors.New(s.NotWritten))
 		}
 		p.remember(s.RefreshToken)
 		return sessionToken(s, now), nil

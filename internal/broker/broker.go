@@ -86,11 +86,12 @@ type Broker struct {
 	OnSecret func(string)
 	// Session, when set, finds the ibmcloud CLI's login session, the
 	// credential of a profile that has no API key, without any network
-	// call; the function it returns gets the session's IAM token, which
+	// call (it may wait, as long as ctx allows, for the CLI's lock on its
+	// config); the function it returns gets the session's IAM token, which
 	// may mean refreshing it (docs/integrations.md, "ibmcloud session
 	// refresh"). It returns an error wrapping ibmcloud.ErrNoSession when
 	// there is no session.
-	Session func() (SessionToken, error)
+	Session func(context.Context) (SessionToken, error)
 	// Now is the clock for IAM token expiry; nil means time.Now.
 	Now func() time.Time
 	// Program is how the user invoked monitor-token ("ibmcloud

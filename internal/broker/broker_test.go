@@ -365,7 +365,7 @@ func TestSessionIsTheLastSource(t *testing.T) {
 	ctx := context.Background()
 	b, sec, api, _ := newBroker(t)
 	sessions := 0
-	b.Session = func() (SessionToken, error) {
+	b.Session = func(context.Context) (SessionToken, error) {
 		return func(context.Context) (monitorapi.IAMToken, error) {
 			sessions++
 			return monitorapi.IAMToken{AccessToken: "session-iam", ExpiresIn: 600}, nil
@@ -384,7 +384,7 @@ func TestSessionIsTheLastSource(t *testing.T) {
 		t.Fatalf("with a key, source = %q; the key must win over the session", src)
 	}
 
-	b.Session = func() (SessionToken, error) { return nil, errors.New("not logged in") }
+	b.Session = func(context.Context) (SessionToken, error) { return nil, errors.New("not logged in") }
 	sec.inner.Delete(ctx, APIKeyItem("p"))
 	_, err = b.Refresh(ctx, target)
 	if !errors.Is(err, ErrNoAPIKey) || !strings.Contains(err.Error(), "not logged in") {

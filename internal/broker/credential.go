@@ -92,7 +92,7 @@ func (b *Broker) credential(ctx context.Context, p profile.Profile, login *login
 	if b.Session == nil {
 		return credential{}, noKey
 	}
-	session, err := b.Session()
+	session, err := b.Session(ctx)
 	switch {
 	case err != nil && login != nil:
 		return credential{}, err

@@ -46,13 +46,13 @@ func TestLoginKeyOverridesTheStoredKey(t *testing.T) {
 			sec.inner.Set(ctx, APIKeyItem("p"), "old-key")
 			switch tt.session {
 			case session:
-				b.Session = func() (SessionToken, error) {
+				b.Session = func(context.Context) (SessionToken, error) {
 					return func(context.Context) (monitorapi.IAMToken, error) {
 						return monitorapi.IAMToken{AccessToken: "session-iam", ExpiresIn: 600}, nil
 					}, nil
 				}
 			case expiredSession:
-				b.Session = func() (SessionToken, error) { return nil, errExpired }
+				b.Session = func(context.Context) (SessionToken, error) { return nil, errExpired }
 			}
 			p := target
 			p.Credential = tt.credential

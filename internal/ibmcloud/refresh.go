@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -38,14 +39,27 @@ const lockWait = 30 * time.Second
 // "ibmcloud session refresh"). override, when set, is the IAM endpoint to
 // use instead of the session's, as IAM_ENDPOINT is for the SDK.
 //
-// The way to the file is checked first by the rule of monitor-token's own
-// config (internal/trustedpath): the file says where the refresh token goes,
-// and it is rewritten, so a file another user could change is neither
-// trusted nor written. Under the lock <file>.lock the file is read again:
-// another process may have refreshed it meanwhile, and then its token is
-// used and IAM is not called. Only IAMToken and IAMRefreshToken change; all
-// other fields, those monitor-token does not know among them, keep their
-// values, and the file keeps its mode.
+// The file is the CLI's, and the CLI may write it at any moment: it takes
+// flock(2) on config.json itself around each read and each write, and
+// writes in place. So:
+//   - The way to the file and the file are checked first by the rule of
+//     monitor-token's own config (internal/trustedpath): the file says
+//     where the refresh token goes, and it is rewritten, so a file another
+//     user could change is neither trusted nor written.
+//   - Refreshers of monitor-token take turns under <file>.lock, held across
+//     the IAM call; the CLI's own lock is held only for each read and the
+//     final write, so an ibmcloud command is never kept waiting for IAM.
+//     Under <file>.lock the file is read again: another process may have
+//     refreshed it meanwhile, and then its token is used and IAM is not
+//     called.
+//   - Once IAM answered, the file is read again under the CLI's lock, and
+//     only IAMToken and IAMRefreshToken change in what was just read. If the
+//     CLI logged in again meanwhile, or changed the account or region,
+//     nothing is written: the new login is used, or the refreshed token for
+//     this once, and Session.NotWritten says so.
+//   - The write is in place, as the CLI's: a CLI waiting on the lock then
+//     reads the whole new file, a hard link stays one file, and the file
+//     keeps its mode.
 func Refresh(ctx context.Context, file string, now time.Time, override string, grant Grant) (Session, error) {
 	real, _, err := sessionFile.Resolve(file)
 	if err == nil {
@@ -68,14 +82,10 @@ func Refresh(ctx context.Context, file string, now time.Time, override string, g
 	}
 	defer unlock()
 
-	data, mode, err := readTrusted(ctx, real)
-	if err != nil {
-		if trustedpath.Refused(err) {
-			return Session{}, trustError(file, err)
-		}
-		return Session{}, readError(file, err)
+	s, err := ReadSession(ctx, file, now)
+	if trustedpath.Refused(err) {
+		return Session{}, trustError(file, err)
 	}
-	s, err := parseSession(data, file, now)
 	if err != nil || !s.NeedsRefresh {
 		return s, err // another process refreshed it meanwhile, or it is not refreshable
 	}
@@ -96,15 +106,97 @@ func Refresh(ctx context.Context, file string, now time.Time, override string, g
 	if err != nil {
 		return Session{}, err
 	}
+	return saveTokens(ctx, real, file, now, s, tokens)
+}
+
+// saveTokens writes tokens, refreshed from the session was, into the file
+// as it is now, under the CLI's lock; or, when the CLI changed the login or
+// its target since was was read, writes nothing (see Refresh).
+func saveTokens(ctx context.Context, real, file string, now time.Time, was Session, tokens Tokens) (Session, error) {
+	lockCtx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	unlock, err := lockCLI(lockCtx, real, true)
+	if err != nil {
+		return Session{}, notSaved(ctx, file, err)
+	}
+	defer unlock()
+	f, err := sessionFile.OpenForUpdate(real)
+	if err != nil {
+		return Session{}, notSaved(ctx, file, err)
+	}
+	defer f.Close()
+	data, err := regularfile.ReadOpened(ctx, f, real, maxConfig)
+	if err != nil {
+		return Session{}, notSaved(ctx, file, err)
+	}
+	cur, err := parseSession(data, file, now)
+	if err != nil {
+		// Logged out meanwhile, or the file is no longer a session.
+		return Session{}, err
+	}
 	stored := tokens.TokenType + " " + tokens.AccessToken
 	out, err := replaceTokens(data, stored, tokens.RefreshToken)
 	if err != nil {
 		return Session{}, fmt.Errorf("ibmcloud config %s: %w; run `ibmcloud login` again", file, err)
 	}
-	if err := atomicfile.Write(real, out, mode); err != nil {
-		return Session{}, fmt.Errorf("the ibmcloud login session was refreshed but not saved to %s: %w", file, err)
+	refreshed, err := parseSession(out, file, now)
+	if err != nil {
+		return Session{}, err
 	}
-	return parseSession(out, file, now)
+	switch {
+	case cur.IAMToken != was.IAMToken || cur.RefreshToken != was.RefreshToken:
+		// A login, or the CLI's own refresh: the file's session is newer
+		// than the one refreshed here.
+		if cur.NeedsRefresh {
+			return Session{}, fmt.Errorf("%w: the ibmcloud login changed while its session was refreshed, and the new one has expired too (run `ibmcloud login` again)", ErrNoSession)
+		}
+		cur.NotWritten = "the ibmcloud login changed while its session was refreshed (another login); that login is used, and the refreshed tokens were not written to " + file
+		return cur, nil
+	case cur.AccountID != was.AccountID:
+		refreshed.NotWritten = fmt.Sprintf("the ibmcloud CLI's target changed while its session was refreshed (account %s to %s); the refreshed tokens were used once, not written to %s", was.AccountID, cur.AccountID, file)
+		return refreshed, nil
+	case cur.Region != was.Region:
+		refreshed.NotWritten = fmt.Sprintf("the ibmcloud CLI's target changed while its session was refreshed (region %s to %s); the refreshed tokens were used once, not written to %s", was.Region, cur.Region, file)
+		return refreshed, nil
+	}
+	if err := writeInPlace(f, data, out); err != nil {
+		return Session{}, fmt.Errorf("the ibmcloud login session was refreshed but not saved to %s: %w", file, atomicfile.PathErrReason(err))
+	}
+	return refreshed, nil
+}
+
+// writeInPlace replaces the content of f, which held old, with out, as the
+// CLI's os.WriteFile does but without its moment of an empty file: out is
+// written over old, the rest cut off, and the whole synced. A write that
+// fails puts old back as well as it can, so that the CLI's session is not
+// lost to a full disk.
+func writeInPlace(f *os.File, old, out []byte) error {
+	_, err := f.WriteAt(out, 0)
+	if err == nil {
+		err = f.Truncate(int64(len(out)))
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		if _, rerr := f.WriteAt(old, 0); rerr == nil {
+			f.Truncate(int64(len(old)))
+		}
+		return err
+	}
+	return nil
+}
+
+// notSaved is the error of a refresh whose result could not be saved
+// because the file could not be locked, opened or read again.
+func notSaved(ctx context.Context, file string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if trustedpath.Refused(err) {
+		return trustError(file, err)
+	}
+	return fmt.Errorf("the ibmcloud login session was refreshed but not saved to %s: %w", file, atomicfile.PathErrReason(err))
 }
 
 // sessionFile is how internal/trustedpath names the CLI's config in its

@@ -14,6 +14,7 @@ import (
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 	"github.com/monitor-token/monitor-token/internal/regularfile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // Session is the CLI's login session: an IAM access token and where it is
@@ -29,6 +30,7 @@ type Session struct {
 	AccountID       string
 	Expiry          time.Time // the token's exp claim; zero if it has none
 	File            string
+	NotWritten      string
 	// NeedsRefresh: the access token is missing, expired or about to
 	// expire, and RefreshToken can renew it.
 	NeedsRefresh bool
@@ -73,14 +75,41 @@ const configHint = "point IBMCLOUD_CONFIG_HOME at the ibmcloud CLI's config dire
 // does not die between here and the service) are ErrNoSession, unless the
 // file holds a refresh token: then the session is returned with
 // NeedsRefresh set, for Refresh (docs/integrations.md, "ibmcloud session
-// refresh"). A file that is not a regular file, or larger than maxConfig, is
-// refused without waiting on it or reading it.
+// refresh"). The file is read as Refresh reads it: its way and the file are
+// held to the config rule (the file says where its token goes), and the
+// read waits for the CLI's lock, since the CLI writes the file in place.
+// A file that is not a regular file, or larger than maxConfig, is refused
+// without waiting on it or reading it.
 func ReadSession(ctx context.Context, file string, now time.Time) (Session, error) {
-	b, err := regularfile.Read(ctx, file, maxConfig)
+	real, _, err := sessionFile.Resolve(file)
 	if err != nil {
-		return Session{}, readError(file, err)
+		return Session{}, sessionError(ctx, file, err)
 	}
-	return parseSession(b, file, now)
+	lockCtx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	unlock, err := lockCLI(lockCtx, real, false)
+	if err != nil {
+		return Session{}, sessionError(ctx, file, err)
+	}
+	defer unlock()
+	data, _, err := readTrusted(ctx, real)
+	if err != nil {
+		return Session{}, sessionError(ctx, file, err)
+	}
+	return parseSession(data, file, now)
+}
+
+// sessionError is the message of a config file that could not be locked or
+// read: a refusal of the path rule as it is, the end of ctx as such, else
+// readError's.
+func sessionError(ctx context.Context, file string, err error) error {
+	switch {
+	case trustedpath.Refused(err):
+		return err
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return readError(file, err)
 }
 
 // readError is the message of a config file that could not be read.

@@ -9,7 +9,7 @@ import "os"
 // CreateFile fails with ERROR_PIPE_BUSY instead (Microsoft's CreateFileW
 // documentation, "Pipes"). What was opened is checked before it is read.
 func open(path string, flags int) (*os.File, error) {
-	return os.Open(path)
+	return os.OpenFile(path, flags&os.O_RDWR, 0)
 }
 
 // NoFollow: Windows has no O_NOFOLLOW; the callers that need it resolve

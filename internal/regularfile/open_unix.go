@@ -17,7 +17,7 @@ const NoFollow = syscall.O_NOFOLLOW
 // symbolic link.
 func IsLink(err error) bool { return errors.Is(err, syscall.ELOOP) }
 
-// open opens path for reading without waiting: with O_NONBLOCK, open(2) of a
+// open opens path for reading (and writing, with os.O_RDWR in flags) without waiting: with O_NONBLOCK, open(2) of a
 // named pipe returns at once instead of waiting for a writer, while regular
 // files ignore the flag, so their reads still return every byte (POSIX
 // open(2), "O_NONBLOCK"). O_NOCTTY keeps a terminal from becoming the

@@ -86,6 +86,11 @@ func Read(ctx context.Context, path string, limit int64) ([]byte, error) {
 // where a link found now was put there meanwhile.
 func OpenNoFollow(path string) (*os.File, error) { return open(path, NoFollow) }
 
+// OpenForUpdate is OpenNoFollow for reading and writing, for a file that is
+// rewritten in place because another program locks and writes that very
+// file (the ibmcloud CLI's config: internal/ibmcloud).
+func OpenForUpdate(path string) (*os.File, error) { return open(path, NoFollow|os.O_RDWR) }
+
 // ReadOpened is the rest of Read, for a file opened with OpenNoFollow (and
 // checked by the caller): what f is, its size, and at most limit bytes.
 func ReadOpened(ctx context.Context, f *os.File, path string, limit int64) ([]byte, error) {

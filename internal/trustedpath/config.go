@@ -42,7 +42,18 @@ func (f SettingsFile) EnsureDir(dir string) error { return ensureSettingsDir(f.p
 // (regularfile.ReadOpened), without following a link and without waiting on
 // a named pipe, and checks what it opened.
 func (f SettingsFile) Open(real string) (*os.File, error) {
-	file, err := regularfile.OpenNoFollow(real)
+	return f.open(real, regularfile.OpenNoFollow)
+}
+
+// OpenForUpdate is Open for reading and writing in place, for a file that
+// another program locks and rewrites as itself (the ibmcloud CLI's config),
+// where a rename would leave that program's lock on the old file.
+func (f SettingsFile) OpenForUpdate(real string) (*os.File, error) {
+	return f.open(real, regularfile.OpenForUpdate)
+}
+
+func (f SettingsFile) open(real string, open func(string) (*os.File, error)) (*os.File, error) {
+	file, err := open(real)
 	if err != nil {
 		if regularfile.IsLink(err) {
 			// Resolve resolved every link; this one appeared since.
