@@ -60,6 +60,7 @@ bench: build
 	./scripts/bench.sh
 	./scripts/bench-providers.sh
 	./scripts/bench-proxy.sh
+	./scripts/bench-watch.sh
 
 # The release, as .goreleaser.yaml describes it, in dist/: archives for
 # linux, darwin and windows (amd64, arm64), the krew archives and manifest,
