@@ -70,6 +70,8 @@ func newGetCmd(f *Factory, run func(context.Context, GetOptions) error) *cli.Com
 			switch {
 			case c.IsSet("output") && o.Output == "":
 				return cmdutil.Usagef("get: --output is empty; give the file the token goes to")
+			case o.Output == "-":
+				return cmdutil.Usagef("get: --output - is not a file here; drop --output to print the token to stdout")
 			case o.Output == "" && (c.IsSet("file-mode") || o.Watch || c.IsSet("check-every")):
 				return cmdutil.Usagef("get: --file-mode, --watch and --check-every go with --output FILE")
 			case c.IsSet("check-every") && !o.Watch:
@@ -86,6 +88,13 @@ func runGet(ctx context.Context, f *Factory, o GetOptions) error {
 	prof, b, err := f.openProfile(o.Flags)
 	if err != nil {
 		return err
+	}
+	if o.Output != "" {
+		// A place that cannot hold the file is refused before anything is
+		// fetched: a sidecar restarting on it would pay a fetch each time.
+		if _, err := tokenFilePath(o.Output); err != nil {
+			return err
+		}
 	}
 	var tok broker.Token
 	switch {

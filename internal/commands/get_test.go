@@ -17,6 +17,7 @@ func TestNewGetCmd(t *testing.T) {
 			GetOptions{Flags: FlagValues{}, Format: "token", Output: "/run/t", FileMode: 0o640, Watch: true, CheckEvery: time.Second}, ""},
 		{[]string{"--output", "/run/t", "--format", "header"}, GetOptions{Flags: FlagValues{}, Format: "header", Output: "/run/t", FileMode: 0o600, CheckEvery: 5 * time.Minute}, ""},
 		{[]string{"--output", ""}, GetOptions{}, "get: --output is empty; give the file the token goes to"},
+		{[]string{"--output", "-"}, GetOptions{}, "get: --output - is not a file here; drop --output to print the token to stdout"},
 		{[]string{"--watch"}, GetOptions{}, "get: --file-mode, --watch and --check-every go with --output FILE"},
 		{[]string{"--file-mode", "0640"}, GetOptions{}, "get: --file-mode, --watch and --check-every go with --output FILE"},
 		{[]string{"--output", "/run/t", "--check-every", "1m"}, GetOptions{}, "get: --check-every goes with --watch"},

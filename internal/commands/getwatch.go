@@ -40,7 +40,7 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 			return nil
 		case <-f.after(wait):
 		}
-		next, why, err := nextToken(ctx, b, prof, tok, renewAt, f.Now())
+		next, why, renewed, err := nextToken(ctx, b, prof, tok, renewAt, f.Now())
 		if err == nil && next.Value != tok.Value {
 			err = writeTokenFile(o, prof, next)
 		}
@@ -52,11 +52,17 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 			// The wait the line announces is the one taken: backoff's
 			// jitter is drawn once.
 			failures++
-			wait = backoff(failures, o.CheckEvery)
+			wait = retryWait(failures, o.CheckEvery, tok, f.Now())
 			logf("token file %s kept as it was: %v; next try in %s", show, err, wait.Round(100*time.Millisecond))
 			continue
 		case next.Value != tok.Value:
 			logf("token file %s updated (%s)", show, why)
+		}
+		// A renewal sets the next one from what it got, even when it got
+		// the token already held (a session still good, an IAM that gave
+		// the same one back): a renewal time left in the past would
+		// renew again at once, and again.
+		if renewed || next.Value != tok.Value {
 			renewAt = renewalTime(next, f.Now())
 		}
 		failures, tok = 0, next
@@ -64,18 +70,19 @@ func watchTokenFile(ctx context.Context, f *Factory, b *broker.Broker, prof prof
 	}
 }
 
-// nextToken is the token the file should hold now, and why it changed if
-// it did: an IAM token due for renewal is renewed; any other is checked.
-func nextToken(ctx context.Context, b *broker.Broker, prof profile.Profile, held broker.Token, renewAt, now time.Time) (broker.Token, string, error) {
+// nextToken is the token the file should hold now, why it changed if it
+// did, and whether it was a renewal: an IAM token due for renewal is
+// renewed; any other is checked.
+func nextToken(ctx context.Context, b *broker.Broker, prof profile.Profile, held broker.Token, renewAt, now time.Time) (tok broker.Token, why string, renewed bool, err error) {
 	if !renewAt.IsZero() && !now.Before(renewAt) {
 		tok, err := b.Refresh(ctx, prof)
-		return tok, "IAM token renewed", err
+		return tok, "IAM token renewed", true, err
 	}
-	tok, err := b.Check(ctx, prof, held)
+	tok, err = b.Check(ctx, prof, held)
 	if prof.IAMMode() {
-		return tok, "IAM token refused, renewed", err
+		return tok, "IAM token refused, renewed", false, err
 	}
-	return tok, "reset detected", err
+	return tok, "reset detected", false, err
 }
 
 // renewalTime is when a token served until a known time is renewed: when
@@ -88,13 +95,30 @@ func renewalTime(tok broker.Token, now time.Time) time.Time {
 	return now.Add(max(tok.ExpiresAt.Sub(now)/2, 0))
 }
 
+// minRenewalWait is the least a watch waits for a renewal: an IAM token
+// served for no time at all (an expires_in shorter than get's margin) is
+// renewed every second, not in a loop.
+const minRenewalWait = time.Second
+
 // nextWake is how long to wait before the next check: checkEvery, or less
-// when an IAM token is due for renewal sooner.
+// when an IAM token is due for renewal sooner, though not under
+// minRenewalWait.
 func nextWake(renewAt time.Time, checkEvery time.Duration, now time.Time) time.Duration {
 	if renewAt.IsZero() {
 		return checkEvery
 	}
-	return min(max(renewAt.Sub(now), 0), checkEvery)
+	return min(max(renewAt.Sub(now), minRenewalWait), checkEvery)
+}
+
+// retryWait is the wait after the n-th failure in a row: backoff, but for
+// a token that stops being served at a known time no later than that, so
+// that a service that came back is tried before the file's token ends.
+func retryWait(n int, checkEvery time.Duration, held broker.Token, now time.Time) time.Duration {
+	wait := backoff(n, checkEvery)
+	if left := held.ExpiresAt.Sub(now); !held.ExpiresAt.IsZero() && left > 0 {
+		wait = min(wait, max(left, time.Second))
+	}
+	return wait
 }
 
 // backoff is the wait after the n-th failure in a row: doubling from a

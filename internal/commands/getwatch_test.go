@@ -206,7 +206,7 @@ func TestRenewalTimeAndNextWake(t *testing.T) {
 		{"Monitor token: every check", 0, 5 * time.Minute, -1, 5 * time.Minute},
 		{"IAM, 54 min served: renewed at 27 min, checked every 5 min before", 54 * time.Minute, 5 * time.Minute, 27 * time.Minute, 5 * time.Minute},
 		{"IAM, 4 min served: renewed at 2 min, sooner than the check", 4 * time.Minute, 5 * time.Minute, 2 * time.Minute, 2 * time.Minute},
-		{"IAM, already past its end: renewed now", -time.Minute, 5 * time.Minute, 0, 0},
+		{"IAM, already past its end: renewed after a second, never in a loop", -time.Minute, 5 * time.Minute, 0, time.Second},
 	} {
 		tok := broker.Token{Value: "t"}
 		if tt.expiresIn != 0 {
@@ -242,6 +242,66 @@ func TestBackoff(t *testing.T) {
 		for range 200 {
 			if got := backoff(tt.failures, tt.checkEvery); got < tt.lo || got > tt.hi {
 				t.Fatalf("backoff(%d, %v) = %v, want within [%v, %v]", tt.failures, tt.checkEvery, got, tt.lo, tt.hi)
+			}
+		}
+	}
+}
+
+// A renewal that hands back the token already held (IAM answering with the
+// same token, or an ibmcloud session that is still good) must not make the
+// watch renew again at once: it waits, and an hour costs a few requests.
+func TestWatchDoesNotSpinOnAnUnchangedRenewal(t *testing.T) {
+	r := newTestRun(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	r.clock = &fakeClock{now: time.Now(), end: time.Now().Add(time.Hour), atEnd: cancel}
+	r.login("p", FlagValues{"auth": "iam"})
+	// From now on IAM answers every request with one and the same token.
+	const same = "eyJhbGciOiJub25lIn0.eyJzYW1lIjp0cnVlfQ.c2ln"
+	r.emu.InjectFault(emulator.RouteIAMToken, emulator.Fault{Status: 200, Times: 1 << 20,
+		Body: `{"access_token":"` + same + `","refresh_token":"not_supported","token_type":"Bearer","expires_in":3600,"expiration":4102444800,"scope":"ibm openid"}`})
+	f := r.factory()
+	waits := 0
+	after := f.After
+	f.After = func(d time.Duration) <-chan time.Time {
+		if waits++; waits > 1000 {
+			cancel() // spinning: end it, and fail below
+		}
+		return after(d)
+	}
+	path := filepath.Join(t.TempDir(), "token")
+	if err := runGet(ctx, f, GetOptions{Flags: FlagValues{"profile": "p"}, Format: "token", Output: path, FileMode: 0o600, Watch: true, CheckEvery: defaultCheckEvery}); err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	if n := r.emu.Count(emulator.RouteIAMToken); waits > 1000 || n > 40 {
+		t.Fatalf("%d waits and %d IAM requests in an hour: the watch spins on a renewal that changed nothing", waits, n)
+	}
+}
+
+// After a failure, a token that ends sooner than the backoff is tried
+// again before it ends, so a service that came back is used in time.
+func TestRetryWait(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name       string
+		failures   int
+		checkEvery time.Duration
+		expiresIn  time.Duration // 0: no end
+		lo, hi     time.Duration
+	}{
+		{"a Monitor token: the backoff", 20, time.Hour, 0, 30 * time.Minute, time.Hour},
+		{"an IAM token ending in 10 min: by then", 20, time.Hour, 10 * time.Minute, 10 * time.Minute, 10 * time.Minute},
+		{"an IAM token ending later than the backoff: the backoff", 2, time.Hour, 10 * time.Minute, 2 * time.Second, 4 * time.Second},
+		{"an IAM token ending in a moment: a second", 20, time.Hour, 100 * time.Millisecond, time.Second, time.Second},
+		{"an IAM token already ended: the backoff", 20, time.Hour, -time.Minute, 30 * time.Minute, time.Hour},
+	} {
+		held := broker.Token{Value: "t"}
+		if tt.expiresIn != 0 {
+			held.ExpiresAt = now.Add(tt.expiresIn)
+		}
+		for range 50 {
+			if got := retryWait(tt.failures, tt.checkEvery, held, now); got < tt.lo || got > tt.hi {
+				t.Fatalf("%s: retryWait = %v, want within [%v, %v]", tt.name, got, tt.lo, tt.hi)
 			}
 		}
 	}

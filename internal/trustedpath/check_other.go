@@ -50,3 +50,5 @@ func ensureSettingsDir(_ place, dir string) error { return os.MkdirAll(dir, 0o70
 func checkSettingsFile(place, string, fs.FileInfo) error { return nil }
 
 func checkFinal(abs, _ string) error { return checkDir(abs) }
+
+func checkReplaceable(place, string, fs.FileInfo) error { return nil }

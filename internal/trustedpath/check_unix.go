@@ -250,3 +250,12 @@ func checkSettingsFile(pl place, path string, fi fs.FileInfo) error {
 	}
 	return nil
 }
+
+// checkReplaceable: a file to be replaced by a rename belongs to the user or
+// root; its mode does not matter, as what replaces it has its own.
+func checkReplaceable(pl place, path string, fi fs.FileInfo) error {
+	if uid, _ := owner(fi); !trusted(uid) {
+		return &Error{What: pl.name, Path: path, Problem: fmt.Sprintf("belongs to another user (uid %d)", uid), Fix: "remove it, or " + pl.move}
+	}
+	return nil
+}

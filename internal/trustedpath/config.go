@@ -1,6 +1,8 @@
 package trustedpath
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 
 	"github.com/monitor-token/monitor-token/internal/regularfile"
@@ -50,6 +52,28 @@ func (f SettingsFile) Open(real string) (*os.File, error) {
 // where a rename would leave that program's lock on the old file.
 func (f SettingsFile) OpenForUpdate(real string) (*os.File, error) {
 	return f.open(real, regularfile.OpenForUpdate)
+}
+
+// CheckExisting checks what is at real, a path Resolve returned, before a
+// new file is renamed over it: nothing, or a regular file of the user's or
+// root's. A directory or a special file is refused (a rename cannot replace
+// the one and should not replace the other), and so is another user's
+// file, which in a sticky directory only its owner may replace.
+func (f SettingsFile) CheckExisting(real string) error {
+	fi, err := os.Lstat(real)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.IsDir():
+		return &Error{What: f.Name, Path: real, Problem: "is a directory", Fix: "give the path of a file"}
+	case !fi.Mode().IsRegular():
+		return &Error{What: f.Name, Path: real, Problem: "is not a regular file", Fix: "remove it, or " + f.Move}
+	}
+	return checkReplaceable(f.place(), real, fi)
 }
 
 func (f SettingsFile) open(real string, open func(string) (*os.File, error)) (*os.File, error) {
