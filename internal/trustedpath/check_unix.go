@@ -48,11 +48,16 @@ func (pl place) pathError(what, p, problem string) error {
 // belongs to the user or root and is not writable by others unless sticky,
 // and each link it follows belongs to the user or root. A link's target is
 // walked the same way, so no directory or link of another user can sit
-// anywhere on the way, however many links lead there. It returns the
-// resolved path of the longest part that exists and the components still
-// missing below it (nil when all of path exists).
+// anywhere on the way, however many links lead there. A ".." goes up from
+// where the walk is, after the links before it, as the kernel takes it
+// (path_resolution(7)): the path is not cleaned as text first, which would
+// make "link/.." the directory holding the link rather than the parent of
+// where it leads, and so check one directory while the caller's open
+// reaches another. It returns the resolved path of the longest part that
+// exists and the components still missing below it (nil when all of path
+// exists).
 func (pl place) walk(path string) (resolved string, missing []string, err error) {
-	todo := strings.Split(strings.TrimPrefix(filepath.Clean(path), "/"), "/")
+	todo := strings.Split(path, "/")
 	cur, links := "/", 0
 	if err := pl.checkTraversed(cur); err != nil {
 		return "", nil, err
@@ -119,10 +124,17 @@ func (pl place) checkTraversed(p string) error {
 	return nil
 }
 
-// walkAbs is walk over path made absolute, which the messages show.
+// walkAbs is walk over path made absolute, which the messages show. A
+// relative path is joined to the working directory as text, not cleaned
+// (filepath.Abs would clean it): walk takes its ".." itself.
 func (pl place) walkAbs(path string) (abs, real string, missing []string, err error) {
-	if abs, err = filepath.Abs(path); err != nil {
-		return "", "", nil, err
+	abs = path
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", "", nil, err
+		}
+		abs = wd + "/" + path
 	}
 	real, missing, err = pl.walk(abs)
 	return abs, real, missing, err
