@@ -16,6 +16,7 @@ import (
 	"runtime"
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
+	"github.com/monitor-token/monitor-token/internal/trustedpath"
 )
 
 // Options are one install-links run's.
@@ -81,15 +82,12 @@ func (l *linker) run() ([]string, error) {
 	if dir == "" {
 		dir = filepath.Dir(l.Exe)
 	}
-	dir, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("install-links: cannot use --dir %s: %w", atomicfile.ShowPath(l.Dir), err)
-	}
 	exeInfo, err := os.Stat(l.Exe)
 	if err != nil {
 		return nil, fmt.Errorf("install-links: cannot read the executable %s: %w", atomicfile.ShowPath(l.Exe), atomicfile.PathErrReason(err))
 	}
-	items, err := l.items(dir)
+	// Every directory is checked here, before anything is written.
+	items, err := l.items(dir, exeInfo.Size())
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +98,7 @@ func (l *linker) run() ([]string, error) {
 	reasons := make([]string, len(items))
 	var refused []int
 	for i, it := range items {
-		f, err := inspect(it.path)
+		f, err := inspect(it.path, it.limit)
 		if err != nil {
 			return nil, err
 		}
@@ -159,6 +157,14 @@ func (l *linker) run() ([]string, error) {
 			m, err := makeDirs(filepath.Dir(it.path))
 			made = append(made, m...)
 			if err == nil {
+				// Again now that it exists: in a sticky directory another
+				// user may have made a missing one first.
+				_, err = it.dir.Resolve(filepath.Dir(it.path))
+				if trustedpath.Refused(err) {
+					return fail(fmt.Errorf("install-links: %w", err))
+				}
+			}
+			if err == nil {
 				err = l.put(it)
 			}
 			if err != nil {
@@ -175,28 +181,25 @@ func (l *linker) run() ([]string, error) {
 			}
 		}
 	}
-	if hint := l.zshHint(dir); hint != "" && !l.Remove {
-		lines = append(lines, hint+"\n")
+	for _, it := range items {
+		if hint := fpathHint(it); hint != "" && !l.Remove {
+			lines = append(lines, hint+"\n")
+		}
 	}
 	return lines, nil
 }
 
-// zshHint says how to make zsh find its completion, installed under
-// dir/../share, unless it is where zsh looks by default (its fpath has its
-// own prefix's site-functions; /usr and /usr/local are the usual
-// prefixes). No zsh completion among the items, no hint.
-func (l *linker) zshHint(dir string) string {
-	share := filepath.Join(dir, "..", "share")
-	if l.GOOS == "windows" || share == "/usr/share" || share == "/usr/local/share" {
+// fpathHint says how to make zsh find its completion, it, unless it is not
+// the zsh completion or it went where zsh looks by default (its fpath has
+// its own prefix's site-functions; /usr and /usr/local are the usual
+// prefixes). The directory named is the real one the script was written
+// to, which passed the check with the rest.
+func fpathHint(it item) string {
+	fpath := filepath.Dir(it.path)
+	if it.shell != "zsh" || fpath == "/usr/share/zsh/site-functions" || fpath == "/usr/local/share/zsh/site-functions" {
 		return ""
 	}
-	for _, c := range l.Completions {
-		if c.Shell == "zsh" {
-			fpath := filepath.Dir(filepath.Join(share, filepath.FromSlash(c.Path)))
-			return "zsh: add fpath+=(" + atomicfile.ShowPath(fpath) + ") to ~/.zshrc before compinit"
-		}
-	}
-	return ""
+	return "zsh: add fpath+=(" + atomicfile.ShowPath(fpath) + ") to ~/.zshrc before compinit"
 }
 
 // put writes one item in place, atomically.

@@ -298,14 +298,15 @@ func TestLinksDirAndTarget(t *testing.T) {
 	want["alias/mt"] = "link -> " + lw.exe
 	diffTrees(t, lw.tree(), want)
 
-	// --dir names the executable's directory another way: still relative.
+	// --dir names the executable's directory another way: still relative,
+	// and said by its real path.
 	other := filepath.Join(lw.root, "via")
 	lw.symlink("bin", other)
 	if r := lw.run(Options{Dir: other, Remove: true}); r.err != "" || strings.Contains(r.out, "left") {
 		t.Errorf("--remove through --dir %s: report:\n%s\nerror: %s", other, r.out, r.err)
 	}
 	r = lw.run(Options{Dir: other})
-	if !strings.Contains(r.out, "linked ROOT/via/kubectl-monitor_token -> monitor-token\n") {
+	if !strings.Contains(r.out, "linked ROOT/bin/kubectl-monitor_token -> monitor-token\n") {
 		t.Errorf("--dir through a link to bin: report:\n%s\nerror: %s", r.out, r.err)
 	}
 
@@ -339,25 +340,23 @@ func TestLinksDirAndTarget(t *testing.T) {
 }
 
 // The zsh hint names the directory the zsh completion went to, and is
-// left out where zsh looks by default, on Windows, and without a zsh
-// completion.
+// left out where zsh looks by default and for the other shells.
 func TestLinksZshHint(t *testing.T) {
 	for _, c := range []struct {
-		goos, dir   string
-		completions []Completion
-		want        string
+		shell, dir string
+		want       string
 	}{
-		{"linux", "/opt/mt/bin", testCompletions, "zsh: add fpath+=(/opt/mt/share/zsh/site-functions) to ~/.zshrc before compinit"},
-		{"darwin", "/Users/me/go/bin", testCompletions, "zsh: add fpath+=(/Users/me/go/share/zsh/site-functions) to ~/.zshrc before compinit"},
-		{"linux", "/opt/my mt/bin", testCompletions, `zsh: add fpath+=("/opt/my mt/share/zsh/site-functions") to ~/.zshrc before compinit`},
-		{"linux", "/usr/local/bin", testCompletions, ""},
-		{"linux", "/usr/bin", testCompletions, ""},
-		{"windows", `/opt/mt/bin`, testCompletions, ""},
-		{"linux", "/opt/mt/bin", testCompletions[:1], ""},
+		{"zsh", "/opt/mt/share/zsh/site-functions", "zsh: add fpath+=(/opt/mt/share/zsh/site-functions) to ~/.zshrc before compinit"},
+		{"zsh", "/Users/me/go/share/zsh/site-functions", "zsh: add fpath+=(/Users/me/go/share/zsh/site-functions) to ~/.zshrc before compinit"},
+		{"zsh", "/opt/my mt/share/zsh/site-functions", `zsh: add fpath+=("/opt/my mt/share/zsh/site-functions") to ~/.zshrc before compinit`},
+		{"zsh", "/usr/local/share/zsh/site-functions", ""},
+		{"zsh", "/usr/share/zsh/site-functions", ""},
+		{"bash", "/opt/mt/share/bash-completion/completions", ""},
+		{"", "/opt/mt/bin", ""},
 	} {
-		l := &linker{Options{GOOS: c.goos, Exe: "/usr/local/bin/monitor-token", Completions: c.completions}}
-		if got := l.zshHint(c.dir); got != c.want {
-			t.Errorf("%s, %s, %d completions: hint %q, want %q", c.goos, c.dir, len(c.completions), got, c.want)
+		it := item{path: c.dir + "/x", shell: c.shell}
+		if got := fpathHint(it); got != c.want {
+			t.Errorf("%s in %s: hint %q, want %q", c.shell, c.dir, got, c.want)
 		}
 	}
 }
@@ -366,7 +365,7 @@ func TestLinksErrors(t *testing.T) {
 	lw := newLinksWorld(t, "linux")
 	before := lw.tree()
 	notDir := filepath.Join(lw.root, "bin", "monitor-token", "x")
-	if r, want := lw.run(Options{Dir: notDir}), "install-links: cannot look at ROOT/bin/monitor-token/x/kubectl-monitor_token: not a directory; nothing was changed"; r.err != want || r.out != "" {
+	if r, want := lw.run(Options{Dir: notDir}), "install-links: cannot look at ROOT/bin/monitor-token/x: not a directory; nothing was changed: pass --dir a directory"; r.err != want || r.out != "" {
 		t.Errorf("--dir %s: report:\n%s\nerror: %s\nwant: %s", notDir, r.out, r.err, want)
 	}
 	gone := filepath.Join(lw.root, "gone")

@@ -3,6 +3,7 @@
 package trustedpath
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,4 +52,36 @@ func checkSettingsFile(place, string, fs.FileInfo) error { return nil }
 
 func checkFinal(abs, _ string) error { return checkDir(abs) }
 
-func checkReplaceable(place, string, fs.FileInfo) error { return nil }
+func entryProblem(fs.FileInfo) (string, bool) { return "", false }
+
+// resolveWriteDir resolves the links on the way to dir where it exists;
+// there are no owners to check. Windows takes ".." from the text of a path
+// (GetFullPathName), so filepath.Abs's clean is the system's own reading.
+func resolveWriteDir(pl place, dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for existing, rest := abs, ""; ; {
+		real, err := filepath.EvalSymlinks(existing)
+		if err == nil {
+			if fi, err := os.Stat(real); err != nil || !fi.IsDir() {
+				return "", pl.pathError(pl.name, existing, "is not a directory")
+			}
+			return filepath.Join(real, rest), nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		parent := filepath.Dir(existing)
+		if parent == existing {
+			return abs, nil
+		}
+		rest = filepath.Join(filepath.Base(existing), rest)
+		existing = parent
+	}
+}
+
+func (pl place) pathError(what, p, problem string) error {
+	return &Error{What: what, Path: p, Problem: problem, Fix: pl.move}
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -48,11 +49,16 @@ func (pl place) pathError(what, p, problem string) error {
 // belongs to the user or root and is not writable by others unless sticky,
 // and each link it follows belongs to the user or root. A link's target is
 // walked the same way, so no directory or link of another user can sit
-// anywhere on the way, however many links lead there. It returns the
-// resolved path of the longest part that exists and the components still
-// missing below it (nil when all of path exists).
+// anywhere on the way, however many links lead there. A ".." goes up from
+// where the walk is, after the links before it, as the kernel takes it
+// (path_resolution(7)): the path is not cleaned as text first, which would
+// make "link/.." the directory holding the link rather than the parent of
+// where it leads, and so check one directory while the caller's open
+// reaches another. It returns the resolved path of the longest part that
+// exists and the components still missing below it (nil when all of path
+// exists).
 func (pl place) walk(path string) (resolved string, missing []string, err error) {
-	todo := strings.Split(strings.TrimPrefix(filepath.Clean(path), "/"), "/")
+	todo := strings.Split(path, "/")
 	cur, links := "/", 0
 	if err := pl.checkTraversed(cur); err != nil {
 		return "", nil, err
@@ -108,21 +114,37 @@ func (pl place) checkTraversed(p string) error {
 	if err != nil {
 		return err
 	}
+	return pl.checkDirRule(p, fi, "the directory", "above "+pl.name+" ", "what is below it")
+}
+
+// checkDirRule is the rule for a directory, OpenSSH's safe_path: it
+// belongs to the user or root, and no one else can write it unless it is
+// sticky. A refusal says what and where the directory is ("the directory"
+// P "above the cache directory "), and what its owner could swap. What is
+// not a directory is left to the caller.
+func (pl place) checkDirRule(p string, fi fs.FileInfo, what, where, swaps string) error {
 	uid, _ := owner(fi)
 	switch {
 	case !trusted(uid):
-		return pl.pathError("the directory", p, fmt.Sprintf("above %s belongs to another user (uid %d), who could swap what is below it", pl.name, uid))
+		return pl.pathError(what, p, fmt.Sprintf("%sbelongs to another user (uid %d), who could swap %s", where, uid, swaps))
 	case fi.IsDir() && fi.Mode().Perm()&0o022 != 0 && fi.Mode()&fs.ModeSticky == 0:
-		return &Error{What: "the directory", Path: p, Problem: fmt.Sprintf("above %s is writable by group or others (mode %04o) without the sticky bit", pl.name, fi.Mode().Perm()),
+		return &Error{What: what, Path: p, Problem: fmt.Sprintf("%sis writable by group or others (mode %04o) without the sticky bit", where, fi.Mode().Perm()),
 			Fix: "run chmod go-w " + shellword.Word(p) + ", or " + pl.move}
 	}
 	return nil
 }
 
-// walkAbs is walk over path made absolute, which the messages show.
+// walkAbs is walk over path made absolute, which the messages show. A
+// relative path is joined to the working directory as text, not cleaned
+// (filepath.Abs would clean it): walk takes its ".." itself.
 func (pl place) walkAbs(path string) (abs, real string, missing []string, err error) {
-	if abs, err = filepath.Abs(path); err != nil {
-		return "", "", nil, err
+	abs = path
+	if !filepath.IsAbs(path) {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", "", nil, err
+		}
+		abs = wd + "/" + path
 	}
 	real, missing, err = pl.walk(abs)
 	return abs, real, missing, err
@@ -239,23 +261,57 @@ func ensureSettingsDir(pl place, dir string) error {
 // else can write it (OpenSSH's rule for ~/.ssh/config, secure_permissions).
 // What is not a regular file is left to the read, which says what it is.
 func checkSettingsFile(pl place, path string, fi fs.FileInfo) error {
-	uid, _ := owner(fi)
-	switch {
-	case !fi.Mode().IsRegular():
+	if !fi.Mode().IsRegular() {
 		return nil
-	case !trusted(uid):
-		return &Error{What: pl.name, Path: path, Problem: fmt.Sprintf("belongs to another user (uid %d)", uid), Fix: "remove it, or " + pl.move}
-	case fi.Mode().Perm()&0o022 != 0:
-		return &Error{What: pl.name, Path: path, Problem: fmt.Sprintf("is writable by group or others (mode %04o)", fi.Mode().Perm()), Fix: "run chmod go-w " + shellword.Word(path)}
 	}
-	return nil
+	switch problem, byMode := entryProblem(fi); {
+	case problem == "":
+		return nil
+	case byMode:
+		return &Error{What: pl.name, Path: path, Problem: problem, Fix: "run chmod go-w " + shellword.Word(path)}
+	default:
+		return &Error{What: pl.name, Path: path, Problem: problem, Fix: "remove it, or " + pl.move}
+	}
 }
 
-// checkReplaceable: a file to be replaced by a rename belongs to the user or
-// root; its mode does not matter, as what replaces it has its own.
-func checkReplaceable(pl place, path string, fi fs.FileInfo) error {
+// entryProblem is the rule for a file or link found where the user's own
+// should be (OpenSSH's secure_permissions): it belongs to the user or
+// root, and, a regular file, no one else can write it. A link's own mode
+// means nothing (symlink(7)); only its owner can repoint it. problem says
+// why fi fails, "" when it passes; byMode says chmod go-w would fix it.
+func entryProblem(fi fs.FileInfo) (problem string, byMode bool) {
 	if uid, _ := owner(fi); !trusted(uid) {
-		return &Error{What: pl.name, Path: path, Problem: fmt.Sprintf("belongs to another user (uid %d)", uid), Fix: "remove it, or " + pl.move}
+		return fmt.Sprintf("belongs to another user (uid %d)", uid), false
 	}
-	return nil
+	if fi.Mode().IsRegular() && fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Sprintf("is writable by group or others (mode %04o)", fi.Mode().Perm()), true
+	}
+	return "", false
+}
+
+// resolveWriteDir resolves dir as walk does, and holds it to the rule of a
+// directory the walk goes through: every directory on the way, and dir
+// itself where it exists; where it does not, walk has checked the deepest
+// one that does, which the missing ones are created under.
+func resolveWriteDir(pl place, dir string) (string, error) {
+	abs, real, missing, err := pl.walkAbs(dir)
+	if err != nil {
+		return "", err
+	}
+	if missing == nil {
+		fi, err := os.Lstat(real)
+		if err != nil {
+			return "", err
+		}
+		if !fi.IsDir() {
+			return "", pl.pathError(pl.name, abs, "is not a directory")
+		}
+		return real, pl.checkDirRule(real, fi, pl.name, "", "what is put in it")
+	}
+	if slices.Contains(missing, "..") {
+		// The kernel fails such a path (ENOENT): there is no directory to
+		// go up from.
+		return "", pl.pathError("the path", abs, `goes up ("..") out of a directory that does not exist`)
+	}
+	return filepath.Join(append([]string{real}, missing...)...), nil
 }

@@ -73,7 +73,12 @@ func (f SettingsFile) CheckExisting(real string) error {
 	case !fi.Mode().IsRegular():
 		return &Error{What: f.Name, Path: real, Problem: "is not a regular file", Fix: "remove it, or " + f.Move}
 	}
-	return checkReplaceable(f.place(), real, fi)
+	// Another user's file, as Foreign says; its mode does not matter, as
+	// what replaces it has its own.
+	if problem, byMode := entryProblem(fi); problem != "" && !byMode {
+		return &Error{What: f.Name, Path: real, Problem: problem, Fix: "remove it, or " + f.Move}
+	}
+	return nil
 }
 
 func (f SettingsFile) open(real string, open func(string) (*os.File, error)) (*os.File, error) {

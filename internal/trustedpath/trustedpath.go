@@ -25,6 +25,11 @@
 // but the user and root can change what monitor-token reads or writes
 // there (see config.go).
 //
+// The directories install-links writes links and completion scripts into
+// get the rule of a directory on the way, held for the directory itself
+// too, and what it finds there the config file's test (see writedir.go):
+// whoever could change them could swap what the user later runs.
+//
 // On Windows the per-user %LOCALAPPDATA% is protected by its ACL and there
 // are no Unix owners and modes to check: only "is it a directory" and "is
 // it a regular file" are (see check_other.go).

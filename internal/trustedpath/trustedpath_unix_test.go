@@ -313,3 +313,23 @@ func TestEnsureFollowsTheUsersLinks(t *testing.T) {
 		t.Fatalf("Ensure through missing/.. = %v, want a refusal", err)
 	}
 }
+
+// A ".." after a link goes up from where the link leads, as the kernel
+// takes it (path_resolution(7)), not from the text: the directory checked
+// and made is the one the caller's later opens reach.
+func TestEnsureTakesDotDotAfterALink(t *testing.T) {
+	b := base(t)
+	mkdir(t, filepath.Join(b, "data"), 0o700)
+	mkdir(t, filepath.Join(b, "data", "deep"), 0o700)
+	os.Symlink(filepath.Join(b, "data", "deep"), filepath.Join(b, "link"))
+	// Joined as text: filepath.Join would clean the "..".
+	if err := Ensure(b + "/link/../cache"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(b, "data", "cache")); err != nil || !fi.IsDir() {
+		t.Errorf("not made beside where the link leads: %v", err)
+	}
+	if _, err := os.Lstat(filepath.Join(b, "cache")); err == nil {
+		t.Errorf("made where the text says, beside the link")
+	}
+}
