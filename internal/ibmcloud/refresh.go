@@ -29,8 +29,11 @@ type Tokens struct {
 // Grant makes IAM's refresh-token grant at iamURL (monitorapi.Client.RefreshIAMToken).
 type Grant func(ctx context.Context, iamURL, refreshToken string) (Tokens, error)
 
-// lockWait bounds the wait for another monitor-token refreshing the same
-// session: it holds the lock for one IAM call and one small write.
+// lockWait bounds each wait for a lock on the CLI's config: another
+// monitor-token refreshing the same session holds config.json.lock for one
+// IAM call and one small write, and an ibmcloud command holds the CLI's
+// lock for one read or write. 30 s is also the CLI's own bound
+// (persistor.go's lockedRead and lockedWrite).
 const lockWait = 30 * time.Second
 
 // Refresh renews the CLI's session in file with its refresh token, as the
@@ -113,9 +116,7 @@ func Refresh(ctx context.Context, file string, now time.Time, override string, g
 // as it is now, under the CLI's lock; or, when the CLI changed the login or
 // its target since was was read, writes nothing (see Refresh).
 func saveTokens(ctx context.Context, real, file string, now time.Time, was Session, tokens Tokens) (Session, error) {
-	lockCtx, cancel := context.WithTimeout(ctx, lockWait)
-	defer cancel()
-	unlock, err := lockCLI(lockCtx, real, true)
+	unlock, err := lockCLI(ctx, real, true)
 	if err != nil {
 		return Session{}, notSaved(ctx, file, err)
 	}

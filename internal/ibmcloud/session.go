@@ -85,9 +85,7 @@ func ReadSession(ctx context.Context, file string, now time.Time) (Session, erro
 	if err != nil {
 		return Session{}, sessionError(ctx, file, err)
 	}
-	lockCtx, cancel := context.WithTimeout(ctx, lockWait)
-	defer cancel()
-	unlock, err := lockCLI(lockCtx, real, false)
+	unlock, err := lockCLI(ctx, real, false)
 	if err != nil {
 		return Session{}, sessionError(ctx, file, err)
 	}
