@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -166,13 +164,29 @@ func saveTokens(ctx context.Context, real, file string, now time.Time, was Sessi
 	return refreshed, nil
 }
 
+// inPlace is what a write in place needs of the open file (an *os.File).
+type inPlace interface {
+	WriteAt(b []byte, off int64) (int, error)
+	Truncate(size int64) error
+	Sync() error
+}
+
 // writeInPlace replaces the content of f, which held old, with out, as the
 // CLI's os.WriteFile does but without its moment of an empty file: out is
-// written over old, the rest cut off, and the whole synced. A write that
-// fails puts old back as well as it can, so that the CLI's session is not
-// lost to a full disk.
-func writeInPlace(f *os.File, old, out []byte) error {
-	_, err := f.WriteAt(out, 0)
+// written over old, padded with spaces to old's length when it is shorter,
+// then the rest is cut off and the whole synced. So the file is a whole
+// JSON document at every moment (JSON allows white space after the value,
+// RFC 8259, section 2): the CLI takes a config it cannot parse for none and
+// writes an empty one over it (persistor.go's Load), so a refresh killed
+// half way must not leave half a document. A write that fails puts old
+// back as well as it can, so that the CLI's session is not lost to a full
+// disk.
+func writeInPlace(f inPlace, old, out []byte) error {
+	over := out
+	if len(out) < len(old) {
+		over = append(append(make([]byte, 0, len(old)), out...), bytes.Repeat([]byte(" "), len(old)-len(out))...)
+	}
+	_, err := f.WriteAt(over, 0)
 	if err == nil {
 		err = f.Truncate(int64(len(out)))
 	}
@@ -205,22 +219,6 @@ func notSaved(ctx context.Context, file string, err error) error {
 var sessionFile = trustedpath.SettingsFile{
 	Name: "the ibmcloud CLI's config",
 	Move: "point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control",
-}
-
-// readTrusted reads the config file at real, a path sessionFile.Resolve
-// returned, without following a link, and checks what it opened.
-func readTrusted(ctx context.Context, real string) ([]byte, fs.FileMode, error) {
-	f, err := sessionFile.Open(real)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	data, err := regularfile.ReadOpened(ctx, f, real, maxConfig)
-	return data, fi.Mode().Perm(), err
 }
 
 // trustError says that the session was not refreshed: a refusal of

@@ -85,12 +85,21 @@ func ReadSession(ctx context.Context, file string, now time.Time) (Session, erro
 	if err != nil {
 		return Session{}, sessionError(ctx, file, err)
 	}
+	// Opened and checked before the lock: a file that is not to be
+	// trusted is refused at once, not after waiting on whoever holds its
+	// lock. The CLI writes in place, so what this descriptor reads once
+	// the lock is held is what the CLI last wrote.
+	f, err := sessionFile.Open(real)
+	if err != nil {
+		return Session{}, sessionError(ctx, file, err)
+	}
+	defer f.Close()
 	unlock, err := lockCLI(ctx, real, false)
 	if err != nil {
 		return Session{}, sessionError(ctx, file, err)
 	}
 	defer unlock()
-	data, _, err := readTrusted(ctx, real)
+	data, err := regularfile.ReadOpened(ctx, f, real, maxConfig)
 	if err != nil {
 		return Session{}, sessionError(ctx, file, err)
 	}

@@ -175,6 +175,13 @@ func TestReadSessionTrust(t *testing.T) {
 			"the ibmcloud CLI's config FILE is writable by group or others (mode 0666); run chmod go-w FILE"},
 		{"another user's", func(file string) { os.Chown(file, 65534, 65534) }, true,
 			"the ibmcloud CLI's config FILE belongs to another user (uid 65534); remove it, or point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control"},
+		{"another user's, who holds its lock: refused at once, not after the wait", func(file string) {
+			os.Chown(file, 65534, 65534)
+			lock := flock.New(file)
+			lock.Lock()
+			t.Cleanup(func() { lock.Unlock() })
+		}, true,
+			"the ibmcloud CLI's config FILE belongs to another user (uid 65534); remove it, or point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control"},
 		{"in a directory others can write", func(file string) { os.Chmod(filepath.Dir(file), 0o777) }, false,
 			"the directory DIR above the ibmcloud CLI's config is writable by group or others (mode 0777) without the sticky bit; run chmod go-w DIR, or point IBMCLOUD_CONFIG_HOME at a directory of yours on a path only you and root control"},
 	} {
@@ -185,7 +192,9 @@ func TestReadSessionTrust(t *testing.T) {
 			file := writeConfig(t, valid, 0o600)
 			tt.setup(file)
 			t.Cleanup(func() { os.Chmod(filepath.Dir(file), 0o700) })
-			_, err := ReadSession(context.Background(), file, now)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, err := ReadSession(ctx, file, now)
 			want := strings.NewReplacer("FILE", file, "DIR", filepath.Dir(file)).Replace(tt.want)
 			if err == nil || err.Error() != want {
 				t.Fatalf("err\n got %v\nwant %s", err, want)
@@ -211,4 +220,46 @@ func compact(t *testing.T, v string) string {
 	}
 	b, _ := json.Marshal(doc)
 	return string(b)
+}
+
+// fileAtTruncate is a config file that records what it holds when the
+// truncation comes: what a reader (or the CLI after a crash) would find if
+// the process died between the write and the truncation.
+type fileAtTruncate struct {
+	*os.File
+	seen []byte
+}
+
+func (f *fileAtTruncate) Truncate(size int64) error {
+	f.seen, _ = os.ReadFile(f.Name())
+	return f.File.Truncate(size)
+}
+
+// The file is a whole JSON document at every moment of a write in place,
+// even when the new content is shorter than the old: the CLI takes a
+// config it cannot parse for none, and writes an empty one over it.
+func TestWriteInPlaceIsWholeAtEveryMoment(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct{ name, old, out string }{
+		{"shorter", `{"IAMToken": "Bearer ` + strings.Repeat("x", 200) + `", "Region": "us-south"}`, `{"IAMToken": "Bearer y", "Region": "us-south"}`},
+		{"longer", `{"IAMToken": "Bearer y"}`, `{"IAMToken": "Bearer ` + strings.Repeat("x", 200) + `"}`},
+	} {
+		path := filepath.Join(dir, tt.name+".json")
+		os.WriteFile(path, []byte(tt.old), 0o600)
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &fileAtTruncate{File: f}
+		if err := writeInPlace(w, []byte(tt.old), []byte(tt.out)); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		if !json.Valid(w.seen) {
+			t.Errorf("%s: between the write and the truncation the file is not JSON: %q", tt.name, w.seen)
+		}
+		if got := string(readFile(t, path)); got != tt.out {
+			t.Errorf("%s: file %q, want %q", tt.name, got, tt.out)
+		}
+	}
 }

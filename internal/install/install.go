@@ -91,6 +91,11 @@ func (l *linker) run() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !l.Remove {
+		if err := checkExecutable(l.Exe, exeInfo); err != nil {
+			return nil, err
+		}
+	}
 
 	// Everything is looked at before anything changes.
 	founds := make([]found, len(items))
@@ -131,7 +136,7 @@ func (l *linker) run() ([]string, error) {
 
 	var lines []string
 	var done []int // the items changed so far, to undo
-	var made []string
+	var made []madeDir
 	fail := func(err error) ([]string, error) {
 		if uerr := l.undo(items, founds, done, made); uerr != nil {
 			return nil, fmt.Errorf("%w; undoing the changes before it failed too: %w", err, uerr)
@@ -208,4 +213,25 @@ func (l *linker) put(it item) error {
 		return l.symlink(it.target, it.path)
 	}
 	return l.write(it.path, it.data, it.perm)
+}
+
+// exeDir is how refusals name the executable's directory, and the way out.
+var exeDir = trustedpath.WriteDir{
+	Name: "the executable's directory",
+	Move: "move monitor-token into a directory of yours that only you and root can write, and run install-links from there",
+}
+
+// checkExecutable holds the executable the links point at to the rule of
+// the directories they go in: kubectl and git run it through them from now
+// on, so whoever could swap it, through its directory or the file itself,
+// would have the user run their code. exe is resolved (ResolveExecutable),
+// fi its stat.
+func checkExecutable(exe string, fi fs.FileInfo) error {
+	if _, err := exeDir.Resolve(filepath.Dir(exe)); err != nil {
+		return fmt.Errorf("install-links: %w", err)
+	}
+	if problem := trustedpath.Foreign(fi); problem != "" {
+		return fmt.Errorf("install-links: the executable %s %s, and the links would run whatever it becomes; %s", atomicfile.ShowPath(exe), problem, exeDir.Move)
+	}
+	return nil
 }

@@ -291,3 +291,43 @@ func TestLinksChecksWhatItMadeAgain(t *testing.T) {
 	before["sticky/share"] = "dir -rwxr-xr-x"
 	diffTrees(t, lw.tree(), before)
 }
+
+// The links point at the executable, and kubectl and git run it through
+// them from then on: an executable another user could swap (its directory
+// writable by others, or the file theirs or writable by others) is refused
+// before anything is written, as a directory the links go in would be.
+func TestLinksRefuseAnExecutableOthersCanSwap(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		root  bool
+		setup func(lw *linksWorld, exeDir string)
+		err   string
+	}{
+		{"its directory writable by others", false, func(lw *linksWorld, exeDir string) { lw.chmod(exeDir, 0o777) },
+			"install-links: the executable's directory ROOT/dl is writable by group or others (mode 0777) without the sticky bit; run chmod go-w ROOT/dl, or " + wantExeMove},
+		{"the file writable by others", false, func(lw *linksWorld, exeDir string) { lw.chmod(filepath.Join(exeDir, "monitor-token"), 0o777) },
+			"install-links: the executable ROOT/dl/monitor-token is writable by group or others (mode 0777), and the links would run whatever it becomes; " + wantExeMove},
+		{"the file another user's", true, func(lw *linksWorld, exeDir string) { lw.chown(filepath.Join(exeDir, "monitor-token")) },
+			"install-links: the executable ROOT/dl/monitor-token belongs to another user (uid 65534), and the links would run whatever it becomes; " + wantExeMove},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.root && os.Geteuid() != 0 {
+				t.Skip("skipped: chown to another user needs root")
+			}
+			lw := newLinksWorld(t, "linux")
+			exeDir := filepath.Join(lw.root, "dl")
+			os.Mkdir(exeDir, 0o755)
+			exe := filepath.Join(exeDir, "monitor-token")
+			lw.writeFile(exe, "stand-in for monitor-token linux\n", 0o755)
+			tt.setup(lw, exeDir)
+			before := lw.tree()
+			r := lw.run(Options{Exe: exe, Dir: lw.bin})
+			if r.err != tt.err {
+				t.Errorf("error\n got %s\nwant %s", r.err, tt.err)
+			}
+			diffTrees(t, lw.tree(), before)
+		})
+	}
+}
+
+const wantExeMove = "move monitor-token into a directory of yours that only you and root can write, and run install-links from there"

@@ -5,7 +5,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -77,8 +76,8 @@ func TestCreateDirsTakesADirectoryMadeMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("createDirs: %v", err)
 	}
-	if !slices.Equal(made, []string{zsh}) {
-		t.Errorf("made %q, want only %q", made, zsh)
+	if len(made) != 1 || made[0].path != zsh {
+		t.Errorf("made %v, want only %q", made, zsh)
 	}
 	file := filepath.Join(root, "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
@@ -86,5 +85,45 @@ func TestCreateDirsTakesADirectoryMadeMeanwhile(t *testing.T) {
 	}
 	if _, err := createDirs([]string{file}); err == nil {
 		t.Error("a file where a directory should be was taken for one")
+	}
+}
+
+// A directory to be created that turns out to be a link (another user put
+// it there in a sticky directory, just before the mkdir) is not gone
+// through: nothing is made where the link points.
+func TestCreateDirsDoesNotGoThroughALink(t *testing.T) {
+	w := t.TempDir()
+	target := filepath.Join(w, "target")
+	os.Mkdir(target, 0o755)
+	os.Symlink(target, filepath.Join(w, "newx"))
+	made, err := createDirs([]string{filepath.Join(w, "newx"), filepath.Join(w, "newx", "bin")})
+	want := "the directory " + filepath.Join(w, "newx") + " is a symbolic link, not a directory made for install-links; remove it, or pass --dir a directory of yours on a path only you and root control"
+	if err == nil || err.Error() != want {
+		t.Fatalf("createDirs error %v, want %s", err, want)
+	}
+	if len(made) != 0 {
+		t.Errorf("made %v", made)
+	}
+	if _, err := os.Lstat(filepath.Join(target, "bin")); err == nil {
+		t.Fatal("a directory was made where the link points")
+	}
+}
+
+// Undo removes only the very directories it made: one whose path now leads
+// elsewhere (a link put in place of its parent) is left alone.
+func TestUndoRemovesOnlyWhatItMade(t *testing.T) {
+	w := t.TempDir()
+	made, err := createDirs([]string{filepath.Join(w, "a"), filepath.Join(w, "a", "bin")})
+	if err != nil || len(made) != 2 {
+		t.Fatalf("createDirs = %v, %v", made, err)
+	}
+	victim := filepath.Join(w, "victim")
+	os.MkdirAll(filepath.Join(victim, "bin"), 0o755)
+	os.Rename(filepath.Join(w, "a"), filepath.Join(w, "a.moved"))
+	os.Symlink(victim, filepath.Join(w, "a"))
+	l := &linker{}
+	l.undo(nil, nil, nil, made)
+	if _, err := os.Lstat(filepath.Join(victim, "bin")); err != nil {
+		t.Fatalf("undo removed a directory it did not make: %v", err)
 	}
 }
