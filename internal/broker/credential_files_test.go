@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,6 +117,18 @@ func TestKeyFileSpecialFiles(t *testing.T) {
 	}{
 		{"named pipe", func(t *testing.T, path string) { mkfifo(t, path) },
 			"IBMCLOUD_API_KEY=@PATH: the key file is a named pipe, not a regular file; point it at a file that holds the key"},
+		{"a pipe, through /proc's link to it (/dev/stdin fed by a pipe)", func(t *testing.T, path string) {
+			if runtime.GOOS != "linux" {
+				t.Skip("skipped: /proc/self/fd is Linux's")
+			}
+			r, w, err := os.Pipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close(); w.Close() })
+			os.Symlink(fmt.Sprintf("/proc/self/fd/%d", r.Fd()), path)
+		},
+			"IBMCLOUD_API_KEY=@PATH: the key file is a pipe, not a regular file; point it at a file that holds the key"},
 		{"device", func(t *testing.T, path string) { os.Symlink("/dev/zero", path) },
 			"IBMCLOUD_API_KEY=@PATH: the key file is a device, not a regular file; point it at a file that holds the key"},
 		{"directory", func(t *testing.T, path string) { os.Mkdir(path, 0o700) },

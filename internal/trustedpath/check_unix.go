@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/monitor-token/monitor-token/internal/regularfile"
 	"github.com/monitor-token/monitor-token/internal/shellword"
 )
 
@@ -91,6 +92,12 @@ func (pl place) walk(path string) (resolved string, missing []string, err error)
 			target, err := os.Readlink(next)
 			if err != nil {
 				return "", nil, err
+			}
+			if kind, ok := procObject(target); ok {
+				// /proc/PID/fd/N of a pipe or socket (/dev/stdin fed by
+				// a pipe) names no path: "pipe:[1234]", read as a
+				// relative path, would look for a file that is not there.
+				return "", nil, &regularfile.NotRegularError{Path: path, Kind: kind}
 			}
 			if filepath.IsAbs(target) {
 				cur = "/"
@@ -314,4 +321,19 @@ func resolveWriteDir(pl place, dir string) (string, error) {
 		return "", pl.pathError("the path", abs, `goes up ("..") out of a directory that does not exist`)
 	}
 	return filepath.Join(append([]string{real}, missing...)...), nil
+}
+
+// procObject says what a /proc link's target names when it is no path
+// (proc(5), /proc/PID/fd: "type:[inode]" for a pipe or socket,
+// "anon_inode:NAME" for the kernel's own objects).
+func procObject(target string) (kind string, ok bool) {
+	switch {
+	case strings.HasPrefix(target, "pipe:["):
+		return "a pipe", true
+	case strings.HasPrefix(target, "socket:["):
+		return "a socket", true
+	case strings.HasPrefix(target, "anon_inode:"):
+		return "a special file", true
+	}
+	return "", false
 }
