@@ -42,8 +42,8 @@ func cmdAwaitFile(ts *testscript.TestScript, neg bool, args []string) {
 // cmdRemoteWrite waits on the emulator's remote-write receiver, for the
 // bearer in $VAR (which stays out of the log):
 //
-//	remote-write accepted VAR   within 15 s it accepts samples sent with it
-//	remote-write grows VAR      within 15 s it accepts more than it had so far
+//	remote-write accepted VAR   within 30 s it accepts samples sent with it
+//	remote-write grows VAR      within 30 s it accepts more than it had so far
 //	remote-write frozen VAR     in the next 3 s it accepts nothing more
 //
 // Each logs the count it saw, the figure a closing note quotes.
@@ -72,9 +72,11 @@ func cmdRemoteWrite(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "accepted", "grows":
-		n, ok := wait(15*time.Second, func(n int) bool { return n > start || (args[0] == "accepted" && n > 0) })
+		// 30 s: Prometheus sends nothing until it has replayed its WAL
+		// (about 5 s here), and a loaded machine may take longer.
+		n, ok := wait(30*time.Second, func(n int) bool { return n > start || (args[0] == "accepted" && n > 0) })
 		if !ok {
-			ts.Fatalf("remote write under $%s: %d samples accepted, no more after 15s", args[1], n)
+			ts.Fatalf("remote write under $%s: %d samples accepted, no more after 30s", args[1], n)
 		}
 		ts.Logf("remote write under $%s: %d samples accepted (was %d)", args[1], n, start)
 	case "frozen":
