@@ -79,6 +79,9 @@ func TestAdmission(t *testing.T) {
 			if resp.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox;") {
 				t.Errorf("security headers missing: %v", resp.Header)
 			}
+			if n, m := len(resp.Header.Values("X-Content-Type-Options")), len(resp.Header.Values("Content-Security-Policy")); n != 1 || m != 1 {
+				t.Errorf("security headers sent %d and %d times, want once each", n, m)
+			}
 		})
 	}
 }

@@ -86,6 +86,9 @@ func TestLogSaysSwitchingProtocols(t *testing.T) {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
+	if n, m := len(resp.Header.Values("X-Content-Type-Options")), len(resp.Header.Values("Content-Security-Policy")); n != 1 || m != 1 {
+		t.Errorf("101: security headers sent %d and %d times, want once each", n, m)
+	}
 	c.Close()
 	if line := r.waitLog(t, "GET /api/ws "); !strings.HasPrefix(line, "GET /api/ws 101 ") {
 		t.Fatalf("log %q, want 101", line)
@@ -157,6 +160,9 @@ func TestInterimAnswers(t *testing.T) {
 	if !strings.HasPrefix(final.Header.Get("Content-Security-Policy"), "sandbox;") || final.Header.Get("X-Content-Type-Options") != "nosniff" ||
 		final.Header.Get("Set-Cookie") != "" || final.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("final headers: %v", final.Header)
+	}
+	if n, m := len(final.Header.Values("X-Content-Type-Options")), len(final.Header.Values("Content-Security-Policy")); n != 1 || m != 1 {
+		t.Errorf("final: security headers sent %d and %d times, want once each", n, m)
 	}
 	if line := r.waitLog(t, "GET /page "); !strings.HasPrefix(line, "GET /page 200 ") {
 		t.Errorf("log %q, want 200", line)

@@ -155,9 +155,6 @@ type outcomeKey struct{}
 
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := p.o.Now()
-	for _, h := range securityHeaders {
-		w.Header().Set(h[0], h[1])
-	}
 	sw := &statuswriter.Writer{ResponseWriter: interimFilter{w}}
 	if status, why := p.refusal(r); why != "" {
 		p.o.Log("refused %s %s from %s: %s", r.Method, describeTarget(r), r.RemoteAddr, why)
@@ -218,16 +215,31 @@ func stripServiceHeaders(h http.Header) {
 	h.Del("Set-Cookie2")
 }
 
-// interimFilter strips an interim (1xx) answer ReverseProxy passes on of
-// the headers stripServiceHeaders strips from the final one: a 103 Early
-// Hints could carry a cookie or a CORS grant.
+// interimFilter is where every answer's headers are settled as it is
+// written: an interim (1xx) answer ReverseProxy passes on loses the headers
+// stripServiceHeaders strips from the final one (a 103 Early Hints could
+// carry a cookie or a CORS grant), and a final answer, the service's or the
+// proxy's own, gets securityHeaders, set once (ReverseProxy adds the
+// service's headers to the map, and clears it after each 1xx). A 101 is
+// written on the hijacked connection instead: answered sets them there.
+// Every writer of an answer here calls WriteHeader first (ReverseProxy,
+// http.Error, answerOptions).
 type interimFilter struct{ http.ResponseWriter }
 
 func (w interimFilter) WriteHeader(code int) {
-	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+	switch {
+	case code >= 200:
+		setSecurityHeaders(w.Header())
+	case code != http.StatusSwitchingProtocols:
 		stripServiceHeaders(w.Header())
 	}
 	w.ResponseWriter.WriteHeader(code)
+}
+
+func setSecurityHeaders(h http.Header) {
+	for _, kv := range securityHeaders {
+		h.Set(kv[0], kv[1])
+	}
 }
 
 // Unwrap lets http.ResponseController reach the connection (Flush,
@@ -277,11 +289,9 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 // every local port). It notes the status for the log.
 func (p *Proxy) answered(resp *http.Response) error {
 	stripServiceHeaders(resp.Header)
-	// ReverseProxy clears the caller's header map after each 1xx it
-	// passes on, and with it what ServeHTTP set: set again here, on the
-	// answer it copies.
-	for _, h := range securityHeaders {
-		resp.Header.Set(h[0], h[1])
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// Written on the hijacked connection, not through interimFilter.
+		setSecurityHeaders(resp.Header)
 	}
 	if out, ok := resp.Request.Context().Value(outcomeKey{}).(*requestOutcome); ok {
 		out.status = resp.StatusCode
