@@ -48,13 +48,6 @@ func setCredentials(h http.Header, c monitorapi.Credentials) {
 // caller.
 const maxReplay = 1 << 20
 
-// credentialError is a Source's failure, answered with 502: the service was
-// never asked.
-type credentialError struct{ err error }
-
-func (e *credentialError) Error() string { return e.err.Error() }
-func (e *credentialError) Unwrap() error { return e.err }
-
 // noRenewFor is how long, after a renewal that gave back the very token
 // the service had refused, further 401s are passed to the caller without
 // another renewal: the token was not reset, so fetching again would only
@@ -181,9 +174,3 @@ type bodyError struct{ err error }
 
 func (e *bodyError) Error() string { return "reading the request body: " + e.err.Error() }
 func (e *bodyError) Unwrap() error { return e.err }
-
-// isCredentialError says whether err came from the Source.
-func isCredentialError(err error) bool {
-	var ce *credentialError
-	return errors.As(err, &ce)
-}

@@ -174,8 +174,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.limitBody(sw, r)
 	creds, err := p.o.Source.Current(r.Context())
-	if err != nil {
-		p.upstreamError(sw, r, &credentialError{err})
+	switch {
+	case err != nil && r.Context().Err() != nil:
+		p.o.Log("%s %s: the caller went away after %s", r.Method, r.URL.Path, p.o.Now().Sub(start).Round(10*time.Microsecond))
+		return
+	case err != nil:
+		p.o.Log("%s %s: the request was not sent: %v", r.Method, r.URL.Path, err)
+		http.Error(sw, "monitor-token proxy: the request was not sent; see the proxy's log", http.StatusBadGateway)
 		p.o.Log("%s %s %d %s", r.Method, r.URL.Path, sw.Code(), p.o.Now().Sub(start).Round(10*time.Microsecond))
 		return
 	}
@@ -311,8 +316,8 @@ func describeTarget(r *http.Request) string {
 	return r.URL.Path
 }
 
-// upstreamError answers a request the upstream did not answer (no
-// credentials, the network): 502, and a line on stderr.
+// upstreamError answers a request the upstream did not answer (the
+// network, a body that did not arrive): 502 or 408, and a line on stderr.
 func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		// The caller went away; nobody is left to answer, and ServeHTTP
@@ -330,10 +335,6 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 		http.Error(w, fmt.Sprintf("monitor-token proxy: the request body did not arrive within %s", p.o.BodyTimeout), http.StatusRequestTimeout)
 		return
 	}
-	what := "the Monitoring API did not answer"
-	if isCredentialError(err) {
-		what = "the request was not sent"
-	}
-	p.o.Log("%s %s: %s: %v", r.Method, r.URL.Path, what, err)
-	http.Error(w, "monitor-token proxy: "+what+"; see the proxy's log", http.StatusBadGateway)
+	p.o.Log("%s %s: the Monitoring API did not answer: %v", r.Method, r.URL.Path, err)
+	http.Error(w, "monitor-token proxy: the Monitoring API did not answer; see the proxy's log", http.StatusBadGateway)
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
 )
@@ -62,9 +63,17 @@ type source struct {
 	up       *upstream
 	renewals int
 	fail     error
+	// waiting, when set, makes Current wait for the request's end (a slow
+	// keyring or IAM), saying so on the channel first.
+	waiting chan struct{}
 }
 
-func (s *source) Current(context.Context) (monitorapi.Credentials, error) {
+func (s *source) Current(ctx context.Context) (monitorapi.Credentials, error) {
+	if s.waiting != nil {
+		s.waiting <- struct{}{}
+		<-ctx.Done()
+		return monitorapi.Credentials{}, ctx.Err()
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.creds, s.fail
@@ -289,6 +298,38 @@ func TestNoCredentials(t *testing.T) {
 	if len(r.logs) != 2 || r.logs[0] != `GET /api/a: the request was not sent: no API key for profile "default": run monitor-token login` ||
 		!strings.HasPrefix(r.logs[1], "GET /api/a 502 ") {
 		t.Fatalf("log %q", r.logs)
+	}
+}
+
+// A caller that hangs up while the credentials are fetched is logged as
+// gone, not as a 200 nobody sent.
+func TestCallerGoneWhileCredentialsAreFetched(t *testing.T) {
+	r := newRig(t, monitorapi.Credentials{Bearer: "x"})
+	r.src.waiting = make(chan struct{}, 1)
+	c, err := net.Dial("tcp", r.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET /api/a HTTP/1.1\r\nHost: %s\r\n\r\n", r.addr)
+	<-r.src.waiting
+	c.Close()
+	for i := 0; ; i++ {
+		r.logMu.Lock()
+		logs := append([]string(nil), r.logs...)
+		r.logMu.Unlock()
+		if len(logs) > 0 {
+			if len(logs) != 1 || !strings.HasPrefix(logs[0], "GET /api/a: the caller went away after ") {
+				t.Fatalf("log %q, want that the caller went away", logs)
+			}
+			break
+		}
+		if i > 500 {
+			t.Fatal("nothing logged")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(r.up.requests()) != 0 {
+		t.Fatal("the upstream was asked")
 	}
 }
 
