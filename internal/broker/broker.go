@@ -328,15 +328,26 @@ func (b *Broker) Check(ctx context.Context, p profile.Profile, held Token) (Toke
 	return b.check(ctx, p, c, held, "the token")
 }
 
+// requestCredentials are what a Monitoring request carries with p's token
+// bearer: an IAM token goes with the instance and team headers, a Monitor
+// API token alone (docs/protocol.md, "IAM_ONLY instances").
+func requestCredentials(p profile.Profile, bearer string) monitorapi.Credentials {
+	c := monitorapi.Credentials{Bearer: bearer}
+	if p.IAMMode() {
+		c.InstanceID, c.TeamID = p.InstanceID, p.TeamID
+	}
+	return c
+}
+
 // check asks the service whether held still works, and replaces it when
 // refused: by what another process cached meanwhile, or by a fetch. what
 // names held in errors.
 func (b *Broker) check(ctx context.Context, p profile.Profile, c tokenCache, held Token, what string) (Token, error) {
 	var err error
-	if p.IAMMode() {
-		_, err = b.API.CurrentUser(ctx, p.Endpoint, monitorapi.Credentials{Bearer: held.Value, InstanceID: p.InstanceID, TeamID: p.TeamID})
+	if cred := requestCredentials(p, held.Value); p.IAMMode() {
+		_, err = b.API.CurrentUser(ctx, p.Endpoint, cred)
 	} else {
-		_, err = b.API.MonitorToken(ctx, p.Endpoint, monitorapi.Credentials{Bearer: held.Value})
+		_, err = b.API.MonitorToken(ctx, p.Endpoint, cred)
 	}
 	switch {
 	case err == nil:

@@ -69,13 +69,7 @@ func (h *Holder) Renew(ctx context.Context, stale monitorapi.Credentials) (monit
 	return h.credentials(), nil
 }
 
-// credentials are what a Monitoring request carries for the token held: an
-// IAM token goes with the instance and team headers, a Monitor API token
-// alone (docs/protocol.md, "IAM_ONLY instances").
+// credentials are what a Monitoring request carries for the token held.
 func (h *Holder) credentials() monitorapi.Credentials {
-	c := monitorapi.Credentials{Bearer: h.cur.Value}
-	if h.cur.IAM {
-		c.InstanceID, c.TeamID = h.p.InstanceID, h.p.TeamID
-	}
-	return c
+	return requestCredentials(h.p, h.cur.Value)
 }

@@ -76,6 +76,21 @@ type Credentials struct {
 	TeamID     string // SysdigTeamID; "" means the user's default team
 }
 
+// SetHeaders puts c into h (docs/protocol.md, "Using the Monitor token" and
+// "IAM_ONLY instances"): the bearer always; the instance when set (an IAM
+// token), and the team when set, as SysdigTeamID, not its older name
+// TeamID (docs/protocol.md, "Monitor API token"); without it the service
+// uses the user's default team.
+func (c Credentials) SetHeaders(h http.Header) {
+	h.Set("Authorization", "Bearer "+c.Bearer)
+	if c.InstanceID != "" {
+		h.Set("IBMInstanceID", c.InstanceID)
+	}
+	if c.TeamID != "" {
+		h.Set("SysdigTeamID", c.TeamID)
+	}
+}
+
 // Team is one entry of GET /api/teams.
 type Team struct {
 	ID      int64  `json:"id"`
@@ -414,17 +429,10 @@ func (c *Client) getJSON(ctx context.Context, op, endpoint, path string, cred Cr
 	if err != nil {
 		return 0, tr.fail(&Error{Op: op, URL: endpoint, Kind: ErrBadResponse, Err: err})
 	}
-	req.Header.Set("Authorization", "Bearer "+cred.Bearer)
+	cred.SetHeaders(req.Header)
 	req.Header.Set("Accept", "application/json")
 	if c.UserAgent != "" {
 		req.Header.Set("User-Agent", c.UserAgent)
-	}
-	if cred.InstanceID != "" {
-		req.Header.Set("IBMInstanceID", cred.InstanceID)
-	}
-	if cred.TeamID != "" {
-		// SysdigTeamID, not the older TeamID (docs/protocol.md, "Monitor API token").
-		req.Header.Set("SysdigTeamID", cred.TeamID)
 	}
 	resp, err := httpClient.Do(req)
 	_, tries := tr.transportErr()

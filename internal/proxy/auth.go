@@ -29,20 +29,6 @@ type Source interface {
 // cookies a browser holds for localhost are not the service's.
 var callerHeaders = []string{"Authorization", "IBMInstanceID", "SysdigTeamID", "TeamID", "Cookie"}
 
-// setCredentials puts c into h (docs/protocol.md, "Using the Monitor token"
-// and "IAM_ONLY instances"): the bearer always; in IAM mode (InstanceID set)
-// the instance, and the team when the profile names one (without it the
-// service uses the user's default team).
-func setCredentials(h http.Header, c monitorapi.Credentials) {
-	h.Set("Authorization", "Bearer "+c.Bearer)
-	if c.InstanceID != "" {
-		h.Set("IBMInstanceID", c.InstanceID)
-		if c.TeamID != "" {
-			h.Set("SysdigTeamID", c.TeamID)
-		}
-	}
-}
-
 // maxReplay is the largest request body the proxy keeps to send again after
 // a 401; a larger one is streamed through once, and its 401 goes back to the
 // caller.
@@ -115,7 +101,7 @@ func (t *authTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	t.log("%s %s: the service refused the token; fetched a new one and sent the request again", req.Method, req.URL.Path)
 	again := req.Clone(ctx)
 	again.Body = replay()
-	setCredentials(again.Header, fresh)
+	fresh.SetHeaders(again.Header)
 	resp, err = t.base.RoundTrip(again)
 	if err == nil && resp.StatusCode == http.StatusUnauthorized {
 		// Refused with fresh credentials too: not the credential's fault.

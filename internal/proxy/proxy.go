@@ -100,7 +100,7 @@ func New(o Options) *Proxy {
 				pr.Out.Header.Del(h)
 			}
 			if out, ok := pr.Out.Context().Value(outcomeKey{}).(*requestOutcome); ok {
-				setCredentials(pr.Out.Header, out.creds)
+				out.creds.SetHeaders(pr.Out.Header)
 			}
 		},
 		Transport:      &authTransport{base: o.Transport, src: o.Source, log: o.Log, now: o.Now},
