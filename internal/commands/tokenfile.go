@@ -2,11 +2,10 @@ package commands
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/monitor-token/monitor-token/internal/atomicfile"
 	"github.com/monitor-token/monitor-token/internal/broker"
@@ -30,8 +29,9 @@ import (
 var tokenFileModes = map[string]fs.FileMode{"0600": 0o600, "0640": 0o640}
 
 var tokenFilePlace = trustedpath.SettingsFile{
-	Name: "the token file",
-	Move: "give --output a path in a directory of yours that only you and root can write",
+	Name:      "the token file",
+	Move:      "give --output a path in a directory of yours that only you and root can write",
+	NotSystem: true,
 }
 
 // writeTokenFile writes o's format of tok to o.Output.
@@ -57,60 +57,18 @@ func writeTokenFile(o GetOptions, prof profile.Profile, tok broker.Token) error 
 // write of a watch.
 func tokenFilePath(output string) (string, error) {
 	real, dirExists, err := tokenFilePlace.Resolve(output)
+	var system *trustedpath.SystemPathError
+	if errors.As(err, &system) {
+		return "", fmt.Errorf("get --output %s: it leads to /dev or /proc, the system's files, not a place for a token file; drop --output to print the token to stdout", atomicfile.ShowPath(output))
+	}
 	if err != nil {
 		return "", err
 	}
 	if !dirExists {
 		return "", fmt.Errorf("get --output: the directory %s does not exist; create it first", atomicfile.ShowPath(filepath.Dir(output)))
 	}
-	if systemPath(real) || leadsToSystem(output) {
-		return "", fmt.Errorf("get --output %s: it leads to /dev or /proc, the system's files, not a place for a token file; drop --output to print the token to stdout", atomicfile.ShowPath(output))
-	}
 	if err := tokenFilePlace.CheckExisting(real); err != nil {
 		return "", err
 	}
 	return real, nil
-}
-
-// leadsToSystem says whether output, or a link on the way to it, names a
-// path under /dev or /proc: the walk to the real path goes through
-// /proc/self/fd/N, whose link names the file behind that descriptor, so the
-// real path alone would not tell.
-func leadsToSystem(output string) bool {
-	p, err := filepath.Abs(output)
-	if err != nil {
-		return false
-	}
-	for range 40 { // as many links as the kernel follows (Linux's MAXSYMLINKS)
-		dir, err := filepath.EvalSymlinks(filepath.Dir(p))
-		if err != nil {
-			return systemPath(p)
-		}
-		p = filepath.Join(dir, filepath.Base(p))
-		if systemPath(p) {
-			return true
-		}
-		target, err := os.Readlink(p)
-		if err != nil {
-			return false // not a link, or nothing there yet
-		}
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(dir, target)
-		}
-		p = target
-	}
-	return true
-}
-
-// systemPath says whether real is under /dev or /proc, where a name such as
-// /dev/stdout resolves to whatever the process's stdout is (a log file a
-// service appends to) and a rename would replace that. /dev/shm is a plain
-// directory, and allowed.
-func systemPath(real string) bool {
-	for _, dir := range []string{"/dev", "/proc"} {
-		if real == dir || strings.HasPrefix(real, dir+"/") {
-			return real != "/dev/shm" && !strings.HasPrefix(real, "/dev/shm/")
-		}
-	}
-	return false
 }

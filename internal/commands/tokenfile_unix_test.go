@@ -24,6 +24,10 @@ func TestRunGetOutputRefusals(t *testing.T) {
 	os.WriteFile(others, []byte("x"), 0o644)
 	chowned := os.Chown(others, 65534, 65534) == nil
 	redirected := filepath.Join(dir, "redirected")
+	// A link whose ".." leads into /proc: the kernel takes it where the
+	// link goes, not where the text says.
+	os.Symlink("/proc/self/fdinfo", filepath.Join(dir, "x"))
+	viaDotDot := dir + "/x/../fd/1"
 	for _, tt := range []struct {
 		name, output, want string
 		needsChown         bool
@@ -33,13 +37,14 @@ func TestRunGetOutputRefusals(t *testing.T) {
 		{"another user's file", others, "the token file " + others + " belongs to another user (uid 65534); remove it, or give --output a path in a directory of yours that only you and root can write", true},
 		{"/dev/stdout", "/dev/stdout", "get --output /dev/stdout: it leads to /dev or /proc, the system's files, not a place for a token file; drop --output to print the token to stdout", false},
 		{"/proc/self/fd/1", "/proc/self/fd/1", "get --output /proc/self/fd/1: it leads to /dev or /proc, the system's files, not a place for a token file; drop --output to print the token to stdout", false},
+		{"a link and .. into /proc", viaDotDot, "get --output " + viaDotDot + ": it leads to /dev or /proc, the system's files, not a place for a token file; drop --output to print the token to stdout", false},
 	} {
 		if tt.needsChown && !chowned {
 			continue // chown to another user needs root
 		}
 		r.emu.ResetCounts()
 		f := r.factory()
-		if tt.output == "/dev/stdout" || tt.output == "/proc/self/fd/1" {
+		if tt.output == "/dev/stdout" || tt.output == "/proc/self/fd/1" || tt.output == viaDotDot {
 			// stdout redirected to a file, as a service's log is.
 			out, err := os.Create(redirected)
 			if err != nil {

@@ -77,12 +77,20 @@ func (pl place) walk(path string) (resolved string, missing []string, err error)
 		next := filepath.Join(cur, name)
 		fi, err := os.Lstat(next)
 		if errors.Is(err, fs.ErrNotExist) {
+			if pl.notSystem && systemPath(cur) {
+				return "", nil, &SystemPathError{Path: path}
+			}
 			return cur, append([]string{name}, todo...), nil
 		}
 		if err != nil {
 			return "", nil, err
 		}
 		if fi.Mode()&fs.ModeSymlink != 0 {
+			if pl.notSystem && systemPath(next) {
+				// /dev/stdout, /proc/self, /proc/PID/fd/N: links that
+				// stand for a descriptor, not for a path.
+				return "", nil, &SystemPathError{Path: path}
+			}
 			if uid, _ := owner(fi); !trusted(uid) {
 				return "", nil, pl.pathError("the link", next, fmt.Sprintf("on %s's path belongs to another user (uid %d)", pl.name, uid))
 			}
@@ -112,7 +120,21 @@ func (pl place) walk(path string) (resolved string, missing []string, err error)
 			}
 		}
 	}
+	if pl.notSystem && systemPath(cur) {
+		return "", nil, &SystemPathError{Path: path}
+	}
 	return cur, nil, nil
+}
+
+// systemPath says whether p is under /dev or /proc, /dev/shm (a plain
+// directory) aside.
+func systemPath(p string) bool {
+	for _, dir := range []string{"/dev", "/proc"} {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			return p != "/dev/shm" && !strings.HasPrefix(p, "/dev/shm/")
+		}
+	}
+	return false
 }
 
 // checkTraversed checks a directory the walk goes through.

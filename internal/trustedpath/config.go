@@ -18,12 +18,15 @@ import (
 type SettingsFile struct {
 	Name string // "the config file"
 	Move string // the way out: "set MONITOR_TOKEN_CONFIG to a file of yours ..."
+	// NotSystem makes Resolve refuse, with a *SystemPathError, a path that
+	// goes through /dev or /proc, for a file that is replaced by a rename.
+	NotSystem bool
 }
 
 // ConfigFile is monitor-token's own config file.
 var ConfigFile = SettingsFile{Name: "the config file", Move: "set MONITOR_TOKEN_CONFIG to a file of yours on a path only you and root control"}
 
-func (f SettingsFile) place() place { return place{name: f.Name, move: f.Move} }
+func (f SettingsFile) place() place { return place{name: f.Name, move: f.Move, notSystem: f.NotSystem} }
 
 // Resolve checks the way to the file at path and returns the file's real
 // path, links resolved. The file itself may be a link of the user's, as

@@ -73,9 +73,23 @@ func (e *Error) Is(target error) bool { return target == ErrRefused }
 type place struct {
 	name string // "the cache directory", "the config file"
 	move string // "set XDG_CACHE_HOME to ..."
+	// notSystem refuses a path that goes through /dev or /proc (see
+	// SystemPathError).
+	notSystem bool
 }
 
-var cachePlace = place{"the cache directory", "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
+// SystemPathError is the refusal of a path that leads through /dev or
+// /proc (/dev/shm aside) to a place that must be a plain file: there a
+// name such as /dev/stdout, or /proc/self/fd/1 however it is reached,
+// stands for whatever a descriptor of the process is, a log file stdout is
+// redirected to, say, which a rename would replace.
+type SystemPathError struct{ Path string }
+
+func (e *SystemPathError) Error() string {
+	return atomicfile.ShowPath(e.Path) + " leads to /dev or /proc, the system's files"
+}
+
+var cachePlace = place{name: "the cache directory", move: "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
 
 // NoFollow and IsLink are regularfile's, the one owner of how a link is
 // refused at open (O_NOFOLLOW where the system has it), for the callers
