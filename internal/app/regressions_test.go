@@ -285,3 +285,18 @@ func TestGitHelperHintsNameTheCommand(t *testing.T) {
 		t.Errorf("no key: stderr %q, want %q", r.stderr, want)
 	}
 }
+
+// A flag the program itself does not know names the program once, and the
+// help it points to is one that exists, under every personality.
+func TestTopLevelUsageErrorNamesTheProgramOnce(t *testing.T) {
+	w := newWorld(t)
+	for _, tt := range []struct{ arg0, want string }{
+		{"monitor-token", "monitor-token: flag provided but not defined: -nope; run `monitor-token --help` for usage\n"},
+		{"kubectl-monitor_token", "kubectl monitor-token: flag provided but not defined: -nope; run `kubectl monitor-token --help` for usage\n"},
+	} {
+		r := w.runAs(tt.arg0, "", "--nope")
+		if r.code != ExitUsage || r.stderr != tt.want {
+			t.Errorf("%s --nope: exit %d, stderr %q; want %d, %q", tt.arg0, r.code, r.stderr, ExitUsage, tt.want)
+		}
+	}
+}

@@ -90,11 +90,12 @@ func withDefaults(f *Factory, c *cli.Command) *cli.Command {
 
 func onUsageError(f *Factory) cli.OnUsageErrorFunc {
 	return func(c *cli.Context, err error, _ bool) error {
-		cmd := f.Name
-		if c.Command != nil && c.Command.Name != "" {
-			cmd += " " + c.Command.Name
+		// At the top, urfave/cli gives the program's own name as the
+		// command's: the program is named once.
+		if c.Command == nil || c.Command.Name == "" || c.Command.Name == f.Name {
+			return cmdutil.Usagef("%v; run `%s --help` for usage", err, f.Name)
 		}
-		return cmdutil.Usagef("%s: %v; run `%s --help` for usage", strings.TrimPrefix(cmd, f.Name+" "), err, cmd)
+		return cmdutil.Usagef("%s: %v; run `%s %s --help` for usage", c.Command.Name, err, f.Name, c.Command.Name)
 	}
 }
 
