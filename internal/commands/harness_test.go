@@ -21,7 +21,6 @@ import (
 	"github.com/monitor-token/monitor-token/internal/cmdutil"
 	"github.com/monitor-token/monitor-token/internal/emulator"
 	"github.com/monitor-token/monitor-token/internal/monitorapi"
-	"github.com/monitor-token/monitor-token/internal/profile"
 	"github.com/monitor-token/monitor-token/internal/sdkgrant"
 	"github.com/monitor-token/monitor-token/store"
 )
@@ -204,22 +203,6 @@ func (r *testRun) check(name string, err error, wantStdout, wantStderr, wantErr 
 // faultStatus is an emulator fault answering status, times times.
 func faultStatus(status, times int) emulator.Fault {
 	return emulator.Fault{Status: status, Times: times}
-}
-
-// profileWithAuth is a profile in the given auth mode ("" or "iam").
-func profileWithAuth(auth string) profile.Profile {
-	var p profile.Profile
-	p.Auth = auth
-	return p
-}
-
-// brokerToken is a token served until now+until (none for 0).
-func brokerToken(now time.Time, until time.Duration) broker.Token {
-	t := broker.Token{Value: "t"}
-	if until != 0 {
-		t.ExpiresAt = now.Add(until)
-	}
-	return t
 }
 
 // background is a run function running on its own goroutine, as a long

@@ -24,12 +24,7 @@ import (
 // refresh token in refresh_token. The session the refresh token belongs to is the CLI's login,
 // which the emulator gives out with LoginCLI.
 
-const (
-	grantTypeRefreshToken = "refresh_token"
-	// cliClientAuth is the Authorization value of the CLI's client, bx:bx (DefaultConfig in the
-	// plugin SDK's bluemix/authentication/iam/iam.go).
-	cliClientAuth = "Basic " + "Yng6Yng=" // base64("bx:bx")
-)
+const grantTypeRefreshToken = "refresh_token"
 
 // Error codes of the refresh grant. BXNIM0407E (invalid token) and BXNIM0408E (expired refresh
 // token) are IAM's, as the plugin SDK's IAM client knows them (InvalidTokenErrorCode and

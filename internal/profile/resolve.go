@@ -275,10 +275,6 @@ type source struct {
 	name func(setting string) string
 }
 
-// switches are the on/off settings: bool flags, and variables that take
-// 1/true/yes/on or 0/false/no/off.
-var switches = map[string]bool{"private": true, "vpc-instance": true}
-
 func flagSource(flags Flags, getenv func(string) string) source {
 	return source{
 		value: func(s string) (string, string) {

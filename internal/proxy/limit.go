@@ -6,17 +6,13 @@ import (
 	"sync"
 )
 
-// limitListener accepts at most n connections open at once: Accept waits
-// for one to close. (golang.org/x/net/netutil.LimitListener does the same;
-// this package needs no more of x/net.) A peer on another machine gets at
-// most perRemote of them, so that one remote address cannot hold them all;
-// its next connection is closed at once.
-func limitListener(l net.Listener, n, perRemote int) net.Listener {
-	return newConnLimiter(n, perRemote).listener(l)
-}
-
 // connLimiter is the bound shared by the listeners of one proxy (its
-// loopback addresses of both families).
+// loopback addresses of both families): at most n connections open at
+// once, Accept waiting for one to close (as
+// golang.org/x/net/netutil.LimitListener does; this package needs no more
+// of x/net). A peer on another machine gets at most perRemote of them, so
+// that one remote address cannot hold them all; its next connection is
+// closed at once.
 type connLimiter struct {
 	slots     chan struct{}
 	perRemote int

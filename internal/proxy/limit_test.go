@@ -85,7 +85,7 @@ func TestConnectionsAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll := limitListener(l, 2, 2)
+	ll := newConnLimiter(2, 2).listener(l)
 	defer ll.Close()
 	accepted := acceptAll(ll)
 	for i := 0; i < 3; i++ {
@@ -137,7 +137,7 @@ func TestConnectionsPerRemoteAddressAreBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ll := limitListener(fakeRemote{l}, 10, 2)
+	ll := newConnLimiter(10, 2).listener(fakeRemote{l})
 	defer ll.Close()
 	accepted := acceptAll(ll)
 	var clients []net.Conn
