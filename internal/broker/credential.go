@@ -183,7 +183,7 @@ var keyFile = trustedpath.SettingsFile{
 // readKeyFile reads an @file API key. Only a regular file is read: a named
 // pipe would hold the open forever and a device would never end.
 func readKeyFile(ctx context.Context, path string) (string, error) {
-	b, err := readTrustedKeyFile(ctx, path)
+	b, err := keyFile.Read(ctx, path, apikey.MaxInput)
 	var notRegular *regularfile.NotRegularError
 	var pathErr *fs.PathError
 	switch {
@@ -206,22 +206,6 @@ func readKeyFile(ctx context.Context, path string) (string, error) {
 		return "", fmt.Errorf("IBMCLOUD_API_KEY=@%s: %w", path, err)
 	}
 	return key, nil
-}
-
-// readTrustedKeyFile checks the way to path and the file, then reads it,
-// bounded, without following a link that appeared since or waiting on a
-// named pipe.
-func readTrustedKeyFile(ctx context.Context, path string) ([]byte, error) {
-	real, _, err := keyFile.Resolve(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := keyFile.Open(real)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return regularfile.ReadOpened(ctx, f, real, apikey.MaxInput)
 }
 
 // maxCRTokenFile bounds the compute-resource token read: a projected

@@ -64,19 +64,7 @@ func Load(path string) (*File, error) {
 // named pipe or a device, or a path swapped to one after a check, must not
 // block or read forever.
 func read(path string) ([]byte, error) {
-	real, dirExists, err := trustedpath.ConfigFile.Resolve(path)
-	if err != nil {
-		return nil, err
-	}
-	if !dirExists {
-		return nil, fs.ErrNotExist
-	}
-	f, err := trustedpath.ConfigFile.Open(real)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return regularfile.ReadOpened(context.Background(), f, path, MaxSize)
+	return trustedpath.ConfigFile.Read(context.Background(), path, MaxSize)
 }
 
 // parse decodes and validates the file contents.

@@ -1,6 +1,7 @@
 package trustedpath
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -55,6 +56,26 @@ func (f SettingsFile) Open(real string) (*os.File, error) {
 // where a rename would leave that program's lock on the old file.
 func (f SettingsFile) OpenForUpdate(real string) (*os.File, error) {
 	return f.open(real, regularfile.OpenForUpdate)
+}
+
+// Read returns the contents of the file at path, at most limit bytes,
+// after Resolve and Open: the way to it and the file held to the rule, no
+// link followed that appeared since, no wait on a named pipe. A file, or a
+// directory for it, that does not exist gives an error matching
+// fs.ErrNotExist; the read's errors are regularfile.ReadOpened's.
+func (f SettingsFile) Read(ctx context.Context, path string, limit int64) ([]byte, error) {
+	// A missing directory needs no case of its own: the open of the path
+	// Resolve gives then fails with ENOENT.
+	real, _, err := f.Resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	file, err := f.Open(real)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return regularfile.ReadOpened(ctx, file, path, limit)
 }
 
 // CheckExisting checks what is at real, a path Resolve returned, before a
