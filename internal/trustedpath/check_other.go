@@ -81,7 +81,3 @@ func resolveWriteDir(pl place, dir string) (string, error) {
 		existing = parent
 	}
 }
-
-func (pl place) pathError(what, p, problem string) error {
-	return &Error{What: what, Path: p, Problem: problem, Fix: pl.move}
-}

@@ -40,11 +40,6 @@ func trusted(uid uint32) bool { return uid == 0 || uid == uint32(os.Geteuid()) }
 // does (Linux: 40, path_resolution(7)).
 const maxLinks = 40
 
-// pathError is the refusal of something on the way to pl.
-func (pl place) pathError(what, p, problem string) error {
-	return &Error{What: what, Path: p, Problem: problem, Fix: pl.move}
-}
-
 // walk resolves path from the root one component at a time, as the kernel
 // does, and checks everything it passes: each directory it goes through
 // belongs to the user or root and is not writable by others unless sticky,

@@ -89,6 +89,11 @@ func (e *SystemPathError) Error() string {
 	return atomicfile.ShowPath(e.Path) + " leads to /dev or /proc, the system's files"
 }
 
+// pathError is the refusal of something on the way to pl.
+func (pl place) pathError(what, p, problem string) error {
+	return &Error{What: what, Path: p, Problem: problem, Fix: pl.move}
+}
+
 var cachePlace = place{name: "the cache directory", move: "set XDG_CACHE_HOME to a directory of yours on a path only you and root control"}
 
 // NoFollow and IsLink are regularfile's, the one owner of how a link is
