@@ -31,7 +31,7 @@ func Transport(getenv func(string) string) (*http.Transport, error) {
 	// "Proxy").
 	t.ForceAttemptHTTP2 = false
 	t.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
-	if t.TLSClientConfig = t.TLSClientConfig.Clone(); t.TLSClientConfig == nil {
+	if t.TLSClientConfig == nil { // Clone copied the base's, when it has one
 		t.TLSClientConfig = &tls.Config{}
 	}
 	t.TLSClientConfig.NextProtos = []string{"http/1.1"}
